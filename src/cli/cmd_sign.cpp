@@ -1,0 +1,63 @@
+// `rproctee sign` (and the `sign_rproc_fw.py` personality): the reference signer's semantics,
+// byte-identical output for RSA keys, atomic output file.
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "cli/file_io.hpp"
+#include "cli/signer_args.hpp"
+#include "crypto/signature.hpp"
+#include "image/builder.hpp"
+
+namespace rproctee::cli {
+
+int sign_main(std::vector<std::string> argv, std::string prog) {
+  CLI::App app("Sign remote-processor firmware ELF files into an OP-TEE signed image.\n"
+               "Same options and output bytes as OP-TEE's (and ST's) sign_rproc_fw.py; long "
+               "options may be abbreviated to a unique prefix.", prog);
+  SignerArgs args;
+  bool force = false;
+  bool verbose = false;
+  add_signer_options(app, args, "Private signing key, PEM or DER (RSA >= 2048 bits or EC P-256)");
+  app.add_option("--out", args.out, "Signed image to write (atomically)")->required()
+      ->type_name("FILE");
+  app.add_flag("--force", force,
+               "Sign even when the trusted application would reject the result (overlapping "
+               "segments, bad resource table, bad BOOTADDR)");
+  app.add_flag("-v,--verbose", verbose, "Print a summary of the signed image on stderr");
+  if (auto code = parse_args(app, std::move(argv))) return *code;
+
+  auto key = crypto::PrivateKey::load_file(args.key, args.key_pwd);
+  if (!key) return print_error(prog, key.error()), kExitFailure;
+  bool usage = false;
+  auto resolved = resolve_signer_args(args, key->public_key(), usage);
+  if (!resolved) {
+    if (usage) return usage_error(prog, resolved.error().message);
+    return print_error(prog, resolved.error()), kExitFailure;
+  }
+  auto signer = crypto::Signer::create(*std::move(key));
+  if (!signer) return print_error(prog, signer.error()), kExitFailure;
+
+  const image::BuildParams& params = resolved->params;
+  if (!force) {
+    if (auto lint = image::check_loadable(params); !lint) {
+      Error e = std::move(lint).error();
+      e.message += " (the trusted application would reject this image; --force signs anyway)";
+      return print_error(prog, e), kExitFailure;
+    }
+  }
+  auto unsigned_image = image::build_unsigned(params);
+  if (!unsigned_image) return print_error(prog, unsigned_image.error()), kExitFailure;
+  auto signature = signer->sign(unsigned_image->digest());
+  if (!signature) return print_error(prog, signature.error()), kExitFailure;
+  auto file = image::assemble(*unsigned_image, *signature);
+  if (!file) return print_error(prog, file.error()), kExitFailure;
+  if (auto written = write_file_atomic(args.out, file->parts); !written)
+    return print_error(prog, written.error()), kExitFailure;
+  if (verbose)
+    std::cerr << fmt::format("{}: wrote {} ({} bytes, {} image(s), {} signature, TLV area {} bytes)\n",
+                             prog, args.out, file->size(), params.images.size(),
+                             signer->public_key().describe(), unsigned_image->tlv_area.size());
+  return kExitOk;
+}
+
+}  // namespace rproctee::cli

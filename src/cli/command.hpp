@@ -1,0 +1,43 @@
+// What every `rproctee` command shares: exit codes, argument parsing with argparse-style
+// abbreviations, and error printing.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace rproctee::cli {
+
+/// Exit codes of every command (ecosystem convention).
+enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
+
+/// Expands unique prefixes of the app's long options ("--key_t" -> "--key_type"), as Python's
+/// argparse does. Exact names win; an ambiguous prefix is a usage error naming the candidates.
+Result<std::vector<std::string>> expand_abbreviations(const CLI::App& app,
+                                                      std::vector<std::string> args);
+
+/// Parses `args` into `app`. Returns nullopt to continue, or the exit code to return now
+/// (0 after --help, 2 after a usage error, printed to stderr with a hint).
+std::optional<int> parse_args(CLI::App& app, std::vector<std::string> args);
+
+/// Prints "PROG: error: MESSAGE [TEE_ERROR_X 0x...]" to stderr.
+void print_error(std::string_view prog, const Error& error);
+
+/// Prints a usage error and returns kExitUsage.
+int usage_error(std::string_view prog, std::string_view message);
+
+/// Each command: its argv after the command name, and its program name for messages.
+int sign_main(std::vector<std::string> args, std::string prog);
+int verify_main(std::vector<std::string> args, std::string prog);
+int inspect_main(std::vector<std::string> args, std::string prog);
+int keygen_main(std::vector<std::string> args, std::string prog);
+int pubkey_main(std::vector<std::string> args, std::string prog);
+int digest_main(std::vector<std::string> args, std::string prog);
+int stitch_main(std::vector<std::string> args, std::string prog);
+
+}  // namespace rproctee::cli

@@ -1,0 +1,69 @@
+// The `rproctee` command: dispatches to a sub-command, or acts as `sign` when invoked as
+// `sign_rproc_fw.py` (drop-in for build scripts that call the reference signer).
+#include <fmt/format.h>
+
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/command.hpp"
+
+namespace {
+
+using Main = int (*)(std::vector<std::string>, std::string);
+
+struct Command {
+  const char* name;
+  Main run;
+  const char* summary;
+};
+
+constexpr Command kCommands[] = {
+    {"sign", rproctee::cli::sign_main, "sign firmware ELF files (drop-in for sign_rproc_fw.py)"},
+    {"verify", rproctee::cli::verify_main, "verify a signed image offline, as the TA would"},
+    {"inspect", rproctee::cli::inspect_main, "decode a signed image or ELF without a key"},
+    {"keygen", rproctee::cli::keygen_main, "generate a signing key"},
+    {"pubkey", rproctee::cli::pubkey_main, "export a public key (PEM, DER, C header)"},
+    {"digest", rproctee::cli::digest_main, "prepare the bytes to sign on an HSM"},
+    {"stitch", rproctee::cli::stitch_main, "assemble an image from an HSM signature"},
+};
+
+void print_usage(std::ostream& out) {
+  out << "rproctee " RPROCTEE_VERSION
+         " - signed firmware for TEE-controlled remote processors\n\n"
+         "Usage: rproctee COMMAND [OPTIONS]   (rproctee COMMAND --help for details)\n\nCommands:\n";
+  for (const Command& c : kCommands) out << fmt::format("  {:<9} {}\n", c.name, c.summary);
+  out << "\nExit codes: 0 ok, 1 failure or not authentic, 2 usage error.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const std::string self = std::filesystem::path(argv[0]).filename().string();
+  if (self == "sign_rproc_fw.py") return rproctee::cli::sign_main(std::move(args), self);
+
+  if (args.empty()) {
+    print_usage(std::cerr);
+    return rproctee::cli::kExitUsage;
+  }
+  const std::string name = args.front();
+  if (name == "-h" || name == "--help" || name == "help") {
+    print_usage(std::cout);
+    return rproctee::cli::kExitOk;
+  }
+  if (name == "--version") {
+    std::cout << "rproctee " RPROCTEE_VERSION "\n";
+    return rproctee::cli::kExitOk;
+  }
+  for (const Command& c : kCommands)
+    if (name == c.name) {
+      args.erase(args.begin());
+      return c.run(std::move(args), "rproctee " + name);
+    }
+  std::cerr << fmt::format("rproctee: usage error: unknown command '{}'\n", name);
+  print_usage(std::cerr);
+  return rproctee::cli::kExitUsage;
+}
