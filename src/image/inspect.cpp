@@ -10,19 +10,22 @@ namespace rproctee::image {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kVectorSections = {".isr_vector", ".isr_vectors", ".vectors",
-                                                             ".vector_table", ".isr_vector_tbl"};
+constexpr std::array<std::string_view, 5> kVectorSections = {
+    ".isr_vector", ".isr_vectors", ".vectors", ".vector_table", ".isr_vector_tbl"};
 
 /// Picks the vector table: BOOTADDR, else a well-known section, else the lowest PT_LOAD.
 std::optional<VectorTable> find_vectors(const InspectedElf& elf, const LoadPlan& plan,
                                         std::optional<uint32_t> boot_addr, bool encrypted) {
   VectorTable vt;
-  if (boot_addr) {
+  // BOOTADDR names one vector table for the whole set of images: use it for the image that
+  // holds it, and the usual places for the others.
+  if (boot_addr && find_loaded(plan, *boot_addr, 8)) {
     vt = {*boot_addr, "BOOTADDR"};
   } else {
     for (const auto& s : elf.sections)
       if ((s.header.flags & elf::kShfAlloc) &&
-          std::find(kVectorSections.begin(), kVectorSections.end(), s.name) != kVectorSections.end()) {
+          std::find(kVectorSections.begin(), kVectorSections.end(), s.name) !=
+              kVectorSections.end()) {
         vt = {s.header.addr, "section " + s.name};
         break;
       }
@@ -45,8 +48,8 @@ std::optional<VectorTable> find_vectors(const InspectedElf& elf, const LoadPlan&
 }
 
 /// Decodes one ELF: header, sections, plan, resource table, vector table.
-InspectedElf inspect_elf(std::span<const uint8_t> bytes, std::string name,
-                         const SignedTlvs* tlvs, const LoadPlan* signed_plan, uint32_t index) {
+InspectedElf inspect_elf(std::span<const uint8_t> bytes, std::string name, const SignedTlvs* tlvs,
+                         const LoadPlan* signed_plan, uint32_t index) {
   InspectedElf out;
   out.name = name;
   auto view = Elf32View::parse(bytes, name);
@@ -100,7 +103,8 @@ class Inspector {
   explicit Inspector(std::span<const uint8_t> file) : file_(file) { r_.file_size = file.size(); }
 
   Inspection run() {
-    if (file_.size() >= 4 && file_[0] == 0x7F && file_[1] == 'E' && file_[2] == 'L' && file_[3] == 'F') {
+    if (file_.size() >= 4 && file_[0] == 0x7F && file_[1] == 'E' && file_[2] == 'L' &&
+        file_[3] == 'F') {
       r_.kind = Inspection::Kind::kElf;
       r_.images.push_back(inspect_elf(file_, "ELF file", nullptr, nullptr, 0));
       return std::move(r_);
@@ -143,8 +147,8 @@ class Inspector {
     for (uint32_t i = 0; i < slots.size(); ++i) {
       auto view = Elf32View::parse(slots[i], fmt::format("image {}", i + 1));
       if (!view) {
-        r_.images.push_back(inspect_elf(slots[i], fmt::format("image {}", i + 1), &*r_.decoded,
-                                        nullptr, i));
+        r_.images.push_back(
+            inspect_elf(slots[i], fmt::format("image {}", i + 1), &*r_.decoded, nullptr, i));
         return std::move(view).error();
       }
       views.push_back(std::move(*view));
@@ -168,6 +172,8 @@ class Inspector {
 
 }  // namespace
 
-Inspection inspect_file(std::span<const uint8_t> file) { return Inspector(file).run(); }
+Inspection inspect_file(std::span<const uint8_t> file) {
+  return Inspector(file).run();
+}
 
 }  // namespace rproctee::image

@@ -1,0 +1,60 @@
+#include "image/byte_reader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace rproctee::image {
+namespace {
+
+TEST(ByteReader, LoadsLittleEndianInsideTheBuffer) {
+  const std::vector<uint8_t> b = {0x68, 0xa4, 0x43, 0x35, 0x01, 0x02};
+  ByteReader in(b, "header", TeeCode::kBadParameters);
+  EXPECT_EQ(*in.u32(0, "magic"), 0x3543A468u);
+  EXPECT_EQ(*in.u16(4, "x"), 0x0201);
+  EXPECT_EQ(*in.u8(5, "y"), 0x02);
+  EXPECT_EQ(in.bytes(2, 4, "z")->size(), 4u);
+}
+
+TEST(ByteReader, OutOfRangeNamesFieldOffsetAndSize) {
+  const std::vector<uint8_t> b(6);
+  ByteReader in(b, "resource table", TeeCode::kBadFormat);
+  auto r = in.u32(4, "offset[1]");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, TeeCode::kBadFormat);
+  EXPECT_EQ(r.error().message,
+            "resource table: offset[1] at offset 0x4 (4 bytes) ends past the end of the 6-byte "
+            "resource table");
+}
+
+TEST(ByteReader, RangeChecksNeverOverflow) {
+  const std::vector<uint8_t> b(16);
+  ByteReader in(b, "x", TeeCode::kBadFormat);
+  EXPECT_FALSE(in.contains(UINT64_MAX, 1));
+  EXPECT_FALSE(in.contains(8, UINT64_MAX - 4));
+  EXPECT_FALSE(in.bytes(0xFFFFFFFF, 0xFFFFFFFF, "x"));
+  EXPECT_TRUE(in.contains(16, 0));
+  EXPECT_FALSE(in.contains(17, 0));
+  EXPECT_TRUE(range_fits(0, 16, 16));
+  EXPECT_FALSE(range_fits(1, 16, 16));
+}
+
+TEST(ByteReader, RoundUp8CannotWrapFor32BitValues) {
+  EXPECT_EQ(round_up8(0xFFFFFFF9u), 0x100000000ull);
+  EXPECT_EQ(round_up8(0xFFFFFFFFu), 0x100000000ull);
+  EXPECT_EQ(round_up8(8), 8u);
+  EXPECT_EQ(round_up8(9), 16u);
+}
+
+TEST(ByteReader, SubReaderKeepsBounds) {
+  const std::vector<uint8_t> b = {1, 2, 3, 4, 5, 6, 7, 8};
+  ByteReader in(b, "outer", TeeCode::kBadFormat);
+  auto sub = in.sub(4, 4, "inner");
+  ASSERT_TRUE(sub);
+  EXPECT_EQ(*sub->u8(0, "a"), 5);
+  EXPECT_FALSE(sub->u8(4, "b"));
+  EXPECT_FALSE(in.sub(6, 4, "too long"));
+}
+
+}  // namespace
+}  // namespace rproctee::image
