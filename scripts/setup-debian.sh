@@ -10,6 +10,7 @@ packages=(
   # libraries
   libssl-dev openssl                      # crypto (OpenSSL 3)
   libcli11-dev libfmt-dev nlohmann-json3-dev
+  libfdt-dev device-tree-compiler         # platform descriptions (dtc at build time, libfdt at run time)
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools used by tests
   xxd binutils

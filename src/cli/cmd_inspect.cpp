@@ -16,21 +16,26 @@ json elf_json(const image::InspectedElf& e) {
   json j = {{"name", e.name}};
   if (e.view) {
     const auto& h = e.view->header();
-    j["header"] = {{"type", h.type},   {"machine", h.machine}, {"entry", h.entry},
-                   {"phoff", h.phoff}, {"phnum", h.phnum},     {"shoff", h.shoff},
+    j["header"] = {{"type", h.type},   {"machine", h.machine},   {"entry", h.entry},
+                   {"phoff", h.phoff}, {"phnum", h.phnum},       {"shoff", h.shoff},
                    {"shnum", h.shnum}, {"shstrndx", h.shstrndx}, {"flags", h.flags}};
     json ph = json::array();
     for (const auto& p : e.view->phdrs()) ph.push_back(phdr_json(p));
     j["program_headers"] = ph;
     json sections = json::array();
     for (const auto& s : e.sections)
-      sections.push_back({{"index", s.index}, {"name", s.name}, {"type", s.header.type},
-                          {"addr", s.header.addr}, {"offset", s.header.offset},
-                          {"size", s.header.size}, {"flags", s.header.flags}});
+      sections.push_back({{"index", s.index},
+                          {"name", s.name},
+                          {"type", s.header.type},
+                          {"addr", s.header.addr},
+                          {"offset", s.header.offset},
+                          {"size", s.header.size},
+                          {"flags", s.header.flags}});
     j["sections"] = sections;
   }
   if (e.rsc_location) {
-    j["resource_table"] = {{"address", e.rsc_location->address}, {"size", e.rsc_location->size},
+    j["resource_table"] = {{"address", e.rsc_location->address},
+                           {"size", e.rsc_location->size},
                            {"file_offset", e.rsc_location->file_offset}};
     if (e.rsc_table) j["resource_table"]["table"] = rsc_table_json(*e.rsc_table);
   } else {
@@ -45,11 +50,16 @@ json elf_json(const image::InspectedElf& e) {
 
 json inspection_json(const std::string& path, const image::Inspection& r) {
   using Kind = image::Inspection::Kind;
-  json j = {{"file", path}, {"size", r.file_size},
-            {"kind", r.kind == Kind::kElf ? "elf" : r.kind == Kind::kSignedImage ? "signed-image" : "unknown"}};
+  json j = {{"file", path},
+            {"size", r.file_size},
+            {"kind", r.kind == Kind::kElf           ? "elf"
+                     : r.kind == Kind::kSignedImage ? "signed-image"
+                                                    : "unknown"}};
   if (r.header)
-    j["header"] = {{"magic", r.header->magic}, {"version", r.header->version},
-                   {"tlv_len", r.header->tlv_len}, {"sign_len", r.header->sign_len},
+    j["header"] = {{"magic", r.header->magic},
+                   {"version", r.header->version},
+                   {"tlv_len", r.header->tlv_len},
+                   {"sign_len", r.header->sign_len},
                    {"img_len", r.header->img_len}};
   if (!r.signature.empty()) j["signature"] = crypto::to_hex(r.signature);
   json tlvs = json::array();
@@ -101,9 +111,9 @@ void print_elf(const image::InspectedElf& e) {
 void print_inspection(const std::string& path, const image::Inspection& r) {
   using Kind = image::Inspection::Kind;
   std::cout << fmt::format("{}: {} ({} bytes)\n", path,
-                           r.kind == Kind::kElf ? "ELF file" : r.kind == Kind::kSignedImage
-                                                                  ? "signed remote-processor image"
-                                                                  : "unrecognised file",
+                           r.kind == Kind::kElf           ? "ELF file"
+                           : r.kind == Kind::kSignedImage ? "signed remote-processor image"
+                                                          : "unrecognised file",
                            r.file_size);
   if (r.header && r.kind == Kind::kSignedImage) {
     const auto& h = *r.header;
@@ -112,8 +122,8 @@ void print_inspection(const std::string& path, const image::Inspection& r) {
   }
   if (!r.tlvs.empty()) std::cout << "TLVs (not verified: no key given):\n";
   for (const auto& t : r.tlvs)
-    std::cout << fmt::format("  [{:#06x}] {:<22} len {:>5}  {}\n", t.offset, image::describe_tlv_type(t.type),
-                             t.value.size(), tlv_value_text(t));
+    std::cout << fmt::format("  [{:#06x}] {:<22} len {:>5}  {}\n", t.offset,
+                             image::describe_tlv_type(t.type), t.value.size(), tlv_value_text(t));
   if (!r.table.empty()) std::cout << (r.encrypted ? "ENCTABLE:\n" : "HASHTABLE:\n");
   for (size_t i = 0; i < r.table.size(); ++i) {
     const auto& s = r.table[i];
@@ -121,8 +131,9 @@ void print_inspection(const std::string& path, const image::Inspection& r) {
                              crypto::to_hex(s.digest), s.iv ? "  iv " + crypto::to_hex(*s.iv) : "");
   }
   if (!r.signature.empty())
-    std::cout << fmt::format("signature: {} bytes {}...\n", r.signature.size(),
-                             crypto::to_hex(r.signature.first(std::min<size_t>(16, r.signature.size()))));
+    std::cout << fmt::format(
+        "signature: {} bytes {}...\n", r.signature.size(),
+        crypto::to_hex(r.signature.first(std::min<size_t>(16, r.signature.size()))));
   for (const auto& e : r.images) print_elf(e);
   if (r.stop_reason)
     std::cout << fmt::format("decoding stopped at {}: {} [{} {}]\n", r.stopped_at.value_or("?"),
@@ -133,10 +144,12 @@ void print_inspection(const std::string& path, const image::Inspection& r) {
 }  // namespace
 
 int inspect_main(std::vector<std::string> argv, std::string prog) {
-  CLI::App app("Decode a signed remote-processor image or a plain ELF without any key: header, "
-               "every TLV by name, hash/encryption table, each image's ELF summary and program "
-               "headers, resource table, initial SP/PC. Exit 1 if the file could not be fully "
-               "decoded.", prog);
+  CLI::App app(
+      "Decode a signed remote-processor image or a plain ELF without any key: header, "
+      "every TLV by name, hash/encryption table, each image's ELF summary and program "
+      "headers, resource table, initial SP/PC. Exit 1 if the file could not be fully "
+      "decoded.",
+      prog);
   std::string path;
   bool as_json = false;
   app.add_option("file", path, "Signed image or ELF file")->required()->check(CLI::ExistingFile);

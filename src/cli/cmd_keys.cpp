@@ -19,7 +19,8 @@ std::span<const uint8_t> as_bytes(const std::string& s) {
 std::string c_array(const std::string& name, std::span<const uint8_t> bytes) {
   std::string out = fmt::format("static const uint8_t {}[{}] = {{", name, bytes.size());
   for (size_t i = 0; i < bytes.size(); ++i)
-    out += fmt::format("{}0x{:02x}{}", i % 12 == 0 ? "\n\t" : " ", bytes[i], i + 1 < bytes.size() ? "," : "");
+    out += fmt::format("{}0x{:02x}{}", i % 12 == 0 ? "\n\t" : " ", bytes[i],
+                       i + 1 < bytes.size() ? "," : "");
   return out + "\n};\n";
 }
 
@@ -51,7 +52,8 @@ int keygen_main(std::vector<std::string> argv, std::string prog) {
   std::string out;
   std::optional<std::string> pubout;
   bool force = false;
-  app.add_option("--type", type, "rsa2048, rsa3072, rsa4096 or p256")->required()
+  app.add_option("--type", type, "rsa2048, rsa3072, rsa4096 or p256")
+      ->required()
       ->check(CLI::IsMember({"rsa2048", "rsa3072", "rsa4096", "p256"}));
   app.add_option("--out", out, "Private key file to write")->required()->type_name("KEY.pem");
   app.add_option("--pubout", pubout, "Public key file to write")->type_name("PUB.pem");
@@ -62,7 +64,7 @@ int keygen_main(std::vector<std::string> argv, std::string prog) {
   for (const std::string* path : {&out, pubout ? &*pubout : nullptr})
     if (path && !force && ::stat(path->c_str(), &st) == 0)
       return usage_error(prog, fmt::format("{} exists; use --force to overwrite it", *path));
-  const auto spec = type == "rsa2048" ? crypto::KeySpec::kRsa2048
+  const auto spec = type == "rsa2048"   ? crypto::KeySpec::kRsa2048
                     : type == "rsa3072" ? crypto::KeySpec::kRsa3072
                     : type == "rsa4096" ? crypto::KeySpec::kRsa4096
                                         : crypto::KeySpec::kP256;
@@ -82,15 +84,18 @@ int keygen_main(std::vector<std::string> argv, std::string prog) {
 }
 
 int pubkey_main(std::vector<std::string> argv, std::string prog) {
-  CLI::App app("Print the public key of a key file (private or public, PEM or DER) as PEM, DER, "
-               "or a C header with the RSA modulus/exponent or the P-256 point.", prog);
+  CLI::App app(
+      "Print the public key of a key file (private or public, PEM or DER) as PEM, DER, "
+      "or a C header with the RSA modulus/exponent or the P-256 point.",
+      prog);
   std::string path;
   std::string format = "pem";
   std::string name = "rproc_pubkey";
   std::optional<std::string> out;
   std::optional<std::string> key_pwd;
   app.add_option("key", path, "Key file")->required()->check(CLI::ExistingFile);
-  app.add_option("--format", format, "pem, der or c")->check(CLI::IsMember({"pem", "der", "c"}))
+  app.add_option("--format", format, "pem, der or c")
+      ->check(CLI::IsMember({"pem", "der", "c"}))
       ->capture_default_str();
   app.add_option("--name", name, "Identifier prefix in the C header")->capture_default_str();
   app.add_option("--out", out, "Write to FILE instead of stdout")->type_name("FILE");

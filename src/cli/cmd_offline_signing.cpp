@@ -34,7 +34,8 @@ Result<std::vector<uint8_t>> from_hex(const std::string& hex, std::string_view f
     return -1;
   };
   if (hex.size() % 2 != 0)
-    return make_error(TeeCode::kBadFormat, "manifest field {} has an odd number of hex digits", field);
+    return make_error(TeeCode::kBadFormat, "manifest field {} has an odd number of hex digits",
+                      field);
   std::vector<uint8_t> out;
   for (size_t i = 0; i < hex.size(); i += 2) {
     const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
@@ -50,10 +51,12 @@ json manifest_json(const SignerArgs& args, const image::BuildParams& p,
                    const image::UnsignedImage& u) {
   json in = json::array();
   for (size_t i = 0; i < inputs.size(); ++i)
-    in.push_back({{"path", args.inputs[i]}, {"size", inputs[i].size()},
+    in.push_back({{"path", args.inputs[i]},
+                  {"size", inputs[i].size()},
                   {"sha256", crypto::to_hex(crypto::Sha256::of(inputs[i]))}});
   json plat = json::array();
-  for (const auto& t : p.platform) plat.push_back({{"type", t.type}, {"value", crypto::to_hex(t.value)}});
+  for (const auto& t : p.platform)
+    plat.push_back({{"type", t.type}, {"value", crypto::to_hex(t.value)}});
   const auto tbs = u.to_be_signed();
   return {{"format", kManifestFormat},
           {"version", 1},
@@ -89,7 +92,7 @@ Result<image::BuildParams> params_from_manifest(const json& m, const std::string
   p.sign_type = m.at("sign_type").get<uint8_t>();
   p.signature_size = m.at("signature_size").get<uint32_t>();
   p.order = m.at("tlv_order").get<std::string>() == "st" ? image::TlvOrder::kSt
-                                                          : image::TlvOrder::kUpstream;
+                                                         : image::TlvOrder::kUpstream;
   if (!m.at("key_info").is_null()) {
     RPROCTEE_ASSIGN(p.key_info, from_hex(m.at("key_info").get<std::string>(), "key_info"));
   }
@@ -100,7 +103,8 @@ Result<image::BuildParams> params_from_manifest(const json& m, const std::string
   const auto dir = std::filesystem::path(manifest_path).parent_path();
   for (const auto& in : m.at("inputs")) {
     std::string path = in.at("path").get<std::string>();
-    if (!std::filesystem::exists(path) && std::filesystem::exists(dir / path)) path = (dir / path).string();
+    if (!std::filesystem::exists(path) && std::filesystem::exists(dir / path))
+      path = (dir / path).string();
     RPROCTEE_ASSIGN(auto data, read_file(path));
     const std::string actual = crypto::to_hex(crypto::Sha256::of(data));
     if (actual != in.at("sha256").get<std::string>())
@@ -115,17 +119,22 @@ Result<image::BuildParams> params_from_manifest(const json& m, const std::string
 }  // namespace
 
 int digest_main(std::vector<std::string> argv, std::string prog) {
-  CLI::App app("Prepare an image for signing by an HSM or another machine: writes the exact "
-               "bytes to be signed (header || TLVs) or their SHA-256, and a JSON manifest for "
-               "`rproctee stitch`. Prints the SHA-256 in hex on stdout.", prog);
+  CLI::App app(
+      "Prepare an image for signing by an HSM or another machine: writes the exact "
+      "bytes to be signed (header || TLVs) or their SHA-256, and a JSON manifest for "
+      "`rproctee stitch`. Prints the SHA-256 in hex on stdout.",
+      prog);
   SignerArgs args;
   std::string manifest;
   bool sha_only = false;
   bool force = false;
-  add_signer_options(app, args, "Public key of the signing key (sets algorithm and signature size)");
+  add_signer_options(app, args,
+                     "Public key of the signing key (sets algorithm and signature size)");
   app.add_option("--out", args.out, "Where to write the to-be-signed bytes (or the digest)")
-      ->required()->type_name("FILE");
-  app.add_option("--manifest", manifest, "JSON manifest to write for `stitch`")->required()
+      ->required()
+      ->type_name("FILE");
+  app.add_option("--manifest", manifest, "JSON manifest to write for `stitch`")
+      ->required()
       ->type_name("FILE");
   app.add_flag("--sha256", sha_only, "Write the 32-byte SHA-256 instead of the bytes themselves");
   app.add_flag("--force", force, "Prepare even when the TA would reject the image");
@@ -149,23 +158,30 @@ int digest_main(std::vector<std::string> argv, std::string prog) {
   const auto digest = crypto::Sha256::of(tbs);
   const std::string m = manifest_json(args, params, resolved->input_data, *key, *u).dump(2) + "\n";
   const std::span<const uint8_t> out_bytes = sha_only ? std::span<const uint8_t>(digest) : tbs;
-  if (auto s = write_file_atomic(args.out, out_bytes); !s) return print_error(prog, s.error()), kExitFailure;
-  if (auto s = write_file_atomic(manifest, std::span(reinterpret_cast<const uint8_t*>(m.data()), m.size())); !s)
+  if (auto s = write_file_atomic(args.out, out_bytes); !s)
+    return print_error(prog, s.error()), kExitFailure;
+  if (auto s = write_file_atomic(manifest,
+                                 std::span(reinterpret_cast<const uint8_t*>(m.data()), m.size()));
+      !s)
     return print_error(prog, s.error()), kExitFailure;
   std::cout << crypto::to_hex(digest) << "\n";
   return kExitOk;
 }
 
 int stitch_main(std::vector<std::string> argv, std::string prog) {
-  CLI::App app("Assemble the final signed image from a `digest` manifest and a signature made "
-               "elsewhere (raw; or DER for ECDSA). The result is verified with --key before it "
-               "is written.", prog);
+  CLI::App app(
+      "Assemble the final signed image from a `digest` manifest and a signature made "
+      "elsewhere (raw; or DER for ECDSA). The result is verified with --key before it "
+      "is written.",
+      prog);
   std::string manifest_path, sig_path, key_path, out;
   std::optional<std::string> enc_key;
-  app.add_option("--manifest", manifest_path, "Manifest written by `rproctee digest`")->required()
+  app.add_option("--manifest", manifest_path, "Manifest written by `rproctee digest`")
+      ->required()
       ->check(CLI::ExistingFile);
   app.add_option("--signature", sig_path, "Signature file")->required()->check(CLI::ExistingFile);
-  app.add_option("--key", key_path, "Public key that must verify the signature")->required()
+  app.add_option("--key", key_path, "Public key that must verify the signature")
+      ->required()
       ->check(CLI::ExistingFile);
   app.add_option("--out", out, "Signed image to write")->required();
   app.add_option("--enc_key,--enc-key", enc_key, "AES key, for a manifest of an encrypted image")
@@ -177,14 +193,17 @@ int stitch_main(std::vector<std::string> argv, std::string prog) {
   if (!manifest_bytes) return fail(manifest_bytes.error());
   const json m = json::parse(manifest_bytes->begin(), manifest_bytes->end(), nullptr, false);
   if (m.is_discarded() || !m.is_object() || m.value("format", "") != kManifestFormat)
-    return fail(make_error(TeeCode::kBadFormat, "{} is not an rproctee digest manifest", manifest_path));
+    return fail(
+        make_error(TeeCode::kBadFormat, "{} is not an rproctee digest manifest", manifest_path));
   auto key = crypto::PublicKey::load_file(key_path);
   if (!key) return fail(key.error());
   try {
     const std::string expected_fp = m.at("key").at("fingerprint").get<std::string>();
     if (key->fingerprint() != expected_fp)
-      return fail(make_error(TeeCode::kBadParameters, "the manifest was prepared for key {} but --key "
-                             "is {}", expected_fp, key->fingerprint()));
+      return fail(make_error(TeeCode::kBadParameters,
+                             "the manifest was prepared for key {} but --key "
+                             "is {}",
+                             expected_fp, key->fingerprint()));
     std::vector<std::vector<uint8_t>> storage;
     storage.reserve(m.at("inputs").size());
     auto params = params_from_manifest(m, manifest_path, storage);
@@ -206,11 +225,13 @@ int stitch_main(std::vector<std::string> argv, std::string prog) {
     auto u = image::build_unsigned(*params);
     if (!u) return fail(u.error());
     if (u->to_be_signed() != *tbs_expected)
-      return fail(make_error(TeeCode::kSecurity, "the rebuilt header and TLVs differ from the "
+      return fail(make_error(TeeCode::kSecurity,
+                             "the rebuilt header and TLVs differ from the "
                              "manifest's to_be_signed bytes (different enc key or inputs?)"));
     auto sig = read_file(sig_path);
     if (!sig) return fail(sig.error());
-    if (sig->size() != params->signature_size && key->algorithm() == crypto::KeyAlgorithm::kEcdsaP256) {
+    if (sig->size() != params->signature_size &&
+        key->algorithm() == crypto::KeyAlgorithm::kEcdsaP256) {
       auto raw = crypto::ecdsa_der_to_raw(*sig);
       if (!raw) return fail(std::move(raw).error().context(sig_path));
       *sig = *raw;
@@ -226,10 +247,12 @@ int stitch_main(std::vector<std::string> argv, std::string prog) {
     const auto report = image::verify_signed_image(flat, opts);
     if (!report.authentic())
       return fail(Error{report.error.code, fmt::format("the stitched image does not verify "
-                                                       "({}): {}", report.check, report.error.message)});
+                                                       "({}): {}",
+                                                       report.check, report.error.message)});
     if (auto s = write_file_atomic(out, flat); !s) return fail(s.error());
   } catch (const json::exception& e) {
-    return fail(make_error(TeeCode::kBadFormat, "{}: malformed manifest: {}", manifest_path, e.what()));
+    return fail(
+        make_error(TeeCode::kBadFormat, "{}: malformed manifest: {}", manifest_path, e.what()));
   }
   return kExitOk;
 }

@@ -11,14 +11,17 @@
 namespace rproctee::cli {
 
 int sign_main(std::vector<std::string> argv, std::string prog) {
-  CLI::App app("Sign remote-processor firmware ELF files into an OP-TEE signed image.\n"
-               "Same options and output bytes as OP-TEE's (and ST's) sign_rproc_fw.py; long "
-               "options may be abbreviated to a unique prefix.", prog);
+  CLI::App app(
+      "Sign remote-processor firmware ELF files into an OP-TEE signed image.\n"
+      "Same options and output bytes as OP-TEE's (and ST's) sign_rproc_fw.py; long "
+      "options may be abbreviated to a unique prefix.",
+      prog);
   SignerArgs args;
   bool force = false;
   bool verbose = false;
   add_signer_options(app, args, "Private signing key, PEM or DER (RSA >= 2048 bits or EC P-256)");
-  app.add_option("--out", args.out, "Signed image to write (atomically)")->required()
+  app.add_option("--out", args.out, "Signed image to write (atomically)")
+      ->required()
       ->type_name("FILE");
   app.add_flag("--force", force,
                "Sign even when the trusted application would reject the result (overlapping "
@@ -54,9 +57,10 @@ int sign_main(std::vector<std::string> argv, std::string prog) {
   if (auto written = write_file_atomic(args.out, file->parts); !written)
     return print_error(prog, written.error()), kExitFailure;
   if (verbose)
-    std::cerr << fmt::format("{}: wrote {} ({} bytes, {} image(s), {} signature, TLV area {} bytes)\n",
-                             prog, args.out, file->size(), params.images.size(),
-                             signer->public_key().describe(), unsigned_image->tlv_area.size());
+    std::cerr << fmt::format(
+        "{}: wrote {} ({} bytes, {} image(s), {} signature, TLV area {} bytes)\n", prog, args.out,
+        file->size(), params.images.size(), signer->public_key().describe(),
+        unsigned_image->tlv_area.size());
   return kExitOk;
 }
 

@@ -14,9 +14,12 @@ namespace {
 
 std::string_view digest_text(image::DigestStatus s) {
   switch (s) {
-    case image::DigestStatus::kMatch: return "ok";
-    case image::DigestStatus::kMismatch: return "MISMATCH";
-    case image::DigestStatus::kNotChecked: return "not checked";
+    case image::DigestStatus::kMatch:
+      return "ok";
+    case image::DigestStatus::kMismatch:
+      return "MISMATCH";
+    case image::DigestStatus::kNotChecked:
+      return "not checked";
   }
   return "";
 }
@@ -27,7 +30,8 @@ json report_json(const std::string& path, const image::VerifyReport& r,
   j.update(error_json(r.error));
   if (r.key_index) {
     const auto& key = opts.keys[*r.key_index].key();
-    j["key"] = {{"path", key_paths[*r.key_index]}, {"fingerprint", key.fingerprint()},
+    j["key"] = {{"path", key_paths[*r.key_index]},
+                {"fingerprint", key.fingerprint()},
                 {"algorithm", key.describe()}};
   } else {
     j["key"] = nullptr;
@@ -47,17 +51,23 @@ json report_json(const std::string& path, const image::VerifyReport& r,
     json segs = json::array();
     for (const auto& s : img.segments) {
       json sj = phdr_json(s.phdr);
-      sj.update({{"index", &s - img.segments.data()}, {"address", s.phdr.paddr},
-                 {"size", s.phdr.memsz}, {"digest", digest_text(s.digest)},
-                 {"encrypted", s.encrypted}, {"decrypted", s.decrypted}});
+      sj.update({{"index", &s - img.segments.data()},
+                 {"address", s.phdr.paddr},
+                 {"size", s.phdr.memsz},
+                 {"digest", digest_text(s.digest)},
+                 {"encrypted", s.encrypted},
+                 {"decrypted", s.decrypted}});
       segs.push_back(sj);
     }
-    json ij = {{"index", i + 1}, {"type", image::image_type_name(img.type)}, {"size", img.size},
+    json ij = {{"index", i + 1},
+               {"type", image::image_type_name(img.type)},
+               {"size", img.size},
                {"segments", segs}};
     ij["entry"] = img.entry ? json(*img.entry) : json(nullptr);
     json rsc = {{"present", img.rsc_location.has_value()}};
     if (img.rsc_location) {
-      rsc.update({{"address", img.rsc_location->address}, {"size", img.rsc_location->size},
+      rsc.update({{"address", img.rsc_location->address},
+                  {"size", img.rsc_location->size},
                   {"encrypted", img.rsc_encrypted}});
       if (img.rsc_table) rsc["table"] = rsc_table_json(*img.rsc_table);
     }
@@ -76,24 +86,29 @@ void print_report(const std::string& path, const image::VerifyReport& r,
     std::cout << fmt::format("  key: {} {} ({})\n", key.describe(), key.fingerprint(),
                              key_paths[*r.key_index]);
   }
-  if (r.tlvs && r.tlvs->boot_addr) std::cout << fmt::format("  BOOTADDR: {}\n", hex32(*r.tlvs->boot_addr));
+  if (r.tlvs && r.tlvs->boot_addr)
+    std::cout << fmt::format("  BOOTADDR: {}\n", hex32(*r.tlvs->boot_addr));
   if (r.tlvs && r.tlvs->boot_sec) std::cout << fmt::format("  BOOTSEC: {}\n", *r.tlvs->boot_sec);
   for (size_t i = 0; i < r.images.size(); ++i) {
     const auto& img = r.images[i];
-    std::cout << fmt::format("  image {}: {}, {} bytes{}\n", i + 1, image::image_type_name(img.type),
-                             img.size, img.entry ? ", entry " + hex32(*img.entry) : "");
+    std::cout << fmt::format("  image {}: {}, {} bytes{}\n", i + 1,
+                             image::image_type_name(img.type), img.size,
+                             img.entry ? ", entry " + hex32(*img.entry) : "");
     for (const auto& s : img.segments)
       std::cout << fmt::format("    {:<9} paddr {} filesz {:#08x} memsz {:#08x} {}  digest {}{}\n",
                                image::phdr_type_name(s.phdr.type), hex32(s.phdr.paddr),
                                s.phdr.filesz, s.phdr.memsz, image::phdr_flags_string(s.phdr.flags),
                                digest_text(s.digest),
-                               s.decrypted ? " (decrypted)" : s.encrypted ? " (encrypted)" : "");
+                               s.decrypted   ? " (decrypted)"
+                               : s.encrypted ? " (encrypted)"
+                                             : "");
     if (img.rsc_location) {
       std::cout << fmt::format("    resource table at {} ({:#x} bytes){}\n",
                                hex32(img.rsc_location->address), img.rsc_location->size,
                                img.rsc_encrypted ? ": encrypted, give --enc_key to check it" : "");
       if (img.rsc_table)
-        for (const auto& line : rsc_entry_lines(*img.rsc_table)) std::cout << "      " << line << "\n";
+        for (const auto& line : rsc_entry_lines(*img.rsc_table))
+          std::cout << "      " << line << "\n";
     }
   }
   if (!r.authentic()) {
@@ -106,20 +121,26 @@ void print_report(const std::string& path, const image::VerifyReport& r,
 }  // namespace
 
 int verify_main(std::vector<std::string> argv, std::string prog) {
-  CLI::App app("Verify a signed remote-processor image offline: header, signature with the given "
-               "key(s), TLVs, every ELF, the program headers against the signed table, every "
-               "segment digest, BOOTADDR and the resource table, as the trusted application "
-               "does. Exit 0 authentic, 1 not authentic or malformed, 2 usage.", prog);
+  CLI::App app(
+      "Verify a signed remote-processor image offline: header, signature with the given "
+      "key(s), TLVs, every ELF, the program headers against the signed table, every "
+      "segment digest, BOOTADDR and the resource table, as the trusted application "
+      "does. Exit 0 authentic, 1 not authentic or malformed, 2 usage.",
+      prog);
   std::string path;
   std::vector<std::string> key_paths;
   std::optional<std::string> enc_key;
   bool as_json = false;
   app.add_option("image", path, "Signed image")->required()->check(CLI::ExistingFile);
   app.add_option("--key", key_paths, "Trusted public key, PEM or DER (repeatable: any may match)")
-      ->required()->check(CLI::ExistingFile)->type_name("PUB");
+      ->required()
+      ->check(CLI::ExistingFile)
+      ->type_name("PUB");
   app.add_option("--enc_key,--enc-key", enc_key,
                  "Raw AES key: decrypt ENC_ELF segments after their digest and check the "
-                 "plaintext resource table")->check(CLI::ExistingFile)->type_name("FILE");
+                 "plaintext resource table")
+      ->check(CLI::ExistingFile)
+      ->type_name("FILE");
   app.add_flag("--json", as_json, "Print the result as JSON on stdout");
   if (auto code = parse_args(app, std::move(argv))) return *code;
 

@@ -61,7 +61,8 @@ void print_error(std::string_view prog, const Error& error) {
 }
 
 int usage_error(std::string_view prog, std::string_view message) {
-  std::cerr << fmt::format("{}: usage error: {}\nRun '{} --help' for usage.\n", prog, message, prog);
+  std::cerr << fmt::format("{}: usage error: {}\nRun '{} --help' for usage.\n", prog, message,
+                           prog);
   return kExitUsage;
 }
 

@@ -39,5 +39,6 @@ int keygen_main(std::vector<std::string> args, std::string prog);
 int pubkey_main(std::vector<std::string> args, std::string prog);
 int digest_main(std::vector<std::string> args, std::string prog);
 int stitch_main(std::vector<std::string> args, std::string prog);
+int machine_main(std::vector<std::string> args, std::string prog);
 
 }  // namespace rproctee::cli

@@ -31,7 +31,8 @@ Status write_all(int fd, std::span<const uint8_t> data, const std::string& path)
 
 Result<std::vector<uint8_t>> read_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error(TeeCode::kItemNotFound, "cannot open {}: {}", path, std::strerror(errno));
+  if (fd < 0)
+    return make_error(TeeCode::kItemNotFound, "cannot open {}: {}", path, std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);

@@ -1,10 +1,10 @@
 // Whole-file reads and atomic writes (temporary file in the same directory, then rename).
 #pragma once
 
+#include <sys/types.h>
 #include <cstdint>
 #include <span>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include "common/result.hpp"

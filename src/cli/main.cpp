@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {
     {"pubkey", rproctee::cli::pubkey_main, "export a public key (PEM, DER, C header)"},
     {"digest", rproctee::cli::digest_main, "prepare the bytes to sign on an HSM"},
     {"stitch", rproctee::cli::stitch_main, "assemble an image from an HSM signature"},
+    {"machine", rproctee::cli::machine_main, "run the secure world + simulated SoC on a socket"},
 };
 
 void print_usage(std::ostream& out) {

@@ -18,7 +18,9 @@ int digit_value(char c) {
   return 99;
 }
 
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+bool is_space(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
 
 Error bad_int(std::string_view text, int base) {
   return make_error(TeeCode::kBadParameters, "invalid literal for int() with base {}: '{}'", base,
@@ -70,7 +72,8 @@ Result<int64_t> parse_python_int(std::string_view text, int base) {
     prev = c;
   }
   // Base 0 refuses leading zeros in decimal ("010"), but accepts "0", "00", "0_0".
-  if (base == 0 && !prefixed && s.size() > 1 && s[0] == '0' && any_nonzero) return bad_int(text, base);
+  if (base == 0 && !prefixed && s.size() > 1 && s[0] == '0' && any_nonzero)
+    return bad_int(text, base);
   if (value > static_cast<uint64_t>(INT64_MAX))
     return make_error(TeeCode::kBadParameters, "integer '{}' is too large", text);
   const auto v = static_cast<int64_t>(value);
@@ -79,8 +82,12 @@ Result<int64_t> parse_python_int(std::string_view text, int base) {
 
 void add_signer_options(CLI::App& app, SignerArgs& a, std::string_view key_help) {
   app.add_option("--in", a.inputs, "Input firmware ELF file (repeatable; images in this order)")
-      ->required()->check(CLI::ExistingFile)->type_name("ELF");
-  app.add_option("--key", a.key, std::string(key_help))->required()->check(CLI::ExistingFile)
+      ->required()
+      ->check(CLI::ExistingFile)
+      ->type_name("ELF");
+  app.add_option("--key", a.key, std::string(key_help))
+      ->required()
+      ->check(CLI::ExistingFile)
       ->type_name("KEY");
   app.add_option("--key_type,--key-type", a.key_type,
                  "RSA or ECC; detected from the key when omitted (a conflict is an error)")
@@ -89,18 +96,22 @@ void add_signer_options(CLI::App& app, SignerArgs& a, std::string_view key_help)
       ->type_name("PW");
   app.add_option("--key_info,--key-info", a.key_info,
                  "File whose bytes go into the PKEYINFO TLV (a hint to select a key)")
-      ->check(CLI::ExistingFile)->type_name("FILE");
+      ->check(CLI::ExistingFile)
+      ->type_name("FILE");
   app.add_option("--plat-tlv,--plat_tlv", a.plat_tlvs,
                  "Platform TLV: ID (0x10000..0x1ffff, or BOOTADDR / BOOTSEC) and VALUE ('0x..' = "
                  "32-bit integer, else a string). Repeatable")
-      ->type_name("ID VALUE")->expected(1, 1000);
+      ->type_name("ID VALUE")
+      ->expected(1, 1000);
   app.add_option("--enc_key,--enc-key", a.enc_key,
                  "Raw AES key (16/24/32 bytes): encrypt every PT_LOAD segment (ST's ENC_ELF)")
-      ->check(CLI::ExistingFile)->type_name("FILE");
+      ->check(CLI::ExistingFile)
+      ->type_name("FILE");
   app.add_option("--tlv-order,--tlv_order", a.tlv_order,
                  "TLV order of the reference signer to reproduce: upstream (OP-TEE), st (ST), or "
                  "auto (st when a named TLV or --enc_key is used)")
-      ->check(CLI::IsMember({"auto", "upstream", "st"}))->capture_default_str();
+      ->check(CLI::IsMember({"auto", "upstream", "st"}))
+      ->capture_default_str();
 }
 
 Result<std::vector<image::PlatformTlv>> parse_platform_tlvs(
@@ -136,11 +147,13 @@ Result<std::vector<image::PlatformTlv>> parse_platform_tlvs(
       if (v < 0 || v > 0xFFFFFFFF)
         return make_error(usage, "--plat-tlv {} value {} does not fit in 32 bits", id_text,
                           value_text);
-      for (int b = 0; b < 4; ++b) value.push_back(static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * b)));
+      for (int b = 0; b < 4; ++b)
+        value.push_back(static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * b)));
     } else {
       value.assign(value_text.begin(), value_text.end());
     }
-    auto existing = std::find_if(out.begin(), out.end(), [&](const auto& t) { return t.type == id; });
+    auto existing =
+        std::find_if(out.begin(), out.end(), [&](const auto& t) { return t.type == id; });
     if (existing != out.end()) {
       existing->value = std::move(value);  // dict update: first position, last value
     } else {
@@ -153,8 +166,9 @@ Result<std::vector<image::PlatformTlv>> parse_platform_tlvs(
 Result<image::TlvOrder> resolve_tlv_order(std::string_view order, bool uses_names, bool encrypts) {
   if (order == "upstream") {
     if (uses_names)
-      return make_error(TeeCode::kBadParameters,
-                        "the upstream signer has no named TLVs: use 0x10001/0x10002 or --tlv-order st");
+      return make_error(
+          TeeCode::kBadParameters,
+          "the upstream signer has no named TLVs: use 0x10001/0x10002 or --tlv-order st");
     return image::TlvOrder::kUpstream;
   }
   if (order == "st") return image::TlvOrder::kSt;
@@ -182,8 +196,8 @@ Result<ResolvedSignerArgs> resolve_signer_args(const SignerArgs& args, const cry
   bool uses_names = false;
   ResolvedSignerArgs r;
   RPROCTEE_ASSIGN(r.params.platform, parse_platform_tlvs(args.plat_tlvs, uses_names));
-  RPROCTEE_ASSIGN(r.params.order, resolve_tlv_order(args.tlv_order, uses_names,
-                                                    args.enc_key.has_value()));
+  RPROCTEE_ASSIGN(r.params.order,
+                  resolve_tlv_order(args.tlv_order, uses_names, args.enc_key.has_value()));
   usage = false;
   r.params.sign_type = key.algorithm() == crypto::KeyAlgorithm::kRsa
                            ? static_cast<uint8_t>(image::SignType::kRsaPkcs1Sha256)

@@ -34,7 +34,7 @@ Error make_error(TeeCode code, fmt::format_string<Args...> format, Args&&... arg
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
@@ -90,7 +90,7 @@ using Status = Result<void>;
 /// `RPROCTEE_ASSIGN(auto x, f());` declares x from f()'s value, or returns f()'s error.
 #define RPROCTEE_ASSIGN(lhs, expr) \
   RPROCTEE_ASSIGN_IMPL(RPROCTEE_CONCAT(rproctee_result_, __LINE__), lhs, expr)
-#define RPROCTEE_ASSIGN_IMPL(tmp, lhs, expr)    \
-  auto tmp = (expr);                            \
-  if (!tmp) return std::move(tmp).error();      \
+#define RPROCTEE_ASSIGN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                         \
+  if (!tmp) return std::move(tmp).error();   \
   lhs = std::move(tmp).value()

@@ -12,15 +12,19 @@ namespace {
 
 const EVP_CIPHER* cipher_for(size_t key_size) {
   switch (key_size) {
-    case 16: return EVP_aes_128_cbc();
-    case 24: return EVP_aes_192_cbc();
-    case 32: return EVP_aes_256_cbc();
-    default: return nullptr;
+    case 16:
+      return EVP_aes_128_cbc();
+    case 24:
+      return EVP_aes_192_cbc();
+    case 32:
+      return EVP_aes_256_cbc();
+    default:
+      return nullptr;
   }
 }
 
-Status run(bool encrypt, std::span<const uint8_t> key, const AesIv& iv,
-           std::span<const uint8_t> in, std::span<uint8_t> out) {
+Status run(bool encrypt, std::span<const uint8_t> key, const AesIv& iv, std::span<const uint8_t> in,
+           std::span<uint8_t> out) {
   RPROCTEE_CHECK(check_aes_key(key, "AES key"));
   if (in.size() % 16 != 0 || out.size() != in.size() || in.size() > INT_MAX)
     return make_error(TeeCode::kBadParameters,
@@ -45,13 +49,13 @@ Status check_aes_key(std::span<const uint8_t> key, std::string_view source) {
   return {};
 }
 
-Status aes_cbc_encrypt(std::span<const uint8_t> key, const AesIv& iv,
-                       std::span<const uint8_t> in, std::span<uint8_t> out) {
+Status aes_cbc_encrypt(std::span<const uint8_t> key, const AesIv& iv, std::span<const uint8_t> in,
+                       std::span<uint8_t> out) {
   return run(true, key, iv, in, out);
 }
 
-Status aes_cbc_decrypt(std::span<const uint8_t> key, const AesIv& iv,
-                       std::span<const uint8_t> in, std::span<uint8_t> out) {
+Status aes_cbc_decrypt(std::span<const uint8_t> key, const AesIv& iv, std::span<const uint8_t> in,
+                       std::span<uint8_t> out) {
   return run(false, key, iv, in, out);
 }
 

@@ -16,7 +16,9 @@ const BIGNUM* p256_order() {
   return n;
 }
 
-bool in_range(const BIGNUM* v) { return !BN_is_zero(v) && !BN_is_negative(v) && BN_cmp(v, p256_order()) < 0; }
+bool in_range(const BIGNUM* v) {
+  return !BN_is_zero(v) && !BN_is_negative(v) && BN_cmp(v, p256_order()) < 0;
+}
 
 }  // namespace
 
@@ -40,8 +42,10 @@ Result<std::vector<uint8_t>> ecdsa_der_to_raw(std::span<const uint8_t> der) {
 
 Result<std::vector<uint8_t>> ecdsa_raw_to_der(std::span<const uint8_t> raw) {
   if (raw.size() != 2 * kScalar)
-    return make_error(TeeCode::kSignatureInvalid, "ECDSA P-256 signature is {} bytes, expected 64 "
-                      "(raw r||s)", raw.size());
+    return make_error(TeeCode::kSignatureInvalid,
+                      "ECDSA P-256 signature is {} bytes, expected 64 "
+                      "(raw r||s)",
+                      raw.size());
   BignumPtr r(BN_bin2bn(raw.data(), kScalar, nullptr));
   BignumPtr s(BN_bin2bn(raw.data() + kScalar, kScalar, nullptr));
   EcdsaSigPtr sig(ECDSA_SIG_new());
@@ -75,8 +79,10 @@ Status ecdsa_p256_verify(const PublicKey& key, std::span<const uint8_t, 32> dige
                          std::span<const uint8_t> signature) {
   const auto invalid = TeeCode::kSignatureInvalid;
   if (signature.size() != 2 * kScalar)
-    return make_error(invalid, "signature is {} bytes, an ECDSA P-256 signature is exactly 64 "
-                      "(raw r||s)", signature.size());
+    return make_error(invalid,
+                      "signature is {} bytes, an ECDSA P-256 signature is exactly 64 "
+                      "(raw r||s)",
+                      signature.size());
   BignumPtr r(BN_bin2bn(signature.data(), kScalar, nullptr));
   BignumPtr s(BN_bin2bn(signature.data() + kScalar, kScalar, nullptr));
   if (!r || !s) return make_error(TeeCode::kOutOfMemory, "out of memory");

@@ -13,7 +13,9 @@ namespace rproctee::crypto {
 template <auto Free>
 struct OsslDeleter {
   template <typename T>
-  void operator()(T* p) const { Free(p); }
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
 
 using PkeyPtr = std::unique_ptr<EVP_PKEY, OsslDeleter<EVP_PKEY_free>>;
@@ -25,7 +27,9 @@ using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, OsslDeleter<ECDSA_SIG_free>>;
 
 /// Shared, immutable key handle (EVP_PKEY is reference counted and thread-safe to use).
 using SharedPkey = std::shared_ptr<EVP_PKEY>;
-inline SharedPkey share(PkeyPtr key) { return SharedPkey(key.release(), EVP_PKEY_free); }
+inline SharedPkey share(PkeyPtr key) {
+  return SharedPkey(key.release(), EVP_PKEY_free);
+}
 
 /// Drains OpenSSL's error queue into one line ("" when empty).
 std::string openssl_error();

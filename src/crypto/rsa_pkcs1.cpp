@@ -20,7 +20,8 @@ std::vector<uint8_t> emsa_pkcs1_sha256(std::span<const uint8_t, 32> digest, size
   em[0] = 0x00;
   em[1] = 0x01;
   em[k - t_len - 1] = 0x00;
-  std::copy(std::begin(kSha256DigestInfo), std::end(kSha256DigestInfo), em.end() - static_cast<long>(t_len));
+  std::copy(std::begin(kSha256DigestInfo), std::end(kSha256DigestInfo),
+            em.end() - static_cast<long>(t_len));
   std::copy(digest.begin(), digest.end(), em.end() - static_cast<long>(digest.size()));
   return em;
 }

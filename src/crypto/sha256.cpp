@@ -28,7 +28,9 @@ Digest Sha256::finish() {
   return d;
 }
 
-void Sha256::reset() { EVP_DigestInit_ex(ctx_.get(), sha256_md(), nullptr); }
+void Sha256::reset() {
+  EVP_DigestInit_ex(ctx_.get(), sha256_md(), nullptr);
+}
 
 Digest Sha256::of(std::span<const uint8_t> data) {
   Digest d{};

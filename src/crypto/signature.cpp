@@ -21,7 +21,8 @@ Result<Verifier> Verifier::create(PublicKey key) {
 
 Status Verifier::verify(std::span<const uint8_t, 32> digest,
                         std::span<const uint8_t> signature) const {
-  if (key_.algorithm() == KeyAlgorithm::kRsa) return rsa_pkcs1_sha256_verify(key_, digest, signature);
+  if (key_.algorithm() == KeyAlgorithm::kRsa)
+    return rsa_pkcs1_sha256_verify(key_, digest, signature);
   return ecdsa_p256_verify(key_, digest, signature);
 }
 

@@ -103,7 +103,8 @@ Result<UnsignedImage> build_unsigned(const BuildParams& params) {
     out.images.push_back(final_bytes);
     const uint64_t padded = round_up8(final_bytes.size());
     if (padded > UINT32_MAX - img_len)
-      return make_error(TeeCode::kBadParameters, "{}: images add up to more than 4 GiB", input.name);
+      return make_error(TeeCode::kBadParameters, "{}: images add up to more than 4 GiB",
+                        input.name);
     img_len += padded;
     for (int b = 0; b < 4; ++b) sizes.push_back(static_cast<uint8_t>(padded >> (8 * b)));
     types.push_back(static_cast<uint8_t>(encrypted ? ImageType::kEncryptedElf : ImageType::kElf));
@@ -197,7 +198,8 @@ Status check_loadable(const BuildParams& params) {
       RPROCTEE_CHECK(check_boot_address(load_le<uint32_t>(std::span(p.value).first<4>()), plan));
   RPROCTEE_ASSIGN(const auto location, locate_resource_table(views, plan));
   if (location) {
-    const auto bytes = views[location->image].image().subspan(location->file_offset, location->size);
+    const auto bytes =
+        views[location->image].image().subspan(location->file_offset, location->size);
     RPROCTEE_CHECK(parse_resource_table(bytes));
   }
   return {};

@@ -35,8 +35,8 @@ struct PlatformTlv {
 
 struct BuildParams {
   std::vector<InputImage> images;
-  uint8_t sign_type = 1;        // SIGNTYPE value (from the key)
-  uint32_t signature_size = 0;  // sign_len (from the key)
+  uint8_t sign_type = 1;                         // SIGNTYPE value (from the key)
+  uint32_t signature_size = 0;                   // sign_len (from the key)
   std::optional<std::vector<uint8_t>> key_info;  // PKEYINFO
   std::vector<PlatformTlv> platform;             // in output order, unique types
   std::optional<std::vector<uint8_t>> enc_key;   // ST AES-CBC encryption

@@ -17,7 +17,9 @@ constexpr bool range_fits(uint64_t offset, uint64_t size, uint64_t limit) {
 }
 
 /// Rounds up to a multiple of 8 in 64 bits (cannot wrap for 32-bit inputs).
-constexpr uint64_t round_up8(uint64_t value) { return (value + 7) & ~uint64_t{7}; }
+constexpr uint64_t round_up8(uint64_t value) {
+  return (value + 7) & ~uint64_t{7};
+}
 
 /// Loads a little-endian integer from exactly sizeof(T) bytes; the caller guarantees the size.
 template <typename T>
@@ -50,9 +52,15 @@ class ByteReader {
     return data_.subspan(static_cast<size_t>(offset), static_cast<size_t>(size));
   }
 
-  Result<uint8_t> u8(uint64_t offset, std::string_view field) const { return load<uint8_t>(offset, field); }
-  Result<uint16_t> u16(uint64_t offset, std::string_view field) const { return load<uint16_t>(offset, field); }
-  Result<uint32_t> u32(uint64_t offset, std::string_view field) const { return load<uint32_t>(offset, field); }
+  Result<uint8_t> u8(uint64_t offset, std::string_view field) const {
+    return load<uint8_t>(offset, field);
+  }
+  Result<uint16_t> u16(uint64_t offset, std::string_view field) const {
+    return load<uint16_t>(offset, field);
+  }
+  Result<uint32_t> u32(uint64_t offset, std::string_view field) const {
+    return load<uint32_t>(offset, field);
+  }
 
   /// A sub-reader over [offset, offset + size), named `what`.
   Result<ByteReader> sub(uint64_t offset, uint64_t size, std::string_view what) const {
@@ -68,7 +76,8 @@ class ByteReader {
   }
 
   Error out_of_range(uint64_t offset, uint64_t size, std::string_view field) const {
-    return make_error(code_, "{}: {} at offset {:#x} ({} bytes) ends past the end of the {}-byte {}",
+    return make_error(code_,
+                      "{}: {} at offset {:#x} ({} bytes) ends past the end of the {}-byte {}",
                       what_, field, offset, size, data_.size(), what_);
   }
 

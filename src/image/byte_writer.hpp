@@ -24,7 +24,8 @@ class ByteWriter {
 
   /// Overwrites a u32 already written at `offset`.
   void patch_u32(size_t offset, uint32_t v) {
-    for (int i = 0; i < 4; ++i) buf_[offset + static_cast<size_t>(i)] = static_cast<uint8_t>(v >> (8 * i));
+    for (int i = 0; i < 4; ++i)
+      buf_[offset + static_cast<size_t>(i)] = static_cast<uint8_t>(v >> (8 * i));
   }
 
  private:

@@ -13,8 +13,8 @@ Result<ContainerAreas> split_container(std::span<const uint8_t> file) {
   a.signed_prefix = file.first(l.signed_size());
   a.tlv_area = file.subspan(l.tlv_offset, l.tlv_area_size);
   a.signature = file.subspan(l.sig_offset, l.header.sign_len);
-  a.signature_padding = file.subspan(l.sig_offset + l.header.sign_len,
-                                     l.sig_area_size - l.header.sign_len);
+  a.signature_padding =
+      file.subspan(l.sig_offset + l.header.sign_len, l.sig_area_size - l.header.sign_len);
   a.images = file.subspan(l.images_offset, l.header.img_len);
   return a;
 }

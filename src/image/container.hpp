@@ -18,9 +18,9 @@ struct ContainerAreas {
   ContainerLayout layout;
   std::span<const uint8_t> signed_prefix;  // header || TLV area (RU8(tlv_len))
   std::span<const uint8_t> tlv_area;
-  std::span<const uint8_t> signature;      // exactly sign_len bytes
+  std::span<const uint8_t> signature;  // exactly sign_len bytes
   std::span<const uint8_t> signature_padding;
-  std::span<const uint8_t> images;         // img_len bytes
+  std::span<const uint8_t> images;  // img_len bytes
 };
 
 /// Validates the header against the file size and returns the areas. BAD_PARAMETERS.

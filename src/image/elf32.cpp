@@ -30,17 +30,28 @@ void encode_phdr(const Elf32Phdr& p, ByteWriter& out) {
 
 std::string phdr_type_name(uint32_t type) {
   switch (type) {
-    case 0: return "NULL";
-    case 1: return "LOAD";
-    case 2: return "DYNAMIC";
-    case 3: return "INTERP";
-    case 4: return "NOTE";
-    case 6: return "PHDR";
-    case 7: return "TLS";
-    case 0x6474e551: return "GNU_STACK";
-    case 0x70000000: return "ARM_ARCHEXT";
-    case elf::kPtArmExidx: return "ARM_EXIDX";
-    default: return fmt::format("{:#x}", type);
+    case 0:
+      return "NULL";
+    case 1:
+      return "LOAD";
+    case 2:
+      return "DYNAMIC";
+    case 3:
+      return "INTERP";
+    case 4:
+      return "NOTE";
+    case 6:
+      return "PHDR";
+    case 7:
+      return "TLS";
+    case 0x6474e551:
+      return "GNU_STACK";
+    case 0x70000000:
+      return "ARM_ARCHEXT";
+    case elf::kPtArmExidx:
+      return "ARM_EXIDX";
+    default:
+      return fmt::format("{:#x}", type);
   }
 }
 
@@ -103,24 +114,27 @@ Result<Elf32View> Elf32View::parse(std::span<const uint8_t> image, std::string n
                       v.name_, h.phnum);
   const uint64_t ph_size = uint64_t{h.phnum} * elf::kPhdrSize;
   if (!in.contains(h.phoff, ph_size))
-    return make_error(bad, "{}: program header table (e_phoff {:#x} + {} * {} bytes) ends past "
-                      "the {:#x}-byte image", v.name_, h.phoff, h.phnum, elf::kPhdrSize, image.size());
+    return make_error(bad,
+                      "{}: program header table (e_phoff {:#x} + {} * {} bytes) ends past "
+                      "the {:#x}-byte image",
+                      v.name_, h.phoff, h.phnum, elf::kPhdrSize, image.size());
   if (h.shnum != 0) {
     if (h.shentsize != elf::kShdrSize)
       return make_error(bad, "{}: e_shentsize is {}, expected {}", v.name_, h.shentsize,
                         elf::kShdrSize);
     if (!in.contains(h.shoff, uint64_t{h.shnum} * elf::kShdrSize))
-      return make_error(bad, "{}: section header table (e_shoff {:#x} + {} * {} bytes) ends past "
-                        "the {:#x}-byte image", v.name_, h.shoff, h.shnum, elf::kShdrSize,
-                        image.size());
+      return make_error(bad,
+                        "{}: section header table (e_shoff {:#x} + {} * {} bytes) ends past "
+                        "the {:#x}-byte image",
+                        v.name_, h.shoff, h.shnum, elf::kShdrSize, image.size());
   }
 
   RPROCTEE_ASSIGN(auto table, in.bytes(h.phoff, ph_size, "program header table"));
   v.phdr_table_.assign(table.begin(), table.end());  // the single copy (H1)
   v.phdrs_.reserve(h.phnum);
   for (size_t i = 0; i < h.phnum; ++i)
-    v.phdrs_.push_back(decode_phdr(std::span(v.phdr_table_).subspan(i * elf::kPhdrSize)
-                                       .first<elf::kPhdrSize>()));
+    v.phdrs_.push_back(
+        decode_phdr(std::span(v.phdr_table_).subspan(i * elf::kPhdrSize).first<elf::kPhdrSize>()));
   return v;
 }
 
@@ -128,7 +142,8 @@ Result<std::span<const uint8_t>> Elf32View::segment_bytes(const Elf32Phdr& p) co
   if (!range_fits(p.offset, p.filesz, image_.size()))
     return make_error(TeeCode::kBadFormat,
                       "{}: segment at {:#x}: p_offset ({:#x}) + p_filesz ({:#x}) is past the "
-                      "image size ({:#x})", name_, p.paddr, p.offset, p.filesz, image_.size());
+                      "image size ({:#x})",
+                      name_, p.paddr, p.offset, p.filesz, image_.size());
   return image_.subspan(p.offset, p.filesz);
 }
 
@@ -141,8 +156,8 @@ Result<std::vector<Elf32Section>> Elf32View::sections() const {
     return make_error(bad, "{}: e_shstrndx ({}) is not below e_shnum ({})", name_, h.shstrndx,
                       h.shnum);
   ByteReader in(image_, name_, bad);
-  RPROCTEE_ASSIGN(auto table, in.bytes(h.shoff, uint64_t{h.shnum} * elf::kShdrSize,
-                                       "section header table"));
+  RPROCTEE_ASSIGN(auto table,
+                  in.bytes(h.shoff, uint64_t{h.shnum} * elf::kShdrSize, "section header table"));
   const std::vector<uint8_t> copy(table.begin(), table.end());  // single copy (H1)
   out.reserve(h.shnum);
   for (uint32_t i = 0; i < h.shnum; ++i)

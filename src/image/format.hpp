@@ -13,8 +13,8 @@ inline constexpr uint32_t kVersion = 1;
 inline constexpr uint64_t kHeaderSize = 20;
 
 // Upper bounds that keep every size computation small and every allocation bounded (H2).
-inline constexpr uint32_t kMaxTlvLen = 1u << 20;    // 1 MiB: ~16000 hash-table entries
-inline constexpr uint32_t kMaxSignLen = 1024;       // RSA-8192
+inline constexpr uint32_t kMaxTlvLen = 1u << 20;  // 1 MiB: ~16000 hash-table entries
+inline constexpr uint32_t kMaxSignLen = 1024;     // RSA-8192
 inline constexpr uint32_t kMaxImages = 16;
 
 /// TLV types: generic (upstream), ST extensions, and the platform range.
@@ -24,7 +24,7 @@ inline constexpr uint32_t kHashType = 0x02;
 inline constexpr uint32_t kNumImg = 0x03;
 inline constexpr uint32_t kImgType = 0x04;
 inline constexpr uint32_t kImgSize = 0x05;
-inline constexpr uint32_t kEncType = 0x06;   // ST
+inline constexpr uint32_t kEncType = 0x06;  // ST
 inline constexpr uint32_t kHashTable = 0x10;
 inline constexpr uint32_t kPKeyInfo = 0x11;
 inline constexpr uint32_t kEncTable = 0x12;  // ST

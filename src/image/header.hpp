@@ -21,12 +21,12 @@ struct ImageHeader {
 /// Where each area of a signed image lies, computed in 64 bits from a validated header.
 struct ContainerLayout {
   ImageHeader header;
-  uint64_t tlv_offset = 0;       // always 20
-  uint64_t tlv_area_size = 0;    // RU8(tlv_len)
+  uint64_t tlv_offset = 0;     // always 20
+  uint64_t tlv_area_size = 0;  // RU8(tlv_len)
   uint64_t sig_offset = 0;
-  uint64_t sig_area_size = 0;    // RU8(sign_len)
+  uint64_t sig_area_size = 0;  // RU8(sign_len)
   uint64_t images_offset = 0;
-  uint64_t images_area_size = 0; // RU8(img_len)
+  uint64_t images_area_size = 0;  // RU8(img_len)
   uint64_t total_size = 0;
 
   /// Length of the signed prefix: header || TLV area.

@@ -133,8 +133,13 @@ class Inspector {
     auto walked = walk_tlvs(areas.tlv_area, areas.layout.header.tlv_len, r_.tlvs);
     for (const Tlv& t : r_.tlvs) {  // show the table even if later TLVs are bad
       if (t.type != tlv::kHashTable && t.type != tlv::kEncTable) continue;
-      r_.encrypted = t.type == tlv::kEncTable;
-      if (auto table = decode_segment_table(t.value, r_.encrypted)) r_.table = std::move(*table);
+      // `encrypted` says which kind `table` holds: set both from the same TLV (a HASHTABLE
+      // followed by an undecodable ENCTABLE must not be shown as an ENCTABLE).
+      const bool enc_table = t.type == tlv::kEncTable;
+      if (auto table = decode_segment_table(t.value, enc_table)) {
+        r_.table = std::move(*table);
+        r_.encrypted = enc_table;
+      }
     }
     RPROCTEE_CHECK(std::move(walked));
 

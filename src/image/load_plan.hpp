@@ -57,15 +57,16 @@ const PlannedSegment* find_loaded(const LoadPlan& plan, uint64_t address, uint64
 
 /// Where the resource table lies.
 struct RscLocation {
-  uint32_t image = 0;         // 0-based image index
-  uint32_t load_index = 0;    // index into LoadPlan::loads
-  uint32_t file_offset = 0;   // offset inside that image
+  uint32_t image = 0;        // 0-based image index
+  uint32_t load_index = 0;   // index into LoadPlan::loads
+  uint32_t file_offset = 0;  // offset inside that image
   uint32_t size = 0;
-  uint32_t address = 0;       // device address after loading
+  uint32_t address = 0;  // device address after loading
 };
 
 /// Finds the `.resource_table` section (exact name) of every image: at most one in total,
-/// non-empty, PROGBITS, not executable, not overlapping code, no larger than 64 KiB, and
+/// non-empty, PROGBITS, not executable (neither the section nor its signed segment), not
+/// overlapping code, no larger than 64 KiB, and
 /// entirely inside the file bytes of one signed PT_LOAD segment of the same image with a
 /// consistent address mapping. No section table or a zero-sized section = no table.
 /// Error code: BAD_FORMAT.

@@ -23,9 +23,9 @@ Error entry_error(uint32_t index, uint32_t offset, std::string what) {
 template <typename T>
 Result<T> parse_memory(const ByteReader& in, uint32_t index, uint32_t off) {
   if (!in.contains(off, rsc::kCarveoutSize))
-    return entry_error(index, off, fmt::format("{}-byte {} runs past the {}-byte table",
-                                               rsc::kCarveoutSize, rsc_type_name(rsc::kCarveout),
-                                               in.size()));
+    return entry_error(index, off,
+                       fmt::format("{}-byte {} runs past the {}-byte table", rsc::kCarveoutSize,
+                                   rsc_type_name(rsc::kCarveout), in.size()));
   T m;
   RPROCTEE_ASSIGN(m.da, in.u32(off + 4, "da"));
   RPROCTEE_ASSIGN(m.pa, in.u32(off + 8, "pa"));
@@ -41,8 +41,9 @@ Result<T> parse_memory(const ByteReader& in, uint32_t index, uint32_t off) {
 
 Result<RscTrace> parse_trace(const ByteReader& in, uint32_t index, uint32_t off) {
   if (!in.contains(off, rsc::kTraceSize))
-    return entry_error(index, off, fmt::format("{}-byte trace entry runs past the {}-byte table",
-                                               rsc::kTraceSize, in.size()));
+    return entry_error(
+        index, off,
+        fmt::format("{}-byte trace entry runs past the {}-byte table", rsc::kTraceSize, in.size()));
   RscTrace t;
   RPROCTEE_ASSIGN(t.da, in.u32(off + 4, "da"));
   RPROCTEE_ASSIGN(t.len, in.u32(off + 8, "len"));
@@ -56,8 +57,9 @@ Result<RscTrace> parse_trace(const ByteReader& in, uint32_t index, uint32_t off)
 
 Result<RscVdev> parse_vdev(const ByteReader& in, uint32_t index, uint32_t off) {
   if (!in.contains(off, rsc::kVdevSize))
-    return entry_error(index, off, fmt::format("{}-byte vdev entry runs past the {}-byte table",
-                                               rsc::kVdevSize, in.size()));
+    return entry_error(
+        index, off,
+        fmt::format("{}-byte vdev entry runs past the {}-byte table", rsc::kVdevSize, in.size()));
   RscVdev v;
   RPROCTEE_ASSIGN(v.id, in.u32(off + 4, "id"));
   RPROCTEE_ASSIGN(v.notifyid, in.u32(off + 8, "notifyid"));
@@ -69,16 +71,19 @@ Result<RscVdev> parse_vdev(const ByteReader& in, uint32_t index, uint32_t off) {
   RPROCTEE_ASSIGN(v.num_of_vrings, in.u8(off + 25, "num_of_vrings"));
   RPROCTEE_ASSIGN(const uint16_t reserved, in.u16(off + 26, "reserved"));
   if (reserved != 0)
-    return entry_error(index, off, fmt::format("vdev reserved bytes are {:#x}, must be 0", reserved));
+    return entry_error(index, off,
+                       fmt::format("vdev reserved bytes are {:#x}, must be 0", reserved));
   if (v.num_of_vrings > rsc::kMaxVrings)
-    return entry_error(index, off, fmt::format("vdev has {} vrings, at most {} are supported",
-                                               v.num_of_vrings, rsc::kMaxVrings));
+    return entry_error(index, off,
+                       fmt::format("vdev has {} vrings, at most {} are supported", v.num_of_vrings,
+                                   rsc::kMaxVrings));
   const uint64_t vrings_off = uint64_t{off} + rsc::kVdevSize;
   const uint64_t vrings_size = uint64_t{v.num_of_vrings} * rsc::kVringSize;
   if (!in.contains(vrings_off, vrings_size + v.config_len))
-    return entry_error(index, off, fmt::format("vdev with {} vrings and config_len {} runs past "
-                                               "the {}-byte table", v.num_of_vrings, v.config_len,
-                                               in.size()));
+    return entry_error(index, off,
+                       fmt::format("vdev with {} vrings and config_len {} runs past "
+                                   "the {}-byte table",
+                                   v.num_of_vrings, v.config_len, in.size()));
   for (uint32_t i = 0; i < v.num_of_vrings; ++i) {
     const uint64_t vo = vrings_off + uint64_t{i} * rsc::kVringSize;
     RscVring r;
@@ -89,8 +94,10 @@ Result<RscVdev> parse_vdev(const ByteReader& in, uint32_t index, uint32_t off) {
     RPROCTEE_ASSIGN(r.notifyid, in.u32(vo + 12, "vring notifyid"));
     RPROCTEE_ASSIGN(r.pa, in.u32(vo + 16, "vring pa"));
     if (r.num == 0 || r.align == 0)
-      return entry_error(index, off, fmt::format("vring {} has num {} and align {}: both must be "
-                                                 "non-zero", i, r.num, r.align));
+      return entry_error(index, off,
+                         fmt::format("vring {} has num {} and align {}: both must be "
+                                     "non-zero",
+                                     i, r.num, r.align));
     v.vrings.push_back(r);
   }
   v.config_offset = static_cast<uint32_t>(vrings_off + vrings_size);
@@ -101,11 +108,16 @@ Result<RscVdev> parse_vdev(const ByteReader& in, uint32_t index, uint32_t off) {
 
 std::string rsc_type_name(uint32_t type) {
   switch (type) {
-    case rsc::kCarveout: return "carveout";
-    case rsc::kDevmem: return "devmem";
-    case rsc::kTrace: return "trace";
-    case rsc::kVdev: return "vdev";
-    default: return type >= rsc::kVendorFirst && type <= rsc::kVendorLast ? "vendor" : "unknown";
+    case rsc::kCarveout:
+      return "carveout";
+    case rsc::kDevmem:
+      return "devmem";
+    case rsc::kTrace:
+      return "trace";
+    case rsc::kVdev:
+      return "vdev";
+    default:
+      return type >= rsc::kVendorFirst && type <= rsc::kVendorLast ? "vendor" : "unknown";
   }
 }
 
@@ -127,14 +139,17 @@ Result<ResourceTable> parse_resource_table(std::span<const uint8_t> table) {
                       reserved1);
   const uint64_t entries_start = rsc::kHeaderSize + uint64_t{num} * 4;
   if (entries_start > table.size())
-    return make_error(kBad, "resource table has num {} entries: the offset array ({} bytes) runs "
-                      "past the {}-byte table", num, uint64_t{num} * 4, table.size());
+    return make_error(kBad,
+                      "resource table has num {} entries: the offset array ({} bytes) runs "
+                      "past the {}-byte table",
+                      num, uint64_t{num} * 4, table.size());
   t.entries.reserve(num);
   for (uint32_t i = 0; i < num; ++i) {
     RPROCTEE_ASSIGN(const uint32_t off, in.u32(rsc::kHeaderSize + uint64_t{i} * 4, "offset[]"));
     if (off < entries_start || !in.contains(off, 4))
-      return entry_error(i, off, fmt::format("offset is outside the entry area [{:#x}, {:#x})",
-                                             entries_start, table.size()));
+      return entry_error(i, off,
+                         fmt::format("offset is outside the entry area [{:#x}, {:#x})",
+                                     entries_start, table.size()));
     RscEntry e;
     e.offset = off;
     RPROCTEE_ASSIGN(e.type, in.u32(off, "type"));
@@ -155,7 +170,9 @@ Result<ResourceTable> parse_resource_table(std::span<const uint8_t> table) {
         RPROCTEE_ASSIGN(e.body, parse_vdev(in, i, off));
         break;
       }
-      default: e.body = RscOther{}; break;
+      default:
+        e.body = RscOther{};
+        break;
     }
     t.entries.push_back(std::move(e));
   }

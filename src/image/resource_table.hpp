@@ -21,11 +21,11 @@ inline constexpr uint32_t kVendorFirst = 128;
 inline constexpr uint32_t kVendorLast = 511;
 inline constexpr uint32_t kAddrAny = 0xFFFFFFFF;
 inline constexpr uint32_t kVirtioIdRpmsg = 7;
-inline constexpr uint32_t kHeaderSize = 16;    // ver, num, reserved[2]
+inline constexpr uint32_t kHeaderSize = 16;  // ver, num, reserved[2]
 inline constexpr uint32_t kNameSize = 32;
 inline constexpr uint32_t kCarveoutSize = 4 + 5 * 4 + kNameSize;  // incl. the type word
 inline constexpr uint32_t kTraceSize = 4 + 3 * 4 + kNameSize;
-inline constexpr uint32_t kVdevSize = 4 + 5 * 4 + 4;             // without vrings and config
+inline constexpr uint32_t kVdevSize = 4 + 5 * 4 + 4;  // without vrings and config
 inline constexpr uint32_t kVringSize = 5 * 4;
 inline constexpr uint32_t kMaxVrings = 2;
 }  // namespace rsc

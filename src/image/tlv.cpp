@@ -21,15 +21,18 @@ Status walk_tlvs(std::span<const uint8_t> area, uint32_t tlv_len, std::vector<Tl
   uint64_t pos = 0;
   while (pos < tlv_len) {
     if (!range_fits(pos, 8, tlv_len))
-      return make_error(bad, "TLV area: {} trailing bytes at offset {:#x} are too short for a TLV "
-                        "header (tlv_len {})", tlv_len - pos, pos, tlv_len);
+      return make_error(bad,
+                        "TLV area: {} trailing bytes at offset {:#x} are too short for a TLV "
+                        "header (tlv_len {})",
+                        tlv_len - pos, pos, tlv_len);
     RPROCTEE_ASSIGN(const uint32_t type, in.u32(pos, "TLV type"));
     RPROCTEE_ASSIGN(const uint32_t length, in.u32(pos + 4, "TLV length"));
     if (!range_fits(pos + 8, length, tlv_len))
       return make_error(bad, "TLV {} at offset {:#x}: length {} runs {} bytes past tlv_len ({})",
                         describe_tlv_type(type), pos, length, pos + 8 + length - tlv_len, tlv_len);
     const uint64_t next = pos + round_up8(8 + uint64_t{length});
-    RPROCTEE_ASSIGN(auto padding, in.bytes(pos + 8 + length, next - pos - 8 - length, "TLV padding"));
+    RPROCTEE_ASSIGN(auto padding,
+                    in.bytes(pos + 8 + length, next - pos - 8 - length, "TLV padding"));
     if (std::any_of(padding.begin(), padding.end(), [](uint8_t b) { return b != 0; }))
       return make_error(bad, "TLV {} at offset {:#x}: padding after the value is not zero",
                         describe_tlv_type(type), pos);
@@ -42,7 +45,8 @@ Status walk_tlvs(std::span<const uint8_t> area, uint32_t tlv_len, std::vector<Tl
     pos = next;
   }
   if (pos != area.size())
-    return make_error(bad, "TLV area: the last TLV ends at {:#x}, not at the end of the area ({:#x})",
+    return make_error(bad,
+                      "TLV area: the last TLV ends at {:#x}, not at the end of the area ({:#x})",
                       pos, area.size());
   return {};
 }

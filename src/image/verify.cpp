@@ -20,14 +20,15 @@ class OfflineVerifier {
     RPROCTEE_CHECK(check_signature_padding(areas));
 
     step("signature");
-    RPROCTEE_ASSIGN(r_.key_index, authenticate(areas.signed_prefix, areas.signature, options_.keys));
+    RPROCTEE_ASSIGN(r_.key_index,
+                    authenticate(areas.signed_prefix, areas.signature, options_.keys));
 
     step("TLVs");
     std::vector<Tlv> tlvs;
     RPROCTEE_CHECK(walk_tlvs(areas.tlv_area, areas.layout.header.tlv_len, tlvs));
     RPROCTEE_ASSIGN(r_.tlvs, decode_signed_tlvs(tlvs, areas.layout.header.img_len));
-    RPROCTEE_CHECK(check_sign_type(r_.tlvs->sign_type,
-                                   options_.keys[*r_.key_index].key().algorithm()));
+    RPROCTEE_CHECK(
+        check_sign_type(r_.tlvs->sign_type, options_.keys[*r_.key_index].key().algorithm()));
 
     step("ELF headers");
     const auto slots = split_images(areas.images, r_.tlvs->image_sizes);
@@ -90,8 +91,9 @@ class OfflineVerifier {
         if (rep.digest == DigestStatus::kMismatch)
           return make_error(TeeCode::kSecurity,
                             "image {} segment {} ({} at {:#x}, {:#x} bytes): SHA-256 is {} but the "
-                            "signed digest is {}", i + 1, k, phdr_type_name(entry.phdr.type),
-                            entry.phdr.paddr, entry.phdr.filesz, crypto::to_hex(actual),
+                            "signed digest is {}",
+                            i + 1, k, phdr_type_name(entry.phdr.type), entry.phdr.paddr,
+                            entry.phdr.filesz, crypto::to_hex(actual),
                             crypto::to_hex(entry.digest));
       }
     return {};

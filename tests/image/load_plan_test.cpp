@@ -65,10 +65,10 @@ TEST(PlanLoad, BootAddressMustBeAlignedAndInsideASegment) {
   EXPECT_FALSE(check_boot_address(0x80A00F80, *plan));
 }
 
-std::vector<Elf32View> views_of(const std::vector<std::vector<uint8_t>>& elfs) {
-  std::vector<Elf32View> v;
-  for (const auto& e : elfs) v.push_back(*Elf32View::parse(e, "image"));
-  return v;
+/// Views of ELF files that must outlive the views (no temporaries).
+template <typename... Elfs>
+std::vector<Elf32View> views_of(const Elfs&... elfs) {
+  return {*Elf32View::parse(elfs, "image")...};
 }
 
 TEST(PlanUnsigned, SegmentSemantics) {
@@ -97,7 +97,7 @@ TEST(PlanUnsigned, SegmentSemantics) {
     b.add_segment(c.a);
     b.add_segment(c.b);
     const auto elf = b.build();
-    auto plan = plan_unsigned(views_of({elf}));
+    auto plan = plan_unsigned(views_of(elf));
     ASSERT_FALSE(plan) << c.name;
     EXPECT_EQ(plan.error().code, TeeCode::kBadFormat);
     EXPECT_NE(plan.error().message.find(c.needle), std::string::npos) << plan.error().message;
@@ -107,12 +107,13 @@ TEST(PlanUnsigned, SegmentSemantics) {
   ok.add_segment({.paddr = 0x1000, .data = k16});
   ok.add_segment({.paddr = 0x1010, .data = k16});
   ok.add_segment({.paddr = 0x1008, .data = {}, .memsz = 0});
-  EXPECT_TRUE(plan_unsigned(views_of({ok.build()})));
+  const auto ok_elf = ok.build();
+  EXPECT_TRUE(plan_unsigned(views_of(ok_elf)));
 }
 
 TEST(PlanUnsigned, OverlapAcrossImages) {
   const auto a = test::make_firmware(256, {});
-  auto plan = plan_unsigned(views_of({a, a}));
+  auto plan = plan_unsigned(views_of(a, a));
   ASSERT_FALSE(plan);
   EXPECT_NE(plan.error().message.find("image 1 segment 0"), std::string::npos);
   EXPECT_NE(plan.error().message.find("image 2 segment 0"), std::string::npos);
@@ -120,7 +121,7 @@ TEST(PlanUnsigned, OverlapAcrossImages) {
 
 TEST(LocateResourceTable, FindsTheTableInItsSegment) {
   const auto elf = test::make_firmware(512, test::demo_resource_table());
-  const auto views = views_of({elf});
+  const auto views = views_of(elf);
   auto plan = plan_unsigned(views);
   ASSERT_TRUE(plan);
   auto loc = locate_resource_table(views, *plan);
@@ -134,7 +135,8 @@ TEST(LocateResourceTable, FindsTheTableInItsSegment) {
 TEST(LocateResourceTable, NoSectionsOrEmptySectionMeansNoTable) {
   ElfBuilder b;
   b.add_segment({.paddr = 0x1000, .data = std::vector<uint8_t>(32, 0)});
-  auto views = views_of({b.build()});
+  const auto plain = b.build();
+  auto views = views_of(plain);
   auto loc = locate_resource_table(views, *plan_unsigned(views));
   ASSERT_TRUE(loc);
   EXPECT_FALSE(loc->has_value());
@@ -142,7 +144,8 @@ TEST(LocateResourceTable, NoSectionsOrEmptySectionMeansNoTable) {
   ElfBuilder e;
   const size_t s = e.add_segment({.paddr = 0x1000, .data = std::vector<uint8_t>(32, 0)});
   e.add_section({.name = ".resource_table", .segment = s, .offset = 0, .size = 0});
-  views = views_of({e.build()});
+  const auto empty = e.build();
+  views = views_of(empty);
   loc = locate_resource_table(views, *plan_unsigned(views));
   ASSERT_TRUE(loc);
   EXPECT_FALSE(loc->has_value());
@@ -177,7 +180,7 @@ TEST(LocateResourceTable, RejectsMisplacedTables) {
     b.add_section({.name = ".text", .flags = 6, .segment = 0, .offset = 0, .size = 64});
     b.add_section(c.section);
     const auto elf = b.build();
-    const auto views = views_of({elf});
+    const auto views = views_of(elf);
     auto loc = locate_resource_table(views, *plan_unsigned(views));
     ASSERT_FALSE(loc) << c.name;
     EXPECT_EQ(loc.error().code, TeeCode::kBadFormat);
@@ -189,12 +192,13 @@ TEST(LocateResourceTable, RejectsMisplacedTables) {
 TEST(LocateResourceTable, OneTableAcrossAllImages) {
   const auto a = test::make_firmware(256, test::demo_resource_table());
   ElfBuilder b;
-  const size_t s = b.add_segment({.paddr = 0x80000000, .data = test::demo_resource_table()});
+  const size_t s =
+      b.add_segment({.paddr = 0x80000000, .data = test::demo_resource_table(), .flags = 6});
   b.add_section({.name = ".resource_table",
                  .segment = s,
                  .size = static_cast<uint32_t>(test::demo_resource_table().size())});
   const auto second = b.build();
-  const auto views = views_of({a, second});
+  const auto views = views_of(a, second);
   auto plan = plan_unsigned(views);
   ASSERT_TRUE(plan) << plan.error().message;
   auto loc = locate_resource_table(views, *plan);
@@ -205,7 +209,8 @@ TEST(LocateResourceTable, OneTableAcrossAllImages) {
 
 TEST(LocateResourceTable, AddressMappingMustBeConsistent) {
   ElfBuilder b;
-  const size_t s = b.add_segment({.paddr = 0x81200000, .data = test::demo_resource_table()});
+  const size_t s =
+      b.add_segment({.paddr = 0x81200000, .data = test::demo_resource_table(), .flags = 4});
   b.add_section({.name = ".resource_table",
                  .segment = s,
                  .offset = 0,
@@ -214,7 +219,7 @@ TEST(LocateResourceTable, AddressMappingMustBeConsistent) {
   // Patch sh_addr of section 1 (after the NULL section header).
   const uint32_t shoff = test::get_u32(elf, 32);
   test::put_u32(elf, shoff + 40 + 12, 0x81200010);
-  const auto views = views_of({elf});
+  const auto views = views_of(elf);
   auto loc = locate_resource_table(views, *plan_unsigned(views));
   ASSERT_FALSE(loc);
   EXPECT_NE(loc.error().message.find("sh_addr 0x81200010 does not match"), std::string::npos);

@@ -47,7 +47,7 @@ struct Mutation {
 
 TEST(SignedTlvs, EveryRuleHasItsCode) {
   const Mutation cases[] = {
-      {"no SIGNTYPE", [](auto& r) { r.remove_tlv(tlv::kSignType); }, TeeCode::kNoData,
+      {"no SIGNTYPE", [](auto& r) { r.remove_tlv(tlv::kSignType); }, TeeCode::kBadParameters,
        "SIGNTYPE (0x1) is missing"},
       {"SIGNTYPE len 2", [](auto& r) { r.tlv(tlv::kSignType).push_back(0); },
        TeeCode::kBadParameters, "SIGNTYPE (0x1) is 2 bytes"},

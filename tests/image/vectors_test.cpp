@@ -28,7 +28,6 @@ std::vector<fs::path> all_public_keys() {
   return keys;
 }
 
-
 class VectorRowTest : public ::testing::TestWithParam<VectorRow> {};
 
 TEST_P(VectorRowTest, VerifiesWithItsKeyOnly) {
@@ -76,7 +75,8 @@ TEST_P(VectorRowTest, SigningWithTheSameArgumentsReproducesTheRow) {
   // row's key, and differs from the reference only where randomness enters.
   EXPECT_EQ(ours.size(), reference.size());
   EXPECT_NE(ours, reference);
-  std::vector<std::string> verify = {"verify", tmp / "out.sign", "--key", (dir / row.verify_key).string()};
+  std::vector<std::string> verify = {"verify", tmp / "out.sign", "--key",
+                                     (dir / row.verify_key).string()};
   if (row.name == "st_encrypted") {
     verify.push_back("--enc_key");
     verify.push_back((dir / "keys" / "st_rproc_enc_test_key.bin").string());
@@ -131,8 +131,8 @@ TEST(Vectors, VendorSignedImageVerifiesAndInspects) {
   if (!have_shared_vectors()) GTEST_SKIP() << "vendor image needs ../shared/vectors";
   const fs::path dir = shared_vectors_dir();
   const auto image = (dir / "real" / "st_mp257_usbpd_ucsi_cm33_ns.sign").string();
-  auto v = run_rproctee({"verify", image, "--key", (dir / "keys" / "st_default.pub.pem").string(),
-                         "--json"});
+  auto v = run_rproctee(
+      {"verify", image, "--key", (dir / "keys" / "st_default.pub.pem").string(), "--json"});
   EXPECT_EQ(v.exit_code, 0) << v.out;
   EXPECT_NE(v.out.find("\"boot_addr\": 2148532224"), std::string::npos);  // 0x80100000
   auto i = run_rproctee({"inspect", image});
@@ -143,7 +143,8 @@ TEST(Vectors, VendorSignedImageVerifiesAndInspects) {
 
 TEST(Vectors, VendorElfInspectsWithItsResourceTable) {
   if (!have_shared_vectors()) GTEST_SKIP() << "vendor ELF needs ../shared/vectors";
-  const auto elf = (shared_vectors_dir() / "real" / "st_mp215_openamp_tty_echo_cm33_ns.elf").string();
+  const auto elf =
+      (shared_vectors_dir() / "real" / "st_mp215_openamp_tty_echo_cm33_ns.elf").string();
   auto i = run_rproctee({"inspect", elf, "--json"});
   EXPECT_EQ(i.exit_code, 0) << i.out;
   EXPECT_NE(i.out.find("\"kind\": \"elf\""), std::string::npos);

@@ -7,7 +7,9 @@ namespace rproctee::test {
 
 namespace {
 constexpr uint32_t kEhdr = 52, kPhdr = 32, kShdr = 40;
-uint32_t align16(uint32_t v) { return (v + 15) & ~15u; }
+uint32_t align16(uint32_t v) {
+  return (v + 15) & ~15u;
+}
 }  // namespace
 
 ElfBuilder& ElfBuilder::entry(uint32_t address) {
@@ -32,7 +34,8 @@ ElfBuilder& ElfBuilder::add_section(ElfSection section) {
 
 uint32_t ElfBuilder::segment_offset(size_t index) const {
   uint32_t off = align16(kEhdr + kPhdr * static_cast<uint32_t>(segments_.size()));
-  for (size_t i = 0; i < index; ++i) off = align16(off + static_cast<uint32_t>(segments_[i].data.size()));
+  for (size_t i = 0; i < index; ++i)
+    off = align16(off + static_cast<uint32_t>(segments_[i].data.size()));
   return off;
 }
 
@@ -53,7 +56,8 @@ std::vector<uint8_t> ElfBuilder::build() const {
   names.push_back(0);
   const bool with_sections = !sections_.empty();
   const uint32_t names_off = data_end;
-  const uint32_t shoff = with_sections ? align16(names_off + static_cast<uint32_t>(names.size())) : 0;
+  const uint32_t shoff =
+      with_sections ? align16(names_off + static_cast<uint32_t>(names.size())) : 0;
   const auto shnum = static_cast<uint16_t>(with_sections ? sections_.size() + 2 : 0);
 
   image::ByteWriter w;
@@ -122,14 +126,28 @@ std::vector<uint8_t> make_firmware(size_t code_size, const std::vector<uint8_t>&
   b.entry(pc);
   const size_t text = b.add_segment({.paddr = 0x80100000, .data = code, .flags = 5});
   b.add_section({.name = ".isr_vector", .segment = text, .offset = 0, .size = 0x40});
-  b.add_section({.name = ".text", .flags = 6, .segment = text, .offset = 0x40,
+  b.add_section({.name = ".text",
+                 .flags = 6,
+                 .segment = text,
+                 .offset = 0x40,
                  .size = static_cast<uint32_t>(code.size() - 0x40)});
+  // The STM32MP25 layout leaves 9 MiB for the code; a bigger code segment pushes the data and
+  // resource-table segments up (1 MiB aligned) so that segments never overlap.
+  uint32_t data_addr = 0x80A00000, rsc_addr = 0x81200000;
+  const uint64_t code_end = uint64_t{0x80100000} + code.size();
+  if (code_end > data_addr) {
+    data_addr = static_cast<uint32_t>((code_end + 0xFFFFF) & ~uint64_t{0xFFFFF});
+    rsc_addr = data_addr + 0x100000;
+  }
   std::vector<uint8_t> data(0x100, 0xA5);
-  const size_t dseg = b.add_segment({.paddr = 0x80A00000, .data = data, .memsz = 0x1000, .flags = 6});
+  const size_t dseg =
+      b.add_segment({.paddr = data_addr, .data = data, .memsz = 0x1000, .flags = 6});
   b.add_section({.name = ".data", .flags = 3, .segment = dseg, .offset = 0, .size = 0x100});
   if (!rsc_table.empty()) {
-    const size_t rseg = b.add_segment({.paddr = 0x81200000, .data = rsc_table, .flags = 4});
-    b.add_section({.name = ".resource_table", .segment = rseg, .offset = 0,
+    const size_t rseg = b.add_segment({.paddr = rsc_addr, .data = rsc_table, .flags = 4});
+    b.add_section({.name = ".resource_table",
+                   .segment = rseg,
+                   .offset = 0,
                    .size = static_cast<uint32_t>(rsc_table.size())});
   }
   return b.build();

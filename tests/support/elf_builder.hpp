@@ -21,10 +21,10 @@ struct ElfSegment {
 
 struct ElfSection {
   std::string name;
-  uint32_t type = 1;   // SHT_PROGBITS
-  uint32_t flags = 2;  // SHF_ALLOC
-  size_t segment = 0;  // which segment holds it
-  uint32_t offset = 0; // offset inside that segment
+  uint32_t type = 1;    // SHT_PROGBITS
+  uint32_t flags = 2;   // SHF_ALLOC
+  size_t segment = 0;   // which segment holds it
+  uint32_t offset = 0;  // offset inside that segment
   uint32_t size = 0;
 };
 
@@ -50,7 +50,8 @@ class ElfBuilder {
 
 /// A Cortex-M33 firmware in the STM32MP25 memory map: a vector table + code segment at
 /// 0x80100000 (`code_size` bytes, deterministic pattern), a data segment at 0x80a00000 with
-/// .bss, and (when `rsc_table` is non-empty) a `.resource_table` segment at 0x81200000.
+/// .bss, and (when `rsc_table` is non-empty) a `.resource_table` segment at 0x81200000. Code
+/// above 9 MiB moves the data segment to the next MiB after it and the table 1 MiB higher.
 std::vector<uint8_t> make_firmware(size_t code_size, const std::vector<uint8_t>& rsc_table);
 
 /// The resource table of the demo layout: trace buffer + rpmsg vdev with two vrings.

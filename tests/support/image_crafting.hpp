@@ -41,7 +41,7 @@ std::vector<uint8_t> sign_elfs(const std::vector<std::vector<uint8_t>>& elfs, co
 /// A signed image taken apart; every field may be changed before reassembly.
 struct RawImage {
   uint32_t magic = 0x3543A468, version = 1;
-  std::optional<uint32_t> tlv_len, sign_len, img_len;  // computed when absent
+  std::optional<uint32_t> tlv_len, sign_len, img_len;           // computed when absent
   std::vector<std::pair<uint32_t, std::vector<uint8_t>>> tlvs;  // written in order, padded
   std::vector<uint8_t> extra_tlv_bytes;                         // appended after the TLVs
   std::vector<std::vector<uint8_t>> images;                     // padded to 8 each

@@ -21,8 +21,8 @@ RscTableBuilder& RscTableBuilder::add_carveout(uint32_t da, uint32_t pa, uint32_
   return *this;
 }
 
-RscTableBuilder& RscTableBuilder::add_devmem(uint32_t da, uint32_t pa, uint32_t len,
-                                             uint32_t flags, const std::string& name) {
+RscTableBuilder& RscTableBuilder::add_devmem(uint32_t da, uint32_t pa, uint32_t len, uint32_t flags,
+                                             const std::string& name) {
   add_carveout(da, pa, len, flags, name);
   entries_.back()[0] = 1;
   return *this;

@@ -9,15 +9,24 @@
 
 namespace rproctee::test {
 
-std::filesystem::path vectors_dir() { return std::filesystem::path(RPROCTEE_TEST_DATA_DIR) / "vectors"; }
-std::filesystem::path shared_vectors_dir() { return RPROCTEE_SHARED_VECTORS_DIR; }
-bool have_shared_vectors() { return std::filesystem::exists(shared_vectors_dir() / "real"); }
-std::string rproctee_binary() { return RPROCTEE_BIN; }
+std::filesystem::path vectors_dir() {
+  return std::filesystem::path(RPROCTEE_TEST_DATA_DIR) / "vectors";
+}
+std::filesystem::path shared_vectors_dir() {
+  return RPROCTEE_SHARED_VECTORS_DIR;
+}
+bool have_shared_vectors() {
+  return std::filesystem::exists(shared_vectors_dir() / "real");
+}
+std::string rproctee_binary() {
+  return RPROCTEE_BIN;
+}
 
 std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path.string());
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
 }
 
 void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& data) {

@@ -45,6 +45,8 @@ struct VectorRow {
 };
 std::vector<VectorRow> vector_rows();
 /// GoogleTest prints a row by its name.
-inline void PrintTo(const VectorRow& row, std::ostream* os) { *os << row.name; }
+inline void PrintTo(const VectorRow& row, std::ostream* os) {
+  *os << row.name;
+}
 
 }  // namespace rproctee::test

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Benchmarks rproctee against its physical limits, all measured in the same run:
+#   - in process (Google Benchmark, bench/bench_image.cpp): sign and verify of 64 KiB and
+#     16 MiB firmware with RSA-3072 and P-256, beside one SHA-256 pass over the same bytes and
+#     beside `openssl speed -evp sha256` (16 KiB blocks), the machine's SHA-256 throughput;
+#   - whole processes (bench/spawn_timer.cpp): `rproctee sign` and `rproctee verify` of a small
+#     image (tests/data/vectors/elf/rsc.elf, keys/rproctee-dev.pem, RSA-3072), beside the floor
+#     of spawning /bin/true and `rproctee --version`, interleaved run by run.
+# Prints one table of figures, limits and ratios. Nothing here fails on speed: the exit status
+# is non-zero only when something cannot be built or run.
+#
+#   bench/run.sh            # RUNS=50 process runs each, OPENSSL_SECONDS=3
+#   RUNS=200 bench/run.sh   # more process runs
+#
+# Raw results stay in build/release/bench/results/ (bench_image.json, openssl_speed.txt,
+# processes.txt). Needs only what ./scripts/setup-debian.sh installs (cmake, ninja, openssl,
+# libbenchmark-dev); awk does the parsing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=${RUNS:-50}
+openssl_seconds=${OPENSSL_SECONDS:-3}
+build=build/release
+rproctee=$build/src/cli/rproctee
+results=$build/bench/results
+
+log() { echo "bench: $*" >&2; }
+
+# The release preset, as ./scripts/build.sh release configures it; only the three programs
+# measured here are built, so that the benchmark does not depend on the test suite compiling.
+log "building the release preset (rproctee and the benchmark programs)"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)" --target rproctee rproctee_bench_image \
+  rproctee_spawn_timer >&2
+mkdir -p "$results"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# --- 1. In process: Google Benchmark, medians of 5 repetitions, CPU time ---------------------
+log "running $build/bench/rproctee_bench_image (about a minute)"
+"$build/bench/rproctee_bench_image" --benchmark_out="$results/bench_image.json" \
+  --benchmark_out_format=json >&2
+
+# One line per median: "<name without /min_time..> <cpu ms> <bytes>".
+awk '
+  /"run_name":/       { name = $2; gsub(/[",]/, "", name); sub(/\/min_time.*/, "", name) }
+  /"aggregate_name":/ { agg = $2; gsub(/[",]/, "", agg) }
+  /"cpu_time":/       { cpu = $2; gsub(/,/, "", cpu) }
+  /"bytes":/          { bytes = $2; gsub(/,/, "", bytes) }
+  /"time_unit":/      { unit = $2; gsub(/[",]/, "", unit) }
+  /^    }/ {
+    if (agg == "median") {
+      scale = unit == "ns" ? 1e-6 : unit == "us" ? 1e-3 : unit == "s" ? 1e3 : 1
+      printf "%s %.6f %d\n", name, cpu * scale, bytes + 0
+    }
+    name = agg = cpu = unit = ""; bytes = 0
+  }' "$results/bench_image.json" >"$work/medians.txt"
+
+# --- 2. The machine's SHA-256 limit: openssl speed, 16 KiB blocks ----------------------------
+log "running openssl speed -evp sha256 -bytes 16384 -seconds $openssl_seconds"
+openssl speed -evp sha256 -bytes 16384 -seconds "$openssl_seconds" \
+  >"$results/openssl_speed.txt" 2>/dev/null
+# Last line "sha256  1624647.37k": thousands of bytes per second.
+sha_rate=$(awk '$1 == "sha256" { v = $NF } END { sub(/k$/, "", v); printf "%.0f", v * 1000 }' \
+  "$results/openssl_speed.txt")
+if [ -z "$sha_rate" ] || [ "$sha_rate" = 0 ]; then
+  log "cannot parse the output of openssl speed (see $results/openssl_speed.txt)"
+  exit 1
+fi
+
+# --- 3. Whole processes: sign and verify beside the spawn floor ------------------------------
+elf=tests/data/vectors/elf/rsc.elf
+key=keys/rproctee-dev.pem
+pub=keys/rproctee-dev.pub.pem
+"$rproctee" sign --in "$elf" --key "$key" --out "$work/rsc.sign"
+"$rproctee" verify "$work/rsc.sign" --key "$pub" >/dev/null
+log "timing processes: $runs runs each, interleaved"
+"$build/bench/rproctee_spawn_timer" -n "$runs" -w 5 \
+  true -- /bin/true ::: \
+  version -- "$rproctee" --version ::: \
+  sign -- "$rproctee" sign --in "$elf" --key "$key" --out "$work/timed.sign" ::: \
+  verify -- "$rproctee" verify "$work/rsc.sign" --key "$pub" \
+  >"$results/processes.txt"
+
+# --- 4. The table ------------------------------------------------------------------------------
+cpu=$(awk -F: '/^model name/ { sub(/^[ \t]+/, "", $2); print $2; exit }' /proc/cpuinfo)
+{
+  echo "cpu: ${cpu:-unknown}, $(nproc) CPUs; $(openssl version); process runs: $runs"
+  echo "sha rate $sha_rate"
+  cat "$work/medians.txt"
+  sed 's/^/proc /' "$results/processes.txt"
+} | awk -v elf_bytes="$(stat -c %s "$elf")" '
+  NR == 1 { header = $0; next }
+  $1 == "sha" { rate = $3; next }
+  $1 == "proc" {
+    for (i = 3; i <= NF; ++i) { split($i, kv, "="); p[$2, kv[1]] = kv[2] }
+    next
+  }
+  { ms[$1] = $2; bytes[$1] = $3 }
+  function fmt(v) {
+    if (v >= 100) return sprintf("%.0f ms", v)
+    if (v >= 1) return sprintf("%.2f ms", v)
+    return sprintf("%.1f us", v * 1000)
+  }
+  # "BM_Verify/rsa3072/16MiB" -> "verify RSA-3072 16 MiB"
+  function pretty(name) {
+    sub(/^BM_Sha256\//, "SHA-256 pass ", name); sub(/^BM_Sign\//, "sign ", name)
+    sub(/^BM_Verify\//, "verify ", name); sub(/^BM_LoadPrivateKey\//, "load private key ", name)
+    sub(/^BM_LoadPublicKey\//, "load public key ", name)
+    sub(/rsa3072/, "RSA-3072", name); sub(/p256/, "P-256", name)
+    sub(/KiB/, " KiB", name); sub(/MiB/, " MiB", name); gsub(/\//, " ", name)
+    return name
+  }
+  function row(label, v, limit_label, limit, extra) {
+    printf "%-34s %10s | %-22s %10s | %6.2fx%s\n", label ":", fmt(v), limit_label, fmt(limit),
+           v / limit, extra
+  }
+  END {
+    print header
+    print ""
+    print "In process (median CPU time of 5 repetitions); limits: one SHA-256 pass over the same"
+    printf "bytes, and those bytes at the openssl speed rate (%.2f GB/s)\n", rate / 1e9
+    nsizes = split("64KiB 16MiB", sizes, " ")
+    nops = split("BM_Sign/rsa3072 BM_Sign/p256 BM_Verify/rsa3072 BM_Verify/p256", ops, " ")
+    for (s = 1; s <= nsizes; ++s) {
+      sha = "BM_Sha256/" sizes[s]
+      if (!(sha in ms)) continue
+      ossl = bytes[sha] / rate * 1000
+      row(pretty(sha), ms[sha], "openssl speed:", ossl, "")
+      for (o = 1; o <= nops; ++o) {
+        name = ops[o] "/" sizes[s]
+        if (name in ms)
+          row(pretty(name), ms[name], "SHA-256 pass:", ms[sha],
+              sprintf(" | %.2fx openssl speed", ms[name] / ossl))
+      }
+    }
+    print ""
+    print "Fixed costs in process (median CPU time, OpenSSL initialised; no physical limit):"
+    nkeys = split("BM_LoadPrivateKey/rsa3072 BM_LoadPrivateKey/p256 " \
+                  "BM_LoadPublicKey/rsa3072 BM_LoadPublicKey/p256", keys, " ")
+    for (k = 1; k <= nkeys; ++k)
+      if (keys[k] in ms) printf "%-34s %10s\n", pretty(keys[k]) " (PEM):", fmt(ms[keys[k]])
+    print ""
+    printf "Whole processes (median wall time of %d interleaved runs; %d-byte rsc.elf, RSA-3072)\n",
+           p["true", "runs"], elf_bytes
+    floor = p["true", "median_ms"]; version = p["version", "median_ms"]
+    printf "%-34s %10s\n", "/bin/true:", fmt(floor)
+    row("rproctee --version", version, "/bin/true:", floor, "")
+    ncmds = split("sign verify", cmds, " ")
+    for (c = 1; c <= ncmds; ++c) {
+      v = p[cmds[c], "median_ms"]
+      row(cmds[c] " process", v, "/bin/true:", floor,
+          sprintf(" | rproctee --version: %s | %.2fx | above it: %s", fmt(version), v / version,
+                  fmt(v - version)))
+    }
+  }'

@@ -1,0 +1,32 @@
+// The options every command that starts a machine shares (machine, and later up and run):
+// which platform, extra trusted keys, the AES key, production mode, state directory.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "platform/description.hpp"
+
+namespace rproctee::cli {
+
+struct MachineArgs {
+  std::string platform = "stm32mp25";
+  std::optional<std::string> dtb;
+  std::vector<std::string> trust;
+  std::optional<std::string> enc_key;
+  bool production = false;
+  std::string state_dir;
+};
+
+void add_machine_options(CLI::App& app, MachineArgs& args);
+
+/// Loads the description, applies --trust/--enc-key (with a warning on stderr each) and, with
+/// --production, refuses published development keys.
+Result<platform::Description> load_machine_description(const MachineArgs& args,
+                                                       std::string_view prog);
+
+}  // namespace rproctee::cli

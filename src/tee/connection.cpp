@@ -1,0 +1,164 @@
+#include "tee/connection.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/fault_injection.hpp"
+
+namespace rproctee::tee {
+
+namespace {
+Reply reply_with(const Request& r, TeeCode code, uint32_t origin) {
+  Reply out;
+  out.seq = r.seq;
+  out.code = static_cast<uint32_t>(code);
+  out.origin = origin;
+  return out;
+}
+
+void close_all(std::vector<int>& fds) {
+  for (int fd : fds) ::close(fd);
+  fds.clear();
+}
+}  // namespace
+
+Connection::Connection(Machine& machine)
+    : machine_(machine), client_(machine.tee().new_client_id()) {}
+
+Connection::~Connection() {
+  machine_.tee().close_client(client_);
+  for (auto& [id, shm] : shms_) {
+    ::munmap(shm.data, shm.size);
+    ::close(shm.fd);
+  }
+}
+
+Reply Connection::handle(const Request& r, std::vector<int> fds, std::vector<int>& reply_fds) {
+  if (r.kind != MessageKind::kRegisterShm) close_all(fds);  // nobody else sends descriptors
+  switch (r.kind) {
+    case MessageKind::kRegisterShm:
+      return register_shm(r, fds);
+    case MessageKind::kReleaseShm:
+      return release_shm(r);
+    case MessageKind::kMapRegions:
+      return map_regions(reply_fds);
+    case MessageKind::kCancel:
+      return reply_with(r, TeeCode::kSuccess, kOriginTee);
+    case MessageKind::kCloseSession:
+      machine_.tee().close_session(client_, r.session);
+      return reply_with(r, TeeCode::kSuccess, kOriginTee);
+    case MessageKind::kOpenSession:
+    case MessageKind::kInvoke:
+      break;
+  }
+  TaParams params{};
+  Outcome o = to_ta_params(r.params, params);
+  Reply out = reply_with(r, o.code, o.origin);
+  if (!o.ok()) return out;
+  if (r.kind == MessageKind::kOpenSession) {
+    Caller caller;
+    caller.login = r.login;
+    caller.client = client_;
+    o = machine_.tee().open_session(caller, r.uuid, params, out.session);
+  } else {
+    o = machine_.tee().invoke(client_, r.session, r.command, params);
+  }
+  out.code = static_cast<uint32_t>(o.code);
+  out.origin = o.origin;
+  out.params = r.params;
+  to_wire(params, out.params);
+  return out;
+}
+
+Reply Connection::register_shm(const Request& r, std::vector<int>& fds) {
+  if (fds.size() != 1) {
+    close_all(fds);
+    return reply_with(r, TeeCode::kBadParameters, kOriginComms);
+  }
+  const int fd = fds[0];
+  fds.clear();
+  auto refuse = [&](TeeCode code) {
+    ::close(fd);
+    return reply_with(r, code, kOriginTee);
+  };
+  if (r.shm_size == 0 || r.shm_size > kMaxSharedMemory) return refuse(TeeCode::kBadParameters);
+  // Only memfds sealed against shrinking: a client truncating the file under us would turn
+  // every access into SIGBUS.
+  const int seals = ::fcntl(fd, F_GET_SEALS);
+  struct stat st {};
+  if (seals < 0 || !(seals & F_SEAL_SHRINK) || ::fstat(fd, &st) != 0 ||
+      static_cast<uint64_t>(st.st_size) < r.shm_size)
+    return refuse(TeeCode::kBadParameters);
+  if (should_fail(FaultPoint::kMapping)) return refuse(TeeCode::kOutOfMemory);
+  void* p = ::mmap(nullptr, r.shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return refuse(TeeCode::kOutOfMemory);
+  const uint32_t id = next_shm_++;
+  shms_[id] = Shm{fd, static_cast<uint8_t*>(p), r.shm_size, r.shm_flags};
+  Reply out = reply_with(r, TeeCode::kSuccess, kOriginTee);
+  out.shm = id;
+  return out;
+}
+
+Reply Connection::release_shm(const Request& r) {
+  auto it = shms_.find(r.shm);
+  if (it == shms_.end()) return reply_with(r, TeeCode::kItemNotFound, kOriginTee);
+  ::munmap(it->second.data, it->second.size);
+  ::close(it->second.fd);
+  shms_.erase(it);
+  return reply_with(r, TeeCode::kSuccess, kOriginTee);
+}
+
+Reply Connection::map_regions(std::vector<int>& reply_fds) {
+  Reply out;
+  const platform::Description& d = machine_.description();
+  for (size_t i = 0; i < d.regions.size(); ++i) {
+    if (!platform::exported_to_normal_world(d, i)) continue;  // H14: never a secure region
+    const soc::MemoryRegion& region = machine_.soc().region(i);
+    const int fd = ::fcntl(region.fd(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) continue;
+    reply_fds.push_back(fd);
+    out.regions.push_back(RegionInfo{d.regions[i].name, region.base(), region.size()});
+  }
+  return out;
+}
+
+Outcome Connection::to_ta_params(const std::array<WireParam, 4>& wire, TaParams& out) const {
+  for (size_t i = 0; i < 4; ++i) {
+    const WireParam& w = wire[i];
+    TaParam& p = out[i];
+    if (w.type > 7 || w.type == 4) return {TeeCode::kBadParameters, kOriginComms};
+    p.type = static_cast<ParamType>(w.type);
+    p.a = w.a;
+    p.b = w.b;
+    if (!is_memref(p.type)) continue;
+    if (w.shm == 0) {  // a null memref: only of size 0
+      if (w.size != 0) return {TeeCode::kBadParameters, kOriginComms};
+      continue;
+    }
+    auto it = shms_.find(w.shm);
+    if (it == shms_.end()) return {TeeCode::kBadParameters, kOriginComms};
+    const Shm& shm = it->second;
+    if (w.offset > shm.size || w.size > shm.size - w.offset)
+      return {TeeCode::kBadParameters, kOriginComms};
+    p.memory = std::span(shm.data + w.offset, static_cast<size_t>(w.size));
+    p.size = static_cast<size_t>(w.size);
+  }
+  return {};
+}
+
+void Connection::to_wire(const TaParams& params, std::array<WireParam, 4>& wire) {
+  for (size_t i = 0; i < 4; ++i) {
+    const TaParam& p = params[i];
+    if (!is_output(p.type)) continue;
+    if (is_memref(p.type)) {
+      wire[i].size = p.size;
+    } else {
+      wire[i].a = p.a;
+      wire[i].b = p.b;
+    }
+  }
+}
+
+}  // namespace rproctee::tee

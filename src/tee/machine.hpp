@@ -1,0 +1,37 @@
+// The machine: the secure world (TEE core, remoteproc TA, platform service) and the simulated
+// SoC in one process, as on a board. The normal world reaches it only through TEE messages
+// (Connection) and the memory regions the firewall lets it map.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "platform/description.hpp"
+#include "platform/rollback_store.hpp"
+#include "soc/soc.hpp"
+#include "tee/tee_core.hpp"
+
+namespace rproctee::tee {
+
+struct MachineOptions {
+  platform::Description description;
+  std::string state_dir;  // anti-rollback counters; empty: in memory only
+};
+
+class Machine {
+ public:
+  static Result<std::unique_ptr<Machine>> create(MachineOptions options);
+  ~Machine();
+
+  TeeCore& tee() { return *core_; }
+  soc::Soc& soc() { return *soc_; }
+  const platform::Description& description() const { return soc_->description(); }
+
+ private:
+  Machine() = default;
+  std::unique_ptr<soc::Soc> soc_;
+  std::unique_ptr<platform::RollbackStore> rollback_;
+  std::unique_ptr<TeeCore> core_;  // destroyed first: its TAs use the SoC
+};
+
+}  // namespace rproctee::tee

@@ -1,0 +1,81 @@
+// The messages between a TEE client and the machine: the same structures for the in-process
+// and the socket transports. Encoded little-endian; decoded with the bounds-checked reader
+// (the machine treats every message as untrusted input). File descriptors (shared memory,
+// memory regions) travel beside a message, never inside it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "tee/uuid.hpp"
+
+namespace rproctee::tee {
+
+enum class MessageKind : uint32_t {
+  kOpenSession = 1,
+  kInvoke = 2,
+  kCloseSession = 3,
+  kRegisterShm = 4,  // one fd: the memfd of the shared memory
+  kReleaseShm = 5,
+  kCancel = 6,
+  kMapRegions = 7,  // reply: the regions the normal world may map, one fd each
+};
+
+/// A parameter on the wire: a value, or a memref into a registered shared memory.
+struct WireParam {
+  uint32_t type = 0;  // TEE_PARAM_TYPE_* (ParamType)
+  uint32_t a = 0, b = 0;
+  uint32_t shm = 0;  // 0: no shared memory (a null memref of size 0)
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  bool operator==(const WireParam&) const = default;
+};
+
+struct Request {
+  MessageKind kind = MessageKind::kInvoke;
+  uint32_t seq = 0;
+  Uuid uuid{};
+  uint32_t login = 0;
+  uint32_t session = 0;
+  uint32_t command = 0;
+  uint32_t shm = 0;  // kRegisterShm / kReleaseShm
+  uint64_t shm_size = 0;
+  uint32_t shm_flags = 0;  // TEEC_MEM_INPUT | TEEC_MEM_OUTPUT
+  std::array<WireParam, 4> params{};
+  bool operator==(const Request&) const = default;
+};
+
+/// A memory region the normal world may map (kMapRegions).
+struct RegionInfo {
+  std::string name;
+  uint64_t pa = 0;
+  uint64_t size = 0;
+  bool operator==(const RegionInfo&) const = default;
+};
+
+struct Reply {
+  uint32_t seq = 0;
+  uint32_t code = 0;    // TeeCode
+  uint32_t origin = 0;  // Origin
+  uint32_t session = 0;
+  uint32_t shm = 0;
+  std::array<WireParam, 4> params{};
+  std::vector<RegionInfo> regions;
+  bool operator==(const Reply&) const = default;
+};
+
+/// Largest encoded message (a reply with many regions stays far below).
+inline constexpr size_t kMaxMessageSize = 16 * 1024;
+inline constexpr size_t kMaxRegions = 64;
+
+std::vector<uint8_t> encode(const Request& request);
+std::vector<uint8_t> encode(const Reply& reply);
+/// COMMUNICATION errors name the field that does not decode.
+Result<Request> decode_request(std::span<const uint8_t> bytes);
+Result<Reply> decode_reply(std::span<const uint8_t> bytes);
+
+}  // namespace rproctee::tee

@@ -1,0 +1,117 @@
+#include "tee/socket_server.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "tee/connection.hpp"
+#include "tee/socket_io.hpp"
+
+namespace rproctee::tee {
+
+Result<std::unique_ptr<SocketServer>> SocketServer::listen(Machine& machine,
+                                                           const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path)
+    return make_error(TeeCode::kBadParameters, "socket path {} is too long ({} bytes max)", path,
+                      sizeof addr.sun_path - 1);
+  const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return make_error(TeeCode::kCommunication, "socket: {}", std::strerror(errno));
+  ::unlink(path.c_str());
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  const mode_t old = ::umask(077);
+  const int bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::umask(old);
+  if (bound != 0 || ::listen(fd, 16) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return make_error(TeeCode::kCommunication, "cannot listen on {}: {}", path, std::strerror(e));
+  }
+  const int wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake < 0) {
+    ::close(fd);
+    return make_error(TeeCode::kCommunication, "eventfd: {}", std::strerror(errno));
+  }
+  return std::unique_ptr<SocketServer>(new SocketServer(machine, fd, wake, path));
+}
+
+SocketServer::~SocketServer() {
+  stop();
+  ::close(fd_);
+  ::close(wake_);
+  ::unlink(path_.c_str());
+}
+
+size_t SocketServer::clients() const {
+  std::lock_guard lock(mutex_);
+  return client_fds_.size();
+}
+
+void SocketServer::request_stop() {
+  stopping_ = true;
+  const uint64_t one = 1;
+  ssize_t ignored = ::write(wake_, &one, sizeof one);
+  (void)ignored;
+}
+
+void SocketServer::run() {
+  while (!stopping_) {
+    pollfd p[2] = {{fd_, POLLIN, 0}, {wake_, POLLIN, 0}};
+    if (::poll(p, 2, -1) <= 0 || !(p[0].revents & POLLIN)) continue;
+    const int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) continue;
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      ::close(client);
+      break;
+    }
+    client_fds_.push_back(client);
+    threads_.emplace_back([this, client] { serve(client); });
+  }
+}
+
+void SocketServer::stop() {
+  stopping_ = true;
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(mutex_);
+    for (int fd : client_fds_) ::shutdown(fd, SHUT_RDWR);
+    threads.swap(threads_);
+  }
+  for (auto& t : threads) t.join();
+}
+
+void SocketServer::serve(int client) {
+  {
+    Connection connection(machine_);
+    while (!stopping_) {
+      auto message = receive_message(client, kMaxMessageSize);
+      if (!message || (message->bytes.empty() && message->fds.empty())) break;  // gone
+      auto request = decode_request(message->bytes);
+      if (!request) {
+        for (int fd : message->fds) ::close(fd);
+        std::fprintf(stderr, "machine: dropping client: %s\n", request.error().message.c_str());
+        break;
+      }
+      std::vector<int> reply_fds;
+      Reply reply = connection.handle(*request, std::move(message->fds), reply_fds);
+      reply.seq = request->seq;
+      const Status sent = send_message(client, encode(reply), reply_fds);
+      for (int fd : reply_fds) ::close(fd);
+      if (!sent) break;  // the client died mid-call: clean up below
+    }
+  }  // the Connection closes the client's sessions and shared memory here
+  std::lock_guard lock(mutex_);
+  client_fds_.erase(std::remove(client_fds_.begin(), client_fds_.end(), client), client_fds_.end());
+  ::close(client);
+}
+
+}  // namespace rproctee::tee

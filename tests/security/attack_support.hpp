@@ -1,0 +1,132 @@
+// Shared by the attack-class tests of security.md (tests/security/*_test.cpp): the vector
+// inputs, ELF header / program header / section header patching inside a RawImage, and the
+// assertions "rejected with this code, at this check, with a message naming the field".
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/tee_code.hpp"
+#include "image/format.hpp"
+#include "image/verify.hpp"
+#include "support/image_crafting.hpp"
+#include "support/test_data.hpp"
+
+namespace rproctee::test::attack {
+
+/// A file of tests/data/vectors/elf.
+inline std::vector<uint8_t> vector_elf(const std::string& name) {
+  return read_bytes(vectors_dir() / "elf" / name);
+}
+
+/// rsc.elf (2 PT_LOAD, .resource_table) signed with `key`.
+inline std::vector<uint8_t> signed_single(const std::string& key = "rsa2048") {
+  return sign_elfs({vector_elf("rsc.elf")}, test_key(key));
+}
+
+/// tfm.elf (image 1, one PT_LOAD at 0x80000000) + rsc.elf (image 2) signed with `key`.
+inline std::vector<uint8_t> signed_multi(const std::string& key = "rsa2048") {
+  return sign_elfs({vector_elf("tfm.elf"), vector_elf("rsc.elf")}, test_key(key));
+}
+
+/// The report is a rejection with `code`, raised by the check named `check`, whose message
+/// contains `needle`.
+inline ::testing::AssertionResult Rejected(const image::VerifyReport& r, TeeCode code,
+                                           std::string_view check, std::string_view needle) {
+  if (r.authentic())
+    return ::testing::AssertionFailure() << "accepted (last check: " << r.check << ")";
+  auto failure = [&] {
+    return ::testing::AssertionFailure()
+           << "rejected with " << tee_code_name(r.error.code) << " at check '" << r.check
+           << "': " << r.error.message << "\n  expected " << tee_code_name(code) << " at '" << check
+           << "' with a message containing '" << needle << "'";
+  };
+  if (r.error.code != code || r.check != check) return failure();
+  if (r.error.message.find(needle) == std::string::npos) return failure();
+  return ::testing::AssertionSuccess();
+}
+
+/// The report says the image is authentic.
+inline ::testing::AssertionResult Authentic(const image::VerifyReport& r) {
+  if (r.authentic()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "rejected with " << tee_code_name(r.error.code)
+                                       << " at check '" << r.check << "': " << r.error.message;
+}
+
+/// ELF32 header offsets.
+namespace ehdr {
+inline constexpr size_t kClass = 4, kData = 5, kIdentVersion = 6, kMachine = 18, kVersion = 20,
+                        kPhoff = 28, kShoff = 32, kPhentsize = 42, kPhnum = 44, kShentsize = 46,
+                        kShnum = 48, kShstrndx = 50;
+}  // namespace ehdr
+
+/// Elf32_Phdr words.
+enum class Phdr : size_t { kType, kOffset, kVaddr, kPaddr, kFilesz, kMemsz, kFlags, kAlign };
+/// Elf32_Shdr words.
+enum class Shdr : size_t { kName, kType, kFlags, kAddr, kOffset, kSize };
+
+inline void put_u16(std::vector<uint8_t>& bytes, size_t offset, uint16_t value) {
+  bytes.at(offset) = static_cast<uint8_t>(value);
+  bytes.at(offset + 1) = static_cast<uint8_t>(value >> 8);
+}
+inline uint16_t get_u16(const std::vector<uint8_t>& bytes, size_t offset) {
+  return static_cast<uint16_t>(bytes.at(offset) | (bytes.at(offset + 1) << 8));
+}
+
+inline size_t phdr_offset(const std::vector<uint8_t>& elf, size_t index) {
+  return get_u32(elf, ehdr::kPhoff) + 32 * index;
+}
+inline size_t shdr_offset(const std::vector<uint8_t>& elf, size_t index) {
+  return get_u32(elf, ehdr::kShoff) + 40 * index;
+}
+
+/// Reads / writes one word of program header `index` of an ELF (the bytes only).
+inline uint32_t get_phdr(const std::vector<uint8_t>& elf, size_t index, Phdr field) {
+  return get_u32(elf, phdr_offset(elf, index) + 4 * static_cast<size_t>(field));
+}
+inline void set_phdr(std::vector<uint8_t>& elf, size_t index, Phdr field, uint32_t value) {
+  put_u32(elf, phdr_offset(elf, index) + 4 * static_cast<size_t>(field), value);
+}
+
+/// Reads / writes one word of section header `index` (section headers are never signed).
+inline uint32_t get_shdr(const std::vector<uint8_t>& elf, size_t index, Shdr field) {
+  return get_u32(elf, shdr_offset(elf, index) + 4 * static_cast<size_t>(field));
+}
+inline void set_shdr(std::vector<uint8_t>& elf, size_t index, Shdr field, uint32_t value) {
+  put_u32(elf, shdr_offset(elf, index) + 4 * static_cast<size_t>(field), value);
+}
+
+/// Index of the section named `name` in an ELF with a valid section table (throws if none).
+inline size_t section_index(const std::vector<uint8_t>& elf, std::string_view name) {
+  const size_t shnum = get_u16(elf, ehdr::kShnum);
+  const size_t names = get_shdr(elf, get_u16(elf, ehdr::kShstrndx), Shdr::kOffset);
+  for (size_t i = 0; i < shnum; ++i) {
+    const auto begin = elf.begin() + static_cast<long>(names + get_shdr(elf, i, Shdr::kName));
+    if (std::string(begin, std::find(begin, elf.end(), uint8_t{0})) == name) return i;
+  }
+  throw std::runtime_error("no section " + std::string(name));
+}
+
+/// Index in the signed HASHTABLE of program header `phdr` of image `image` (0-based).
+inline size_t table_index(const RawImage& raw, size_t image, size_t phdr) {
+  size_t index = phdr;
+  for (size_t i = 0; i < image; ++i) index += get_u16(raw.images[i], ehdr::kPhnum);
+  return index;
+}
+
+/// Changes a program-header word in the ELF *and* in its signed HASHTABLE entry, so that after
+/// resign() the ELF still matches the signed table and only the segment semantics change. The
+/// entry's digest is kept: valid as long as p_offset and p_filesz do not change.
+inline void set_signed_phdr(RawImage& raw, size_t image, size_t phdr, Phdr field, uint32_t value) {
+  set_phdr(raw.images[image], phdr, field, value);
+  put_u32(raw.tlv(image::tlv::kHashTable),
+          64 * table_index(raw, image, phdr) + 4 * static_cast<size_t>(field), value);
+}
+
+}  // namespace rproctee::test::attack
