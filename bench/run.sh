@@ -31,7 +31,7 @@ log() { echo "bench: $*" >&2; }
 log "building the release preset (rproctee and the benchmark programs)"
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target rproctee rproctee_bench_image \
-  rproctee_spawn_timer >&2
+  rproctee_bench_tee rproctee_spawn_timer >&2
 mkdir -p "$results"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -55,6 +55,23 @@ awk '
     }
     name = agg = cpu = unit = ""; bytes = 0
   }' "$results/bench_image.json" >"$work/medians.txt"
+
+# --- 1b. The secure world: LOAD, START+STOP, empty invoke (wall time, medians) ---------------
+log "running $build/bench/rproctee_bench_tee (about a minute)"
+"$build/bench/rproctee_bench_tee" --benchmark_out="$results/bench_tee.json" \
+  --benchmark_out_format=json >&2
+awk '
+  /"run_name":/       { name = $2; gsub(/[",]/, "", name); sub(/\/repeats.*/, "", name); sub(/\/min_time.*/, "", name) }
+  /"aggregate_name":/ { agg = $2; gsub(/[",]/, "", agg) }
+  /"real_time":/      { t = $2; gsub(/,/, "", t) }
+  /"time_unit":/      { unit = $2; gsub(/[",]/, "", unit) }
+  /^    }/ {
+    if (agg == "median") {
+      scale = unit == "ns" ? 1e-6 : unit == "us" ? 1e-3 : unit == "s" ? 1e3 : 1
+      printf "%s %.6f\n", name, t * scale
+    }
+    name = agg = t = unit = ""
+  }' "$results/bench_tee.json" >"$work/tee_medians.txt"
 
 # --- 2. The machine's SHA-256 limit: openssl speed, 16 KiB blocks ----------------------------
 log "running openssl speed -evp sha256 -bytes 16384 -seconds $openssl_seconds"
@@ -154,3 +171,27 @@ cpu=$(awk -F: '/^model name/ { sub(/^[ \t]+/, "", $2); print $2; exit }' /proc/c
                   fmt(v - version)))
     }
   }'
+
+# --- 5. The secure world ---------------------------------------------------------------------
+awk '
+  { v[$1] = $2 }
+  function fmt(x) { return x >= 1 ? sprintf("%.2f ms", x) : sprintf("%.1f us", x * 1000) }
+  END {
+    print ""
+    print "Secure world through the TEE client API (median wall time of 5 repetitions; socket ="
+    print "a machine served on a Unix SOCK_SEQPACKET socket, inproc = in-process transport)"
+    n = split("1048576:1 MiB 16777216:16 MiB", sizes, " ")
+    for (i = 1; i <= n; ++i) {
+      split(sizes[i], kv, ":"); sha = v["BM_Sha256Pass/" kv[1]]
+      for (t = 0; t <= 1; ++t) {
+        name = "BM_Load/" t "/" kv[1]
+        if (name in v)
+          printf "%-34s %10s | %-22s %10s | %6.2fx\n", "LOAD " (t == 0 ? "socket " : "inproc ") kv[2] ":",
+                 fmt(v[name]), "SHA-256 pass:", fmt(sha), v[name] / sha
+      }
+    }
+    printf "%-34s %10s\n", "START+STOP pair, socket:", fmt(v["BM_StartStop/0"])
+    printf "%-34s %10s\n", "START+STOP pair, inproc:", fmt(v["BM_StartStop/1"])
+    printf "%-34s %10s\n", "empty InvokeCommand, socket:", fmt(v["BM_EmptyInvoke/0"])
+    printf "%-34s %10s\n", "empty InvokeCommand, inproc:", fmt(v["BM_EmptyInvoke/1"])
+  }' "$work/tee_medians.txt"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, then walks through the offline tool on the
 # bundled firmware with the bundled development key: sign -> verify -> inspect -> offline
-# (HSM) signing with openssl playing the HSM -> a tampered image rejected with the TA's code.
+# (HSM) signing with openssl playing the HSM -> a tampered image rejected with the TA's code;
+# then the secure world as a process (`rproctee machine`): a C client of the GlobalPlatform
+# client API loads, authenticates, starts and stops the signed firmware, and the tampered image
+# is refused by the trusted application with its reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup-debian.sh
@@ -41,5 +44,23 @@ if $rproctee verify "$out/tampered.sign" --key "$pub"; then
   echo "tampered image accepted: this is a bug" >&2
   exit 1
 fi
+say "rproctee machine --platform stm32mp25 --socket tee.sock &   (secure world + simulated SoC)"
+$rproctee machine --platform stm32mp25 --socket "$out/tee.sock" &
+machine=$!
+trap 'kill $machine 2>/dev/null; rm -rf "$out"' EXIT
+for _ in $(seq 100); do [ -S "$out/tee.sock" ] && break; sleep 0.1; done
+client=build/release/examples/teec_load_firmware
+
+say "teec_load_firmware unix:tee.sock 0 demo.sign   (a C client of the TEE client API)"
+$client "unix:$out/tee.sock" 0 "$out/demo.sign"
+
+say "teec_load_firmware unix:tee.sock 0 tampered.sign"
+if $client "unix:$out/tee.sock" 0 "$out/tampered.sign"; then
+  echo "the trusted application loaded a tampered image: this is a bug" >&2
+  exit 1
+fi
+kill -TERM $machine
+wait $machine
 echo
 echo "demo complete: signed, verified, inspected, HSM flow byte-identical, tampering rejected"
+echo "offline and by the trusted application behind a real process boundary"

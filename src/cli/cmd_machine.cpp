@@ -37,6 +37,12 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
   auto server = tee::SocketServer::listen(**machine, socket);
   if (!server) return print_error(prog, server.error()), kExitFailure;
 
+  // The handlers are in place before "listening" is announced: a supervisor may send SIGTERM
+  // as soon as it reads that line and must get an orderly stop (socket file removed).
+  g_server = server->get();
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
   size_t tee_processors = 0;
   for (const auto& p : (*machine)->description().processors)
     tee_processors += p.mode == platform::ProcessorMode::kTee;
@@ -45,10 +51,6 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
       "listening on {}\n",
       prog, (*machine)->description().model, (*machine)->description().processors.size(),
       tee_processors, (*machine)->description().keys.size(), socket);
-  g_server = server->get();
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGPIPE, SIG_IGN);
   (*server)->run();
   (*server)->stop();
   g_server = nullptr;

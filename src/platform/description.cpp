@@ -94,7 +94,8 @@ class Parser {
       p.id = static_cast<uint32_t>(d_.processors.size());
     }
     if (p.mode == ProcessorMode::kTee && d_.processor(p.id))
-      return t_.error(node, "st,proc-id", fmt::format("repeats processor id {}", p.id));
+      return t_.error(node, t_.has(node, "st,rproc-tee") ? "st,rproc-tee" : "st,proc-id",
+                      fmt::format("repeats processor id {}", p.id));
 
     RPROCTEE_ASSIGN(const auto phandles, t_.cells(node, "memory-region"));
     for (uint32_t ph : phandles) {
@@ -154,9 +155,10 @@ class Parser {
         const Region& a = d_.regions[i];
         const Region& b = d_.regions[k];
         if (a.pa < b.pa + b.size && b.pa < a.pa + a.size)
-          return make_error(TeeCode::kBadFormat,
-                            "{}: memory regions {} [{:#x}, {:#x}) and {} [{:#x}, {:#x}) overlap",
-                            t_.source(), a.name, a.pa, a.pa + a.size, b.name, b.pa, b.pa + b.size);
+          return t_.error(
+              region_nodes_[k], "reg",
+              fmt::format("[{:#x}, {:#x}) overlaps {} [{:#x}, {:#x})", b.pa, b.pa + b.size,
+                          t_.path(region_nodes_[i]), a.pa, a.pa + a.size));
       }
     return {};
   }
@@ -183,12 +185,14 @@ class Parser {
         }
       }
     }
-    for (const Processor& p : d_.processors)
+    for (size_t i = 0; i < d_.processors.size(); ++i) {
+      const Processor& p = d_.processors[i];
       if (p.mode == ProcessorMode::kTee && !configured.count(p.id))
         return make_error(TeeCode::kBadFormat,
-                          "{}: processor {} (id {}) is TEE-controlled but the secure-world "
+                          "{}: {}: processor {} (id {}) is TEE-controlled but the secure-world "
                           "node has no entry with rproc-id = <{}> (its firewall is unknown)",
-                          t_.source(), p.name, p.id, p.id);
+                          t_.source(), t_.path(processor_nodes_[i]), p.name, p.id, p.id);
+    }
     return {};
   }
 
@@ -206,7 +210,8 @@ class Parser {
     if (rsa != (algorithm == "rsa-pkcs1-sha256"))
       return t_.error(node, "algorithm",
                       fmt::format("says {} but the key is {}", algorithm, key.describe()));
-    RPROCTEE_CHECK(crypto::Verifier::create(key));  // size rules (RSA >= 2048)
+    if (auto usable = crypto::Verifier::create(key); !usable)  // size rules (RSA >= 2048)
+      return t_.error(node, "key", fmt::format("is unusable: {}", usable.error().message));
     const bool dev = is_published_development_key(key);
     d_.keys.push_back(TrustedKey{t_.name(node), std::move(key), dev});
     return {};

@@ -47,6 +47,9 @@ struct RemoteprocPta::Processor {
   size_t index = 0;  // in the description
   const platform::Processor* desc = nullptr;
   std::mutex mutex;
+  // The secure regions are zero and nothing but this service (and a started core) writes
+  // them: a RELEASE right after another one need not wipe them again.
+  bool secure_regions_clean = false;
 };
 
 RemoteprocPta::RemoteprocPta(soc::Soc& soc, RollbackStore& rollback)
@@ -166,6 +169,7 @@ TeeCode RemoteprocPta::load_segment(Processor& p, tee::TaParams& params) {
     return located.error().code;
   }
   std::span<uint8_t> dest = *soc_.region(located->region).bytes(located->pa, source.size());
+  p.secure_regions_clean = false;
   if (should_fail(FaultPoint::kMemoryWrite)) return TeeCode::kGeneric;
 
   // Secure destination: copy and hash in one sweep over the destination, which the normal
@@ -218,6 +222,7 @@ TeeCode RemoteprocPta::set_memory(Processor& p, tee::TaParams& params) {
   }
   if (should_fail(FaultPoint::kMemoryWrite)) return TeeCode::kGeneric;
   auto bytes = *soc_.region(located->region).bytes(located->pa, size);
+  p.secure_regions_clean = false;
   std::memset(bytes.data(), static_cast<int>(params[3].a & 0xFF), bytes.size());  // the byte value
   return TeeCode::kSuccess;
 }
@@ -241,6 +246,7 @@ TeeCode RemoteprocPta::start(Processor& p, tee::TaParams& params) {
     log_refusal(located.error());
     return TeeCode::kBadParameters;
   }
+  p.secure_regions_clean = false;  // the running core writes its memories
   if (auto s = soc_.core(p.index).start(boot, secure_boot); !s) {
     log_refusal(s.error());
     return s.error().code;
@@ -297,7 +303,10 @@ TeeCode RemoteprocPta::verify_digest(tee::TaParams& params) {
 
 TeeCode RemoteprocPta::release(Processor& p) {
   if (soc_.core(p.index).running()) return TeeCode::kBadState;
-  for (size_t r : p.desc->regions) soc_.region(r).wipe();
+  // Non-secure regions are wiped every time: the normal world may have written them.
+  for (size_t r : p.desc->regions)
+    if (!p.secure_regions_clean || !p.desc->is_secure(r)) soc_.region(r).wipe();
+  p.secure_regions_clean = true;
   return TeeCode::kSuccess;
 }
 

@@ -97,12 +97,23 @@ Result<std::span<const uint8_t>> MemoryRegion::bytes(uint64_t pa, uint64_t len) 
   return std::span<const uint8_t>(*r);
 }
 
+void MemoryRegion::populate() {
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14
+#endif
+  const size_t len = static_cast<size_t>(page_round(size_));
+  if (::madvise(data_, len, MADV_POPULATE_WRITE) == 0) return;
+  for (size_t off = 0; off < len; off += kPage) {  // older kernels: touch each page
+    volatile uint8_t* p = data_ + off;
+    *p = *p;
+  }
+}
+
 void MemoryRegion::wipe() {
-  // Punching a hole drops the pages: every mapping (other processes, the emulated core) reads
-  // zeros afterwards, at the cost of the pages actually used rather than a full memset.
-  if (::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
-                  static_cast<off_t>(page_round(size_))) != 0)
-    std::memset(data_, 0, static_cast<size_t>(size_));
+  // Zero only the pages that hold data (holes already read as zero), in place: the pages stay
+  // resident, so the next LOAD copies into memory without taking a page fault per page.
+  for (const auto& [offset, length] : data_extents())
+    std::memset(data_ + offset, 0, static_cast<size_t>(length));
 }
 
 std::vector<std::pair<uint64_t, uint64_t>> MemoryRegion::data_extents() const {

@@ -41,6 +41,10 @@ class MemoryRegion {
   std::span<uint8_t> all() { return {data_, static_cast<size_t>(size_)}; }
   std::span<const uint8_t> all() const { return {data_, static_cast<size_t>(size_)}; }
 
+  /// Makes every page resident (as memory is on a board), so that loading firmware does not
+  /// take a page fault per page.
+  void populate();
+
   /// Fills the whole region with zeros.
   void wipe();
   /// True when every byte is zero (only pages that hold data are read).

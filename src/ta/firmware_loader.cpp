@@ -149,7 +149,10 @@ Result<LoadedFirmware> load_firmware(std::span<const uint8_t> shared, PlatformPo
       rsc_segment.assign(bytes.begin(), bytes.end());
       bytes = rsc_segment;
     }
-    RPROCTEE_CHECK(platform.load_segment(bytes, s.phdr.paddr, s.digest, s.iv));
+    if (auto loaded = platform.load_segment(bytes, s.phdr.paddr, s.digest, s.iv); !loaded)
+      return std::move(loaded).error().context(fmt::format(
+          "image {} segment {} (LOAD at {:#x}, {:#x} bytes)", s.image + 1, s.phdr_index, s.phdr.paddr,
+          s.phdr.filesz));
   }
   if (rsc) {
     const image::PlannedSegment& s = plan.loads[rsc->load_index];

@@ -56,7 +56,21 @@ Status PlatformPort::load_segment(std::span<const uint8_t> bytes, uint64_t da,
   p[1] = memref_in(bytes);
   p[2] = value_in(da);
   p[3] = memref_in(std::span(expected).first(iv ? 48 : 32));
-  return call(pta::kLoadSegmentSha256, p, fmt::format("to load the segment at {:#x}", da));
+  p[0] = value_in(processor_);
+  const tee::Outcome o = session_.invoke(pta::kLoadSegmentSha256, p);
+  switch (o.code) {
+    case TeeCode::kSuccess: return {};
+    case TeeCode::kSecurity:
+      return make_error(o.code, "its SHA-256 in memory does not match the signed digest (the memory "
+                        "was wiped)");
+    case TeeCode::kAccessDenied:
+      return make_error(o.code, "[{:#x}, {:#x}) is not inside one memory region of the processor", da,
+                        da + bytes.size());
+    case TeeCode::kNotSupported:
+      return make_error(o.code, "it is encrypted but no firmware-encryption-key is provisioned");
+    default:
+      return make_error(o.code, "the platform service could not load it at {:#x}", da);
+  }
 }
 
 Result<uint64_t> PlatformPort::da_to_pa(uint64_t da, uint64_t size) {

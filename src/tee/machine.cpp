@@ -8,6 +8,8 @@ namespace rproctee::tee {
 Result<std::unique_ptr<Machine>> Machine::create(MachineOptions options) {
   std::unique_ptr<Machine> m(new Machine());
   RPROCTEE_ASSIGN(m->soc_, soc::Soc::create(options.description));
+  if (options.populate)
+    for (size_t i = 0; i < m->soc_->region_count(); ++i) m->soc_->region(i).populate();
   RPROCTEE_ASSIGN(auto rollback, platform::RollbackStore::open(options.state_dir));
   m->rollback_ = std::make_unique<platform::RollbackStore>(std::move(rollback));
   m->core_ = std::make_unique<TeeCore>();

@@ -16,6 +16,7 @@ namespace rproctee::tee {
 struct MachineOptions {
   platform::Description description;
   std::string state_dir;  // anti-rollback counters; empty: in memory only
+  bool populate = true;   // make the memories resident at start (tests skip it for speed)
 };
 
 class Machine {

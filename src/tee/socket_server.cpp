@@ -67,6 +67,7 @@ void SocketServer::run() {
     pollfd p[2] = {{fd_, POLLIN, 0}, {wake_, POLLIN, 0}};
     if (::poll(p, 2, -1) <= 0 || !(p[0].revents & POLLIN)) continue;
     const int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    reap();
     if (client < 0) continue;
     std::lock_guard lock(mutex_);
     if (stopping_) {
@@ -87,6 +88,24 @@ void SocketServer::stop() {
     threads.swap(threads_);
   }
   for (auto& t : threads) t.join();
+  std::lock_guard lock(mutex_);
+  finished_.clear();  // every thread that reported is joined
+}
+
+void SocketServer::reap() {
+  std::vector<std::thread> done;
+  {
+    std::lock_guard lock(mutex_);
+    for (const std::thread::id id : finished_) {
+      auto it = std::find_if(threads_.begin(), threads_.end(),
+                             [id](const std::thread& t) { return t.get_id() == id; });
+      if (it == threads_.end()) continue;
+      done.push_back(std::move(*it));
+      threads_.erase(it);
+    }
+    finished_.clear();
+  }
+  for (auto& t : done) t.join();  // they only have to return from serve()
 }
 
 void SocketServer::serve(int client) {
@@ -112,6 +131,7 @@ void SocketServer::serve(int client) {
   std::lock_guard lock(mutex_);
   client_fds_.erase(std::remove(client_fds_.begin(), client_fds_.end(), client), client_fds_.end());
   ::close(client);
+  finished_.push_back(std::this_thread::get_id());
 }
 
 }  // namespace rproctee::tee

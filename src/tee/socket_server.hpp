@@ -31,6 +31,8 @@ class SocketServer {
   SocketServer(Machine& machine, int fd, int wake, std::string path)
       : machine_(machine), fd_(fd), wake_(wake), path_(std::move(path)) {}
   void serve(int client);
+  /// Joins the threads of clients that went away (each keeps its stack until joined).
+  void reap();
 
   Machine& machine_;
   int fd_;
@@ -39,6 +41,7 @@ class SocketServer {
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;
   std::vector<std::thread> threads_;
+  std::vector<std::thread::id> finished_;  // threads_ whose serve() returned
   std::vector<int> client_fds_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cstdio>
 
 namespace rproctee::tee {
@@ -17,7 +18,7 @@ uint32_t param_types(const TaParams& p) {
 /// One TA instance and whether it panicked.
 struct TeeCore::Instance {
   std::unique_ptr<TrustedApp> app;
-  bool dead = false;
+  std::atomic<bool> dead{false};  // read by invoke() without the core's lock
 };
 
 /// One open session: serialised by `busy`; keeps its instance alive.
@@ -87,7 +88,7 @@ Outcome TeeCore::open_session(const Caller& caller, const Uuid& uuid, TaParams& 
   std::lock_guard lock(mutex_);
   session_id = next_session_++;
   sessions_[session_id] = std::move(s);
-  return {};
+  return {TeeCode::kSuccess, kOriginTrustedApp};  // the TA accepted: its answer (as OP-TEE)
 }
 
 std::shared_ptr<TeeCore::Session> TeeCore::find(uint64_t client, uint32_t session) const {

@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "fuzz_entry_points.hpp"
+#include "fuzz_tee_message_entry.hpp"
 #include "support/image_crafting.hpp"
 #include "support/test_data.hpp"
 
@@ -71,8 +73,21 @@ INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegressions,
                          ::testing::Values(Target{"fuzz_inspect", fuzz_inspect_one},
                                            Target{"fuzz_verify", fuzz_verify_one},
                                            Target{"fuzz_elf32", fuzz_elf32_one},
-                                           Target{"fuzz_resource_table", fuzz_resource_table_one}),
+                                           Target{"fuzz_resource_table", fuzz_resource_table_one},
+                                           Target{"fuzz_tee_message", fuzz_tee_message_one}),
                          [](const auto& test_info) { return std::string(test_info.param.name); });
+
+TEST(FuzzTeeMessage, GeneratedSeedsAreCommitted) {
+  // fuzz/corpus/fuzz_tee_message/seed-N.bin are fuzz_tee_message_seeds(): keep them in step.
+  const auto seeds = fuzz_tee_message_seeds();
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    const fs::path file = kFuzzDir / "corpus" / "fuzz_tee_message" / ("seed-" + std::to_string(i) + ".bin");
+    if (std::getenv("RPROCTEE_FUZZ_WRITE_SEEDS")) test::write_bytes(file, seeds[i]);
+    ASSERT_TRUE(fs::exists(file)) << file << " (regenerate with RPROCTEE_FUZZ_WRITE_SEEDS=1)";
+    EXPECT_EQ(test::read_bytes(file), seeds[i]) << file;
+    fuzz_tee_message_one(seeds[i]);
+  }
+}
 
 TEST(FuzzVerifyContainers, SeedsAreAuthenticAndCommitted) {
   const auto seeds = fuzz_verify_container_seeds();

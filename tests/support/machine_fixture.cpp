@@ -64,7 +64,7 @@ MachineUnderTest::MachineUnderTest(TransportKind kind, MachineConfig config) {
       throw std::runtime_error("cannot trust " + path);
   }
   if (config.aes_key) d.aes_key = config.aes_key;
-  auto m = tee::Machine::create({d, config.state_dir});
+  auto m = tee::Machine::create({d, config.state_dir, config.populate});
   if (!m) throw std::runtime_error(m.error().message);
   machine_ = std::move(*m);
   const std::string name = fmt::format("test-{}-{}", ::getpid(), g_counter++);

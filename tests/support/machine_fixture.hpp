@@ -26,6 +26,7 @@ struct MachineConfig {
   std::vector<std::string> trust_files;                  // public key files
   std::optional<std::vector<uint8_t>> aes_key;
   std::string state_dir;
+  bool populate = false;  // resident memories (benchmarks); tests start faster without
 };
 
 /// A machine in this process; with kSocket it is served on a Unix socket by a thread, so that
