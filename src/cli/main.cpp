@@ -41,7 +41,9 @@ void print_usage(std::ostream& out) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int dispatch(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   const std::string self = std::filesystem::path(argv[0]).filename().string();
   if (self == "sign_rproc_fw.py") return rproctee::cli::sign_main(std::move(args), self);
@@ -67,4 +69,19 @@ int main(int argc, char** argv) {
   std::cerr << fmt::format("rproctee: usage error: unknown command '{}'\n", name);
   print_usage(std::cerr);
   return rproctee::cli::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Errors are reported as messages with a code, never as a stack trace: anything thrown that
+  // no command turned into an Error still ends as one line and exit 1.
+  try {
+    return dispatch(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("rproctee: error: {}\n", e.what());
+  } catch (...) {
+    std::cerr << "rproctee: error: unexpected failure\n";
+  }
+  return rproctee::cli::kExitFailure;
 }

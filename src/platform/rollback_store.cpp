@@ -53,12 +53,19 @@ Result<RollbackStore> RollbackStore::open(const std::string& directory) {
   const fs::path key_path = fs::path(directory) / "device.key";
   s.key_ = read_all(key_path);
   if (s.key_.empty()) {
+    // A new store: the key and an empty, authenticated counter file are created together, so
+    // that a counter file missing later is noticed rather than read as "never loaded".
     s.key_.resize(32);
     RPROCTEE_CHECK(crypto::random_bytes(s.key_));
     RPROCTEE_CHECK(write_atomic(key_path, s.key_));
+    RPROCTEE_CHECK(s.save());
+    return s;
   }
   const auto file = read_all(fs::path(directory) / "rollback.bin");
-  if (file.empty()) return s;
+  if (file.empty()) {
+    s.corrupt_ = "rollback.bin is missing or empty";
+    return s;
+  }
   // Layout: magic, count, {processor, version}*, HMAC-SHA256 of everything before it.
   image::ByteReader in(file, "rollback.bin", TeeCode::kCorruptObject);
   auto magic = in.u32(0, "magic");

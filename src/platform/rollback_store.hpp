@@ -1,7 +1,8 @@
 // Anti-rollback counters (H12): the highest accepted security version per remote processor,
 // persisted by the machine in a file it owns, integrity-protected with HMAC-SHA256 under a
 // device key kept next to it (the stand-in for a hardware unique key). A file that fails its
-// check is never trusted: loading fails closed with CORRUPT_OBJECT.
+// check, or is missing once the key exists, is never trusted: loading fails closed with
+// CORRUPT_OBJECT. (Deleting both resets the counters, as wiping a secure element would.)
 #pragma once
 
 #include <cstdint>

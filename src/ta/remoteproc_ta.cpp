@@ -120,8 +120,13 @@ TeeCode RemoteprocTa::reject(Rproc& r, const char* command, const Error& e) {
 TeeCode RemoteprocTa::command(Rproc& r, uint32_t command, tee::TaParams& params) {
   if (params[0].type != ParamType::kValueInput) return TeeCode::kBadParameters;
   // A session controls the processor it was opened for, never another one.
-  if (params[0].a != r.desc->id) return TeeCode::kAccessDenied;
   std::lock_guard lock(r.mutex);
+  if (params[0].a != r.desc->id)
+    return reject(r, "command",
+                  make_error(TeeCode::kAccessDenied,
+                             "this session controls processor {}, "
+                             "not {}",
+                             r.desc->id, params[0].a));
   switch (command) {
     case kLoadFw:
       return load(r, params);

@@ -1,0 +1,664 @@
+// Platform descriptions from device trees: the three presets in full (processors, ids,
+// regions, secure regions, mailboxes, boot addresses, the M4's dma-ranges), the v16 and v22
+// bindings, exported_to_normal_world, precise errors (node path + property) for mistakes in a
+// user's .dts, garbage .dtb files, and the M4 preset loading a firmware at da 0 through the TA.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "image/elf32.hpp"
+#include "platform/description.hpp"
+#include "platform/device_tree.hpp"
+#include "platform/presets.hpp"
+#include "support/elf_builder.hpp"
+#include "support/image_crafting.hpp"
+#include "support/machine_fixture.hpp"
+#include "support/rsc_builder.hpp"
+#include "support/run_command.hpp"
+#include "support/test_data.hpp"
+
+namespace rproctee::test {
+namespace {
+
+using platform::Description;
+using platform::ProcessorMode;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// --- Presets --------------------------------------------------------------------------------
+
+struct RegionWant {
+  std::string name;
+  uint64_t pa = 0, size = 0;
+  bool secure = false;
+};
+
+const platform::Processor& processor_named(const Description& d, const std::string& name) {
+  for (const auto& p : d.processors)
+    if (p.name == name) return p;
+  throw std::runtime_error("no processor " + name);
+}
+
+/// The processor's memory-region list, in order, with sizes, secure flags, and the firewall
+/// policy that follows (a secure region is never exported to the normal world).
+void expect_regions(const Description& d, const platform::Processor& p,
+                    const std::vector<RegionWant>& want) {
+  ASSERT_EQ(p.regions.size(), want.size()) << p.name;
+  size_t secure = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const auto& r = d.regions[p.regions[i]];
+    SCOPED_TRACE(p.name + " region " + want[i].name);
+    EXPECT_EQ(r.name, want[i].name);
+    EXPECT_EQ(r.pa, want[i].pa);
+    EXPECT_EQ(r.size, want[i].size);
+    EXPECT_EQ(p.is_secure(p.regions[i]), want[i].secure);
+    EXPECT_EQ(platform::exported_to_normal_world(d, p.regions[i]), !want[i].secure);
+    secure += want[i].secure;
+  }
+  EXPECT_EQ(p.secure_regions.size(), secure);
+}
+
+void expect_mailboxes(const platform::Processor& p, uint64_t controller) {
+  ASSERT_EQ(p.mailboxes.size(), 4u);
+  const char* names[] = {"vq0", "vq1", "shutdown", "detach"};
+  for (uint32_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(p.mailboxes[i].name, names[i]);
+    EXPECT_EQ(p.mailboxes[i].controller, controller);
+    EXPECT_EQ(p.mailboxes[i].channel, i);
+  }
+}
+
+const std::vector<RegionWant> kM33Regions = {
+    {"cm33-tfm", 0x80000000, 0x100000, true},   {"cm33-firmware", 0x80100000, 0x800000, true},
+    {"cm33-data", 0x80a00000, 0x800000, true},  {"ipc-shmem", 0x81200000, 0xf8000, false},
+    {"vdev0vring0", 0x812f8000, 0x1000, false}, {"vdev0vring1", 0x812f9000, 0x1000, false},
+    {"vdev0buffer", 0x812fa000, 0x6000, false}, {"retram", 0x0a080000, 0x20000, true}};
+
+void expect_m33(const Description& d) {
+  const auto& p = processor_named(d, "m33");
+  EXPECT_EQ(p.compatible, "st,stm32mp2-m33");
+  EXPECT_EQ(p.mode, ProcessorMode::kTee);  // v22: st,rproc-tee = <&optee 0>
+  EXPECT_EQ(p.id, 0u);
+  expect_regions(d, p, kM33Regions);
+  expect_mailboxes(p, 0x40490000);
+  EXPECT_EQ(p.boot_address, 0x80100000u);
+  EXPECT_TRUE(p.dma_ranges.empty());
+  EXPECT_EQ(*p.da_to_pa(0x80100000, 0x100), 0x80100000u);  // da == pa
+  EXPECT_EQ(p.pa_to_da(0x81200000), 0x81200000u);
+  EXPECT_FALSE(p.anti_rollback);
+  EXPECT_EQ(p.rollback_tlv, 0x10003u);
+  EXPECT_EQ(d.processor(0), &p);
+}
+
+TEST(PlatformPresets, Stm32mp25) {
+  auto d = platform::load_preset("stm32mp25");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->model, "rproctee virtual STM32MP25 (Cortex-M33)");
+  EXPECT_EQ(d->source, "preset stm32mp25");
+  ASSERT_EQ(d->processors.size(), 1u);
+  expect_m33(*d);
+  EXPECT_EQ(d->regions.size(), 8u);
+  ASSERT_EQ(d->keys.size(), 1u);
+  EXPECT_EQ(d->keys[0].name, "rproctee-dev");
+  EXPECT_TRUE(d->keys[0].development);
+  EXPECT_FALSE(d->aes_key);
+  EXPECT_EQ(d->processor(1), nullptr);
+  // Alias.
+  auto alias = platform::load_preset("stm32mp25-m33");
+  ASSERT_TRUE(alias);
+  EXPECT_EQ(alias->model, d->model);
+}
+
+TEST(PlatformPresets, Stm32mp15WithTheM4DmaRanges) {
+  auto d = platform::load_preset("stm32mp15");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->model, "rproctee virtual STM32MP15 (Cortex-M4)");
+  ASSERT_EQ(d->processors.size(), 1u);
+  const auto& p = d->processors[0];
+  EXPECT_EQ(p.name, "m4");
+  EXPECT_EQ(p.compatible, "st,stm32mp1-m4-tee");
+  EXPECT_EQ(p.mode, ProcessorMode::kTee);  // v16: compatible + st,proc-id
+  EXPECT_EQ(p.id, 0u);
+  expect_regions(*d, p,
+                 {{"retram", 0x38000000, 0x10000, true},
+                  {"mcuram2", 0x10000000, 0x40000, true},
+                  {"vdev0vring0", 0x10040000, 0x1000, false},
+                  {"vdev0vring1", 0x10041000, 0x1000, false},
+                  {"vdev0buffer", 0x10042000, 0x4000, false},
+                  {"mcuram", 0x30000000, 0x40000, true}});
+  expect_mailboxes(p, 0x4c001000);
+  EXPECT_EQ(p.boot_address, 0u);
+  ASSERT_EQ(p.dma_ranges.size(), 3u);
+  EXPECT_EQ(p.dma_ranges[0].da, 0u);
+  EXPECT_EQ(p.dma_ranges[0].pa, 0x38000000u);
+  EXPECT_EQ(p.dma_ranges[0].size, 0x10000u);
+  EXPECT_EQ(p.dma_ranges[1].da, 0x10000000u);
+  EXPECT_EQ(p.dma_ranges[1].pa, 0x10000000u);
+  EXPECT_EQ(p.dma_ranges[1].size, 0x60000u);
+  EXPECT_EQ(p.dma_ranges[2].da, 0x30000000u);
+  EXPECT_EQ(p.dma_ranges[2].size, 0x40000u);
+  // RETRAM: da 0 is pa 0x38000000, both ways.
+  EXPECT_EQ(*p.da_to_pa(0, 0x10000), 0x38000000u);
+  EXPECT_EQ(*p.da_to_pa(0x1234, 4), 0x38001234u);
+  EXPECT_EQ(p.pa_to_da(0x38000000), 0u);
+  EXPECT_EQ(p.pa_to_da(0x3800fffc), 0xfffcu);
+  EXPECT_EQ(*p.da_to_pa(0x10042000, 0x4000), 0x10042000u);
+  EXPECT_EQ(p.pa_to_da(0x10000000), 0x10000000u);
+  EXPECT_EQ(p.pa_to_da(0x30000010), 0x30000010u);
+  // Outside every dma-range, or across the end of one.
+  auto gap = p.da_to_pa(0x10000, 4);
+  ASSERT_FALSE(gap);
+  EXPECT_EQ(gap.error().code, TeeCode::kAccessDenied);
+  EXPECT_EQ(gap.error().message,
+            "m4: device address range [0x10000, 0x10004) is not inside one dma-range");
+  auto across = p.da_to_pa(0xfffc, 8);
+  ASSERT_FALSE(across);
+  EXPECT_EQ(across.error().message,
+            "m4: device address range [0xfffc, 0x10004) is not inside one dma-range");
+  EXPECT_FALSE(p.da_to_pa(0x1005f000, 0x2000));  // past the 0x60000 of the second range
+  auto alias = platform::load_preset("stm32mp15-m4");
+  ASSERT_TRUE(alias);
+}
+
+TEST(PlatformPresets, Stm32mp25Dual) {
+  auto d = platform::load_preset("stm32mp25-dual");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->model, "rproctee virtual STM32MP25 with two remote processors");
+  ASSERT_EQ(d->processors.size(), 2u);
+  expect_m33(*d);
+  const auto& p = processor_named(*d, "m33-1");
+  EXPECT_EQ(p.compatible, "st,stm32mp2-m33-tee");
+  EXPECT_EQ(p.mode, ProcessorMode::kTee);
+  EXPECT_EQ(p.id, 1u);
+  expect_regions(*d, p,
+                 {{"m1-firmware", 0x82000000, 0x400000, true},
+                  {"m1-data", 0x82400000, 0x400000, true},
+                  {"m1-ipc-shmem", 0x82800000, 0xf8000, false},
+                  {"m1-vdev0vring0", 0x828f8000, 0x1000, false},
+                  {"m1-vdev0vring1", 0x828f9000, 0x1000, false},
+                  {"m1-vdev0buffer", 0x828fa000, 0x6000, false}});
+  expect_mailboxes(p, 0x404a0000);
+  EXPECT_EQ(p.boot_address, 0x82000000u);
+  EXPECT_EQ(d->processor(1), &p);
+  EXPECT_EQ(d->regions.size(), 14u);
+  // Each processor's regions are its own.
+  const auto& m33 = processor_named(*d, "m33");
+  for (size_t r : p.regions) EXPECT_EQ(std::count(m33.regions.begin(), m33.regions.end(), r), 0);
+}
+
+TEST(PlatformPresets, UnknownPresetListsTheKnownOnes) {
+  auto d = platform::load_preset("stm32mp13");
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, TeeCode::kItemNotFound);
+  EXPECT_EQ(d.error().message,
+            "no platform preset named \"stm32mp13\" (presets: stm32mp25, stm32mp15, "
+            "stm32mp25-dual)");
+}
+
+// --- User device trees ----------------------------------------------------------------------
+
+/// Compiles `dts` with dtc (extra files next to it, for /incbin/) and parses it; the source
+/// is named "board.dts" in messages.
+Result<Description> parse_dts(const std::string& dts,
+                              const std::vector<std::pair<std::string, std::string>>& files = {}) {
+  TempDir tmp;
+  write_bytes(tmp / "board.dts", std::vector<uint8_t>(dts.begin(), dts.end()));
+  for (const auto& [name, text] : files)
+    write_bytes(tmp / name, std::vector<uint8_t>(text.begin(), text.end()));
+  const auto r = run_command({"/usr/bin/dtc", "-q", "-I", "dts", "-O", "dtb", "-i",
+                              tmp.path().string(), "-o", tmp / "board.dtb", tmp / "board.dts"});
+  if (r.exit_code != 0) throw std::runtime_error("dtc failed: " + r.err);
+  RPROCTEE_ASSIGN(auto tree,
+                  platform::DeviceTree::from_blob(read_bytes(tmp / "board.dtb"), "board.dts"));
+  return platform::parse_description(tree);
+}
+
+// Two TEE processors: "m33" with the v22 binding and "m1" with the v16 one.
+const std::string kBoard = R"(/dts-v1/;
+/ {
+	model = "test board";
+	#address-cells = <1>;
+	#size-cells = <1>;
+
+	reserved-memory {
+		#address-cells = <1>;
+		#size-cells = <1>;
+		ranges;
+		fw: fw@80000000 {
+			reg = <0x80000000 0x100000>;
+		};
+		ipc: ipc@80100000 {
+			reg = <0x80100000 0x10000>;
+		};
+		m1fw: m1fw@81000000 {
+			reg = <0x81000000 0x100000>;
+		};
+	};
+
+	firmware {
+		optee: optee {
+			compatible = "linaro,optee-tz";
+		};
+	};
+
+	mbox: mailbox@40000000 {
+		reg = <0x40000000 0x400>;
+		#mbox-cells = <1>;
+	};
+
+	m33 {
+		compatible = "st,stm32mp2-m33";
+		st,rproc-tee = <&optee 0>;
+		memory-region = <&fw>, <&ipc>;
+		mboxes = <&mbox 0>, <&mbox 1>;
+		mbox-names = "vq0", "vq1";
+	};
+
+	m1 {
+		compatible = "st,stm32mp2-m33-tee";
+		st,proc-id = <1>;
+		memory-region = <&m1fw>;
+	};
+
+	secure-world {
+		compatible = "rproctee,secure-world";
+		trusted-keys {
+		};
+		remoteproc-0 {
+			rproc-id = <0>;
+			secure-regions = <&fw>;
+		};
+		remoteproc-1 {
+			rproc-id = <1>;
+			secure-regions = <&m1fw>;
+			anti-rollback;
+			rollback-tlv = <0x10005>;
+		};
+	};
+};
+)";
+
+/// kBoard with `from` replaced by `to` (which must be there: the mutation must apply).
+std::string board_with(const std::string& from, const std::string& to,
+                       const std::string& base = kBoard) {
+  const auto at = base.find(from);
+  if (at == std::string::npos) throw std::runtime_error("not in the board: " + from);
+  std::string out = base;
+  out.replace(at, from.size(), to);
+  return out;
+}
+
+std::string key_node(const std::string& algorithm, const std::string& key_file) {
+  return "\t\ttrusted-keys {\n\t\t\tk {\n\t\t\t\talgorithm = \"" + algorithm +
+         "\";\n\t\t\t\tkey = /incbin/(\"" + key_file + "\");\n\t\t\t};\n\t\t};\n";
+}
+
+const std::string kNoKeys = "\t\ttrusted-keys {\n\t\t};\n";
+
+std::string test_public_key(const std::string& name) {
+  const auto bytes = read_bytes(vectors_dir() / "keys" / (name + ".pub.pem"));
+  return std::string(bytes.begin(), bytes.end());
+}
+
+TEST(PlatformDescription, TheV22AndV16BindingsSideBySide) {
+  auto d = parse_dts(kBoard);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->model, "test board");
+  EXPECT_EQ(d->source, "board.dts");
+  ASSERT_EQ(d->processors.size(), 2u);
+  const auto& m33 = processor_named(*d, "m33");  // v22: id from st,rproc-tee
+  EXPECT_EQ(m33.mode, ProcessorMode::kTee);
+  EXPECT_EQ(m33.id, 0u);
+  EXPECT_EQ(m33.boot_address, 0x80000000u);  // no rproctee,boot-address: the first region
+  ASSERT_EQ(m33.mailboxes.size(), 2u);
+  EXPECT_EQ(m33.mailboxes[1].name, "vq1");
+  EXPECT_EQ(m33.mailboxes[1].controller, 0x40000000u);
+  EXPECT_EQ(m33.mailboxes[1].channel, 1u);
+  EXPECT_FALSE(m33.anti_rollback);
+  const auto& m1 = processor_named(*d, "m1");  // v16: -tee compatible + st,proc-id
+  EXPECT_EQ(m1.mode, ProcessorMode::kTee);
+  EXPECT_EQ(m1.id, 1u);
+  EXPECT_TRUE(m1.anti_rollback);
+  EXPECT_EQ(m1.rollback_tlv, 0x10005u);
+  expect_regions(*d, m33,
+                 {{"fw", 0x80000000, 0x100000, true}, {"ipc", 0x80100000, 0x10000, false}});
+  expect_regions(*d, m1, {{"m1fw", 0x81000000, 0x100000, true}});
+  EXPECT_TRUE(d->keys.empty());
+
+  // A v22 id other than 0, and the M4's v16 compatible with its own id.
+  auto ids = parse_dts(
+      board_with("rproc-id = <0>;", "rproc-id = <7>;",
+                 board_with("<&optee 0>", "<&optee 7>",
+                            board_with("\"st,stm32mp2-m33-tee\"", "\"st,stm32mp1-m4-tee\""))));
+  ASSERT_TRUE(ids) << ids.error().message;
+  EXPECT_EQ(processor_named(*ids, "m33").id, 7u);
+  EXPECT_EQ(processor_named(*ids, "m1").compatible, "st,stm32mp1-m4-tee");
+  EXPECT_NE(ids->processor(7), nullptr);
+  EXPECT_EQ(ids->processor(0), nullptr);
+}
+
+TEST(PlatformDescription, ANodeWithoutTheTeeBindingIsAnElfProcessor) {
+  // The plain compatible without st,rproc-tee: the normal world loads it (ELF mode), its
+  // regions are exported even if they hold code, and it needs no secure-world entry.
+  auto d = parse_dts(board_with("\t\tst,rproc-tee = <&optee 0>;\n", "",
+                                board_with("\t\tremoteproc-0 {\n\t\t\trproc-id = <0>;\n\t\t\t"
+                                           "secure-regions = <&fw>;\n\t\t};\n",
+                                           "")));
+  ASSERT_TRUE(d) << d.error().message;
+  const auto& m33 = processor_named(*d, "m33");
+  EXPECT_EQ(m33.mode, ProcessorMode::kElf);
+  EXPECT_EQ(m33.id, 0u);  // its index
+  expect_regions(*d, m33,
+                 {{"fw", 0x80000000, 0x100000, false}, {"ipc", 0x80100000, 0x10000, false}});
+  EXPECT_EQ(d->processor(0), nullptr);  // no TEE processor 0
+  EXPECT_NE(d->processor(0, ProcessorMode::kElf), nullptr);
+}
+
+TEST(PlatformDescription, TrustedKeysOfBothAlgorithms) {
+  const std::string keys =
+      "\t\ttrusted-keys {\n\t\t\trsa {\n\t\t\t\talgorithm = \"rsa-pkcs1-sha256\";\n\t\t\t\tkey = "
+      "/incbin/(\"rsa.pem\");\n\t\t\t};\n\t\t\tec {\n\t\t\t\talgorithm = "
+      "\"ecdsa-p256-sha256\";\n\t\t\t\tkey = /incbin/(\"ec.pem\");\n\t\t\t};\n\t\t};\n";
+  auto d = parse_dts(board_with(kNoKeys, keys), {{"rsa.pem", test_public_key("rsa3072")},
+                                                 {"ec.pem", test_public_key("p256")}});
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_EQ(d->keys.size(), 2u);
+  EXPECT_EQ(d->keys[0].name, "rsa");
+  EXPECT_EQ(d->keys[0].key.describe(), "RSA-3072");
+  EXPECT_FALSE(d->keys[0].development);
+  EXPECT_EQ(d->keys[1].name, "ec");
+  EXPECT_EQ(d->keys[1].key.describe(), "ECDSA P-256");
+}
+
+struct Mistake {
+  std::string name;
+  std::string from, to;
+  std::string message;  // exact
+};
+
+void PrintTo(const Mistake& m, std::ostream* os) {
+  *os << m.name;
+}
+
+class DtsMistake : public ::testing::TestWithParam<Mistake> {};
+
+TEST_P(DtsMistake, IsRefusedWithTheNodePathAndProperty) {
+  const Mistake& m = GetParam();
+  auto d = parse_dts(board_with(m.from, m.to));
+  ASSERT_FALSE(d) << "accepted";
+  EXPECT_EQ(d.error().code, TeeCode::kBadFormat);
+  EXPECT_EQ(d.error().message, m.message);
+}
+
+const std::string kSecureWorld0 =
+    "\t\tremoteproc-0 {\n\t\t\trproc-id = <0>;\n\t\t\tsecure-regions = <&fw>;\n\t\t};\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Board, DtsMistake,
+    ::testing::Values(
+        Mistake{"MissingMemoryRegion", "\t\tmemory-region = <&fw>, <&ipc>;\n", "",
+                "board.dts: /m33: property \"memory-region\" is missing"},
+        Mistake{"DanglingPhandle", "memory-region = <&fw>, <&ipc>;",
+                "memory-region = <&fw>, <0x99>;",
+                "board.dts: /m33 memory-region refers to phandle 0x99, which no node has"},
+        Mistake{"OverlappingRegions", "m1fw: m1fw@81000000 {\n\t\t\treg = <0x81000000 0x100000>;",
+                "m1fw: m1fw@800f0000 {\n\t\t\treg = <0x800f0000 0x8000>;",
+                "board.dts: /reserved-memory/m1fw@800f0000: property \"reg\" [0x800f0000, "
+                "0x800f8000) overlaps /reserved-memory/fw@80000000 [0x80000000, 0x80100000)"},
+        Mistake{"RegionWithTwoRanges", "reg = <0x80100000 0x10000>;",
+                "reg = <0x80100000 0x8000 0x80108000 0x8000>;",
+                "board.dts: /reserved-memory/ipc@80100000: property \"reg\" must be exactly one "
+                "non-empty (address, size) pair"},
+        Mistake{"DuplicateV16Id", "st,proc-id = <1>;", "st,proc-id = <0>;",
+                "board.dts: /m1: property \"st,proc-id\" repeats processor id 0"},
+        Mistake{"DuplicateV22Id",
+                "\t\tcompatible = \"st,stm32mp2-m33-tee\";\n\t\tst,proc-id = <1>;",
+                "\t\tcompatible = \"st,stm32mp2-m33\";\n\t\tst,rproc-tee = <&optee 0>;",
+                "board.dts: /m1: property \"st,rproc-tee\" repeats processor id 0"},
+        Mistake{"V16WithoutProcId", "\t\tst,proc-id = <1>;\n", "",
+                "board.dts: /m1: property \"st,proc-id\" is missing"},
+        Mistake{"RprocTeeNotOptee", "st,rproc-tee = <&optee 0>;", "st,rproc-tee = <&mbox 0>;",
+                "board.dts: /m33: property \"st,rproc-tee\" points at /mailbox@40000000, which "
+                "is not a \"linaro,optee-tz\" node"},
+        Mistake{"RprocTeeOneCell", "st,rproc-tee = <&optee 0>;", "st,rproc-tee = <&optee>;",
+                "board.dts: /m33: property \"st,rproc-tee\" has 1 cells, expected <&tee id>"},
+        Mistake{"SecureRegionOfAnotherProcessor", "secure-regions = <&fw>;",
+                "secure-regions = <&fw &m1fw>;",
+                "board.dts: /secure-world/remoteproc-0: property \"secure-regions\" lists "
+                "/reserved-memory/m1fw@81000000, which is not a memory-region of m33"},
+        Mistake{"SecureRegionNotARegion", "secure-regions = <&fw>;", "secure-regions = <&mbox>;",
+                "board.dts: /secure-world/remoteproc-0: property \"secure-regions\" lists "
+                "/mailbox@40000000, which is not a memory-region of m33"},
+        Mistake{"TeeProcessorWithoutSecureWorldEntry", kSecureWorld0, "",
+                "board.dts: /m33: processor m33 (id 0) is TEE-controlled but the secure-world "
+                "node has no entry with rproc-id = <0> (its firewall is unknown)"},
+        Mistake{"SecureWorldEntryForNoProcessor", "rproc-id = <0>;", "rproc-id = <9>;",
+                "board.dts: /secure-world/remoteproc-0: property \"rproc-id\" is 9, but no "
+                "TEE-controlled processor has that id"},
+        Mistake{"BadRollbackTlv", "rollback-tlv = <0x10005>;", "rollback-tlv = <0x5>;",
+                "board.dts: /secure-world/remoteproc-1: property \"rollback-tlv\" is 0x5, not a "
+                "platform TLV (0x10000..0x1ffff)"},
+        Mistake{"RollbackTlvTwoCells", "rollback-tlv = <0x10005>;", "rollback-tlv = <0x10005 0>;",
+                "board.dts: /secure-world/remoteproc-1: property \"rollback-tlv\" has 2 cells, "
+                "expected 1"},
+        Mistake{"MboxesHalfAPair", "mboxes = <&mbox 0>, <&mbox 1>;", "mboxes = <&mbox 0>, <&mbox>;",
+                "board.dts: /m33: property \"mboxes\" ends in the middle of a <&mailbox channel> "
+                "pair"},
+        Mistake{"BadKeyAlgorithm", kNoKeys,
+                "\t\ttrusted-keys {\n\t\t\tk {\n\t\t\t\talgorithm = \"rsa-pss-sha256\";\n\t\t\t\t"
+                "key = \"x\";\n\t\t\t};\n\t\t};\n",
+                "board.dts: /secure-world/trusted-keys/k: property \"algorithm\" is "
+                "\"rsa-pss-sha256\": expected \"rsa-pkcs1-sha256\" or \"ecdsa-p256-sha256\""},
+        Mistake{"KeyMissing", kNoKeys,
+                "\t\ttrusted-keys {\n\t\t\tk {\n\t\t\t\talgorithm = "
+                "\"rsa-pkcs1-sha256\";\n\t\t\t};\n\t\t};\n",
+                "board.dts: /secure-world/trusted-keys/k: property \"key\" is missing (PEM or "
+                "DER public key bytes)"}),
+    [](const auto& param) { return param.param.name; });
+
+TEST(PlatformDescription, KeyOfTheWrongAlgorithm) {
+  auto d = parse_dts(board_with(kNoKeys, key_node("ecdsa-p256-sha256", "k.pem")),
+                     {{"k.pem", test_public_key("rsa2048")}});
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, TeeCode::kBadFormat);
+  EXPECT_EQ(d.error().message,
+            "board.dts: /secure-world/trusted-keys/k: property \"algorithm\" says "
+            "ecdsa-p256-sha256 but the key is RSA-2048");
+  d = parse_dts(board_with(kNoKeys, key_node("rsa-pkcs1-sha256", "k.pem")),
+                {{"k.pem", test_public_key("p256")}});
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().message,
+            "board.dts: /secure-world/trusted-keys/k: property \"algorithm\" says "
+            "rsa-pkcs1-sha256 but the key is ECDSA P-256");
+}
+
+TEST(PlatformDescription, Rsa1024KeyIsRefused) {
+  TempDir tmp;
+  const auto gen = run_command({"/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                                "rsa_keygen_bits:1024", "-out", tmp / "k1024.pem"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const auto pub = run_command(
+      {"/usr/bin/openssl", "pkey", "-in", tmp / "k1024.pem", "-pubout", "-out", tmp / "p.pem"});
+  ASSERT_EQ(pub.exit_code, 0) << pub.err;
+  const auto bytes = read_bytes(tmp / "p.pem");
+  auto d = parse_dts(board_with(kNoKeys, key_node("rsa-pkcs1-sha256", "k.pem")),
+                     {{"k.pem", std::string(bytes.begin(), bytes.end())}});
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, TeeCode::kBadFormat);
+  EXPECT_EQ(d.error().message,
+            "board.dts: /secure-world/trusted-keys/k: property \"key\" is unusable: RSA key is "
+            "1024 bits; at least 2048 are required");
+}
+
+TEST(PlatformDescription, KeyBytesThatAreNoKey) {
+  auto d =
+      parse_dts(board_with(kNoKeys, key_node("rsa-pkcs1-sha256", "k.pem")),
+                {{"k.pem", "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n"}});
+  ASSERT_FALSE(d);
+  EXPECT_THAT(d.error().message, StartsWith("/secure-world/trusted-keys/k key"));
+}
+
+TEST(PlatformDescription, NoRemoteProcessorAtAll) {
+  std::string dts = board_with(
+      "\tm1 {\n\t\tcompatible = \"st,stm32mp2-m33-tee\";\n\t\tst,proc-id = <1>;\n\t\t"
+      "memory-region = <&m1fw>;\n\t};\n",
+      "");
+  dts = board_with("\t\tcompatible = \"st,stm32mp2-m33\";\n", "", dts);
+  auto d = parse_dts(dts);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().message,
+            "board.dts: no remote-processor node (compatible \"st,stm32mp2-m33\", "
+            "\"st,stm32mp1-m4\", their -tee forms, or \"rproctee,remoteproc\")");
+}
+
+TEST(PlatformDescription, GarbageDtb) {
+  auto tiny = platform::DeviceTree::from_blob(std::vector<uint8_t>(10, 0xAB), "garbage.dtb");
+  ASSERT_FALSE(tiny);
+  EXPECT_EQ(tiny.error().code, TeeCode::kBadFormat);
+  EXPECT_EQ(tiny.error().message, "garbage.dtb: 10 bytes is too small for a device tree blob");
+  auto noise = platform::DeviceTree::from_blob(std::vector<uint8_t>(4096, 0xAB), "garbage.dtb");
+  ASSERT_FALSE(noise);
+  EXPECT_EQ(noise.error().message, "garbage.dtb: not a valid device tree blob: FDT_ERR_BADMAGIC");
+  // A real blob cut in half.
+  const auto& preset = platform::presets()[0];
+  const auto first_half = preset.dtb.first(preset.dtb.size() / 2);
+  std::vector<uint8_t> half(first_half.begin(), first_half.end());
+  auto cut = platform::DeviceTree::from_blob(half, "half.dtb");
+  ASSERT_FALSE(cut);
+  EXPECT_THAT(cut.error().message, StartsWith("half.dtb: not a valid device tree blob: "));
+  // Through the file loader: the message names the file.
+  TempDir tmp;
+  write_bytes(tmp / "garbage.dtb", std::vector<uint8_t>(4096, 0xAB));
+  auto file = platform::load_device_tree_file(tmp / "garbage.dtb");
+  ASSERT_FALSE(file);
+  EXPECT_EQ(file.error().message,
+            tmp / "garbage.dtb" + ": not a valid device tree blob: FDT_ERR_BADMAGIC");
+  auto missing = platform::load_device_tree_file(tmp / "none.dtb");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, TeeCode::kItemNotFound);
+}
+
+TEST(PlatformDescription, DtsFilesGoThroughTheCPreprocessorAndDtc) {
+  TempDir tmp;
+  // A define, as board files use them.
+  const std::string dts =
+      board_with("/dts-v1/;\n", "/dts-v1/;\n#define FW_BASE 0x80000000\n",
+                 board_with("reg = <0x80000000 0x100000>;", "reg = <FW_BASE 0x100000>;"));
+  write_bytes(tmp / "board.dts", std::vector<uint8_t>(dts.begin(), dts.end()));
+  auto d = platform::load_device_tree_file(tmp / "board.dts");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->regions[processor_named(*d, "m33").regions[0]].pa, 0x80000000u);
+  // A mistake is reported with the file's path.
+  const std::string wrong = board_with("\t\tmemory-region = <&fw>, <&ipc>;\n", "");
+  write_bytes(tmp / "wrong.dts", std::vector<uint8_t>(wrong.begin(), wrong.end()));
+  auto w = platform::load_device_tree_file(tmp / "wrong.dts");
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().message, tmp / "wrong.dts" + ": /m33: property \"memory-region\" is missing");
+  // A syntax error is dtc's to explain.
+  write_bytes(tmp / "syntax.dts", {'/', 'd', 't', 's', '-', 'v', '1', '/', ';', '\n', '{'});
+  auto s = platform::load_device_tree_file(tmp / "syntax.dts");
+  ASSERT_FALSE(s);
+  EXPECT_THAT(s.error().message, StartsWith(tmp / "syntax.dts" + ": dtc failed: "));
+}
+
+// --- The M4 preset through the TA: RETRAM at da 0 ---------------------------------------------
+
+/// An M4 firmware: vector table + code at da 0 (RETRAM, pa 0x38000000), data at 0x10000000
+/// (MCU SRAM2, da == pa), the resource table at da 0x1000 (RETRAM again).
+struct M4Firmware {
+  std::vector<uint8_t> code, data, table, elf;
+};
+
+M4Firmware make_m4_firmware() {
+  M4Firmware fw;
+  fw.code.resize(2048);
+  for (size_t i = 0; i < fw.code.size(); ++i) fw.code[i] = static_cast<uint8_t>(i * 5 + 3);
+  const uint32_t sp = 0x10040000, pc = 0x41;
+  for (size_t i = 0; i < 4; ++i) {
+    fw.code[i] = static_cast<uint8_t>(sp >> (8 * i));
+    fw.code[4 + i] = static_cast<uint8_t>(pc >> (8 * i));
+  }
+  fw.data.assign(0x200, 0x6B);
+  RscTableBuilder rsc;
+  rsc.add_vdev(7, 0, 1, {{0xFFFFFFFF, 16, 16, 0}, {0xFFFFFFFF, 16, 16, 1}}, 0);
+  fw.table = rsc.build();
+  ElfBuilder b;
+  b.entry(pc);
+  const size_t text = b.add_segment({.paddr = 0x0, .data = fw.code, .flags = 5});
+  b.add_section({.name = ".isr_vector", .segment = text, .offset = 0, .size = 0x40});
+  b.add_segment({.paddr = 0x10000000, .data = fw.data, .memsz = 0x1000, .flags = 6});
+  const size_t rseg = b.add_segment({.paddr = 0x1000, .data = fw.table, .flags = 4});
+  b.add_section({.name = ".resource_table",
+                 .segment = rseg,
+                 .offset = 0,
+                 .size = static_cast<uint32_t>(fw.table.size())});
+  fw.elf = b.build();
+  return fw;
+}
+
+class M4Preset : public ::testing::TestWithParam<TransportKind> {};
+
+TEST_P(M4Preset, LoadsAtDeviceAddressZeroThroughTheTa) {
+  MachineConfig config;
+  config.preset = "stm32mp15";
+  MachineUnderTest m(GetParam(), config);
+  RprocClient c(m.tee_name());
+  ASSERT_EQ(c.open(0), TEEC_SUCCESS);
+  const M4Firmware fw = make_m4_firmware();
+  const auto image = sign_elfs({fw.elf}, test_key("rsa2048"));
+  ASSERT_EQ(c.load(image), TEEC_SUCCESS) << c.last_error();
+  // da 0 lands at pa 0x38000000; da 0x10000000 at pa 0x10000000 (with its .bss zeros).
+  EXPECT_EQ(m.read(0x38000000, fw.code.size()), fw.code);
+  EXPECT_EQ(m.read(0x10000000, fw.data.size()), fw.data);
+  EXPECT_EQ(m.read(0x10000000 + fw.data.size(), 0x1000 - fw.data.size()),
+            std::vector<uint8_t>(0x1000 - fw.data.size(), 0));
+  EXPECT_EQ(m.read(0x38001000, fw.table.size()), fw.table);
+  // The table's address is physical (what Linux maps), translated from da 0x1000.
+  uint64_t address = 0, size = 0;
+  ASSERT_EQ(c.rsc_table(address, size), TEEC_SUCCESS);
+  EXPECT_EQ(address, 0x38001000u);
+  EXPECT_EQ(size, fw.table.size());
+  // The core dump lists RETRAM at its device address 0.
+  std::vector<uint8_t> core;
+  ASSERT_EQ(c.coredump(core), TEEC_SUCCESS);
+  auto view = image::Elf32View::parse(core, "core");
+  ASSERT_TRUE(view) << view.error().message;
+  ASSERT_GE(view->phdrs().size(), 2u);
+  EXPECT_EQ(view->phdrs()[1].paddr, 0u);
+  EXPECT_EQ(view->phdrs()[1].filesz, 0x10000u);
+  const auto retram = *view->segment_bytes(view->phdrs()[1]);
+  EXPECT_TRUE(std::equal(fw.code.begin(), fw.code.end(), retram.begin()));
+  // START boots from da 0 (the processor's boot address; the image has no BOOTADDR).
+  ASSERT_EQ(c.start(), TEEC_SUCCESS);
+  auto* held = dynamic_cast<soc::HeldCore*>(&m.machine().soc().core(0));
+  ASSERT_NE(held, nullptr);
+  EXPECT_TRUE(held->running());
+  EXPECT_EQ(held->boot_address(), 0u);
+  ASSERT_EQ(c.stop(), TEEC_SUCCESS);
+  EXPECT_TRUE(m.memories_zero(0));
+}
+
+TEST_P(M4Preset, ASegmentOutsideTheDmaRangesIsRefused) {
+  MachineConfig config;
+  config.preset = "stm32mp15";
+  MachineUnderTest m(GetParam(), config);
+  RprocClient c(m.tee_name());
+  ASSERT_EQ(c.open(0), TEEC_SUCCESS);
+  M4Firmware fw = make_m4_firmware();
+  ElfBuilder b;
+  b.add_segment({.paddr = 0x0, .data = fw.code, .flags = 5});
+  b.add_segment({.paddr = 0x10000, .data = fw.data, .flags = 6});  // just past RETRAM's 64 KiB
+  const auto image = sign_elfs({b.build()}, test_key("rsa2048"));
+  EXPECT_EQ(c.load(image), TEEC_ERROR_ACCESS_DENIED);
+  EXPECT_THAT(c.last_error(),
+              HasSubstr("segment 1 [0x10000, 0x10200) is not inside one memory region"));
+  EXPECT_TRUE(m.memories_zero(0));
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, M4Preset,
+                         ::testing::Values(TransportKind::kInProcess, TransportKind::kSocket),
+                         [](const auto& param) { return transport_name(param.param); });
+
+}  // namespace
+}  // namespace rproctee::test
