@@ -11,6 +11,7 @@ packages=(
   libssl-dev openssl                      # crypto (OpenSSL 3)
   libcli11-dev libfmt-dev nlohmann-json3-dev
   libfdt-dev device-tree-compiler         # platform descriptions (dtc at build time, libfdt at run time)
+  libfuse3-dev fuse3                      # the sysfs-like tree of `rproctee up`
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools used by tests
   xxd binutils

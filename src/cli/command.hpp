@@ -40,5 +40,8 @@ int pubkey_main(std::vector<std::string> args, std::string prog);
 int digest_main(std::vector<std::string> args, std::string prog);
 int stitch_main(std::vector<std::string> args, std::string prog);
 int machine_main(std::vector<std::string> args, std::string prog);
+int up_main(std::vector<std::string> args, std::string prog);
+int down_main(std::vector<std::string> args, std::string prog);
+int ctl_main(std::vector<std::string> args, std::string prog);
 
 }  // namespace rproctee::cli

@@ -29,6 +29,9 @@ constexpr Command kCommands[] = {
     {"digest", rproctee::cli::digest_main, "prepare the bytes to sign on an HSM"},
     {"stitch", rproctee::cli::stitch_main, "assemble an image from an HSM signature"},
     {"machine", rproctee::cli::machine_main, "run the secure world + simulated SoC on a socket"},
+    {"up", rproctee::cli::up_main, "run the board: machine + normal world + sysfs tree"},
+    {"ctl", rproctee::cli::ctl_main, "drive a running `up` (sysfs operations)"},
+    {"down", rproctee::cli::down_main, "stop a running `up`"},
 };
 
 void print_usage(std::ostream& out) {

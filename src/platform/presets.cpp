@@ -11,6 +11,8 @@ extern const unsigned char rproctee_dtb_stm32mp15_m4[];
 extern const std::size_t rproctee_dtb_stm32mp15_m4_size;
 extern const unsigned char rproctee_dtb_stm32mp25_dual[];
 extern const std::size_t rproctee_dtb_stm32mp25_dual_size;
+extern const unsigned char rproctee_dtb_stm32mp25_elf[];
+extern const std::size_t rproctee_dtb_stm32mp25_elf_size;
 
 namespace rproctee::platform {
 
@@ -40,6 +42,9 @@ std::span<const Preset> presets() {
       {"stm32mp25-dual",
        "STM32MP25-like SoC with two remote processors (ids 0 and 1)",
        {rproctee_dtb_stm32mp25_dual, rproctee_dtb_stm32mp25_dual_size}},
+      {"stm32mp25-elf",
+       "STM32MP25-like SoC whose M33 is loaded by the normal world (no TEE)",
+       {rproctee_dtb_stm32mp25_elf, rproctee_dtb_stm32mp25_elf_size}},
   };
   return kPresets;
 }

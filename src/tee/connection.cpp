@@ -44,6 +44,8 @@ Reply Connection::handle(const Request& r, std::vector<int> fds, std::vector<int
       return release_shm(r);
     case MessageKind::kMapRegions:
       return map_regions(reply_fds);
+    case MessageKind::kCoreControl:
+      return core_control(r);
     case MessageKind::kCancel:
       return reply_with(r, TeeCode::kSuccess, kOriginTee);
     case MessageKind::kCloseSession:
@@ -122,6 +124,24 @@ Reply Connection::map_regions(std::vector<int>& reply_fds) {
     out.regions.push_back(RegionInfo{d.regions[i].name, region.base(), region.size()});
   }
   return out;
+}
+
+Reply Connection::core_control(const Request& r) {
+  const platform::Description& d = machine_.description();
+  if (r.session >= d.processors.size()) return reply_with(r, TeeCode::kBadParameters, kOriginTee);
+  // A TEE-controlled processor's reset belongs to the secure world alone.
+  if (d.processors[r.session].mode == platform::ProcessorMode::kTee)
+    return reply_with(r, TeeCode::kAccessDenied, kOriginTee);
+  soc::CoreControl& core = machine_.soc().core(r.session);
+  if (r.command == 1) {
+    auto s = core.start(static_cast<uint32_t>(r.shm_size), false);
+    return reply_with(r, s ? TeeCode::kSuccess : s.error().code, kOriginTee);
+  }
+  if (r.command == 2) {
+    core.stop();
+    return reply_with(r, TeeCode::kSuccess, kOriginTee);
+  }
+  return reply_with(r, TeeCode::kBadParameters, kOriginTee);
 }
 
 Outcome Connection::to_ta_params(const std::array<WireParam, 4>& wire, TaParams& out) const {

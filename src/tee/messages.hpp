@@ -22,7 +22,9 @@ enum class MessageKind : uint32_t {
   kRegisterShm = 4,  // one fd: the memfd of the shared memory
   kReleaseShm = 5,
   kCancel = 6,
-  kMapRegions = 7,  // reply: the regions the normal world may map, one fd each
+  kMapRegions = 7,   // reply: the regions the normal world may map, one fd each
+  kCoreControl = 8,  // session = processor index, command 1 start (shm_size = boot da) / 2 stop;
+                     // only for processors the normal world controls (ELF mode)
 };
 
 /// A parameter on the wire: a value, or a memref into a registered shared memory.

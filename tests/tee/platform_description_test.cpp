@@ -193,7 +193,7 @@ TEST(PlatformPresets, UnknownPresetListsTheKnownOnes) {
   EXPECT_EQ(d.error().code, TeeCode::kItemNotFound);
   EXPECT_EQ(d.error().message,
             "no platform preset named \"stm32mp13\" (presets: stm32mp25, stm32mp15, "
-            "stm32mp25-dual)");
+            "stm32mp25-dual, stm32mp25-elf)");
 }
 
 // --- User device trees ----------------------------------------------------------------------

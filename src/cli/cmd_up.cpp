@@ -1,0 +1,183 @@
+// `rproctee up`: the whole board. Starts the machine (secure world + simulated hardware) as a
+// child process, runs the normal world (remoteproc core, TEE and ELF backends) in this process,
+// and serves the sysfs-like tree: mounted with FUSE at --mount, and through `rproctee ctl` on
+// --socket. SIGINT / SIGTERM, `rproctee down` or `rproctee ctl shutdown` stop the processors and
+// unmount.
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "cli/command.hpp"
+#include "cli/machine_options.hpp"
+#include "remoteproc/control_server.hpp"
+#include "remoteproc/fuse_tree.hpp"
+#include "remoteproc/platform_driver.hpp"
+
+namespace rproctee::cli {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) {
+  g_stop = true;
+}
+
+std::string default_control_socket() {
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  return fmt::format("{}/rproctee-up-{}.sock", runtime ? runtime : "/tmp", ::getuid());
+}
+
+/// Starts `rproctee machine` and waits for its socket.
+Result<pid_t> spawn_machine(const MachineArgs& a, const std::string& socket) {
+  std::vector<std::string> args = {"/proc/self/exe", "machine", "--socket", socket};
+  if (a.dtb) {
+    args.insert(args.end(), {"--dtb", *a.dtb});
+  } else {
+    args.insert(args.end(), {"--platform", a.platform});
+  }
+  for (const auto& t : a.trust) args.insert(args.end(), {"--trust", t});
+  if (a.enc_key) args.insert(args.end(), {"--enc-key", *a.enc_key});
+  if (a.production) args.emplace_back("--production");
+  if (!a.state_dir.empty()) args.insert(args.end(), {"--state-dir", a.state_dir});
+  const pid_t pid = ::fork();
+  if (pid < 0) return make_error(TeeCode::kGeneric, "fork failed");
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& s : args) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  for (int i = 0; i < 300; ++i) {
+    struct stat st {};
+    if (::stat(socket.c_str(), &st) == 0) return pid;
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return make_error(TeeCode::kGeneric, "the machine exited before listening (status {})",
+                        status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return make_error(TeeCode::kGeneric, "the machine did not listen on {} within 6 s", socket);
+}
+
+}  // namespace
+
+int up_main(std::vector<std::string> argv, std::string prog) {
+  CLI::App app(
+      "Run the whole board: the machine (secure world + simulated SoC) as a child process, "
+      "the normal world's remoteproc in this one, and the sysfs-like tree (FUSE at --mount, "
+      "and `rproctee ctl` on --socket).",
+      prog);
+  MachineArgs machine;
+  std::optional<std::string> mount;
+  std::vector<std::string> firmware_path;
+  std::string socket = default_control_socket();
+  add_machine_options(app, machine);
+  app.add_option("--mount", mount, "Mount the tree here (DIR/sys/class/remoteproc/..., DIR/dmesg)")
+      ->check(CLI::ExistingDirectory)
+      ->type_name("DIR");
+  app.add_option("--firmware-path", firmware_path,
+                 "Where firmware names are looked up (repeatable; default: the current directory)")
+      ->check(CLI::ExistingDirectory)
+      ->type_name("DIR");
+  app.add_option("--socket", socket, "Control socket for `rproctee ctl`")->capture_default_str();
+  if (auto code = parse_args(app, std::move(argv))) return *code;
+  if (firmware_path.empty()) firmware_path = {"."};
+
+  auto description = load_machine_description(machine, prog);
+  if (!description) return print_error(prog, description.error()), kExitFailure;
+  char tmpl[] = "/tmp/rproctee-up-XXXXXX";
+  if (!::mkdtemp(tmpl))
+    return print_error(prog, make_error(TeeCode::kGeneric, "mkdtemp failed")), kExitFailure;
+  const std::string run_dir = tmpl;
+  const std::string machine_socket = run_dir + "/machine.sock";
+
+  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGINT, on_stop_signal);
+  ::signal(SIGTERM, on_stop_signal);
+  auto child = spawn_machine(machine, machine_socket);
+  if (!child) return print_error(prog, child.error()), kExitFailure;
+  int exit_code = kExitOk;
+  {
+    remoteproc::NormalWorldOptions options;
+    options.firmware_path = firmware_path;
+    auto world = remoteproc::NormalWorld::create(*description, "unix:" + machine_socket, options);
+    if (!world) {
+      print_error(prog, world.error());
+      exit_code = kExitFailure;
+    } else {
+      std::unique_ptr<remoteproc::FuseTree> tree;
+      auto control = remoteproc::ControlServer::listen((*world)->sysfs(), socket, [&] {
+        g_stop = true;
+        if (mount) ::umount2(mount->c_str(), MNT_DETACH);
+      });
+      if (!control) {
+        print_error(prog, control.error());
+        exit_code = kExitFailure;
+      } else {
+        if (mount) {
+          auto mounted = remoteproc::FuseTree::mount((*world)->sysfs(), (*world)->dumps(), *mount);
+          if (!mounted) {
+            print_error(prog, mounted.error());
+            exit_code = kExitFailure;
+          } else {
+            tree = std::move(*mounted);
+          }
+        }
+        if (exit_code == kExitOk) {
+          std::cerr << fmt::format(
+              "{}: {} processor(s) up; {}control socket {}\n", prog, (*world)->rprocs().size(),
+              mount ? fmt::format("tree mounted at {}; ", *mount) : "", socket);
+          if (tree) {
+            tree->run();  // until unmounted or a signal
+          } else {
+            while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          }
+        }
+        tree.reset();
+      }
+      std::cerr << fmt::format("{}: stopping\n", prog);
+    }
+  }  // the normal world stops every processor here
+  ::kill(*child, SIGTERM);
+  ::waitpid(*child, nullptr, 0);
+  std::filesystem::remove_all(run_dir);
+  return exit_code;
+}
+
+int down_main(std::vector<std::string> argv, std::string prog) {
+  CLI::App app(
+      "Stop a running `rproctee up`: unmount its tree (it then stops its processors and "
+      "exits), or ask it through its control socket.",
+      prog);
+  std::optional<std::string> mount, socket;
+  app.add_option("--mount", mount, "The tree's mount point")->type_name("DIR");
+  app.add_option("--socket", socket, "The control socket")->type_name("PATH");
+  if (auto code = parse_args(app, std::move(argv))) return *code;
+  if (!mount && !socket) return usage_error(prog, "give --mount DIR or --socket PATH");
+  if (socket) {
+    auto r = remoteproc::control_request(*socket, "shutdown");
+    if (!r) return print_error(prog, r.error()), kExitFailure;
+    return kExitOk;
+  }
+  if (::umount2(mount->c_str(), MNT_DETACH) != 0) {
+    const int e = errno;
+    if (std::system(fmt::format("fusermount3 -u '{}' 2>/dev/null", *mount).c_str()) != 0)
+      return print_error(prog, make_error(TeeCode::kGeneric, "cannot unmount {}: {}", *mount,
+                                          std::strerror(e))),
+             kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace rproctee::cli

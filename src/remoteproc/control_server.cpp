@@ -1,0 +1,141 @@
+#include "remoteproc/control_server.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "tee/socket_io.hpp"
+
+namespace rproctee::remoteproc {
+
+namespace {
+constexpr size_t kMaxRequest = 64 * 1024;
+constexpr size_t kMaxReply = 8 * 1024 * 1024;  // a resource table dump or dmesg fits
+
+Result<int> unix_socket(const std::string& path, bool server) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path)
+    return make_error(TeeCode::kBadParameters, "socket path {} is too long", path);
+  const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return make_error(TeeCode::kCommunication, "socket: {}", std::strerror(errno));
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  int rc;
+  if (server) {
+    ::unlink(path.c_str());
+    const mode_t old = ::umask(077);
+    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::umask(old);
+    if (rc == 0) rc = ::listen(fd, 8);
+  } else {
+    rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  }
+  if (rc != 0) {
+    const int e = errno;
+    ::close(fd);
+    return make_error(TeeCode::kItemNotFound, "{} {}: {}",
+                      server ? "cannot listen on" : "cannot connect to", path, std::strerror(e));
+  }
+  return fd;
+}
+}  // namespace
+
+Result<std::unique_ptr<ControlServer>> ControlServer::listen(SysfsTree& tree,
+                                                             const std::string& path,
+                                                             std::function<void()> on_shutdown) {
+  std::unique_ptr<ControlServer> s(new ControlServer());
+  s->tree_ = &tree;
+  s->on_shutdown_ = std::move(on_shutdown);
+  s->path_ = path;
+  RPROCTEE_ASSIGN(s->fd_, unix_socket(path, true));
+  s->wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  s->thread_ = std::thread([p = s.get()] { p->serve(); });
+  return s;
+}
+
+ControlServer::~ControlServer() {
+  stopping_ = true;
+  const uint64_t one = 1;
+  ssize_t ignored = ::write(wake_, &one, sizeof one);
+  (void)ignored;
+  if (thread_.joinable()) thread_.join();
+  ::close(fd_);
+  ::close(wake_);
+  ::unlink(path_.c_str());
+}
+
+void ControlServer::serve() {
+  while (!stopping_) {
+    pollfd p[2] = {{fd_, POLLIN, 0}, {wake_, POLLIN, 0}};
+    if (::poll(p, 2, -1) <= 0 || !(p[0].revents & POLLIN)) continue;
+    const int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) continue;
+    // One client at a time, one request each: the sysfs operations are short or, like a
+    // boot, serialised by the processor anyway.
+    auto message = tee::receive_message(client, kMaxRequest);
+    if (message && !message->bytes.empty()) {
+      for (int fd : message->fds) ::close(fd);
+      const std::string reply = handle(std::string(message->bytes.begin(), message->bytes.end()));
+      (void)tee::send_message(client,
+                              {reinterpret_cast<const uint8_t*>(reply.data()), reply.size()}, {});
+    }
+    ::close(client);
+  }
+}
+
+std::string ControlServer::handle(const std::string& request) {
+  const size_t space = request.find(' ');
+  const std::string verb = request.substr(0, space);
+  std::string rest = space == std::string::npos ? "" : request.substr(space + 1);
+  std::string data;
+  int err = 0;
+  if (verb == "read") {
+    err = tree_->read(rest, data);
+  } else if (verb == "list") {
+    std::vector<std::string> names;
+    err = tree_->list(rest, names);
+    for (const auto& n : names) data += n + "\n";
+  } else if (verb == "write") {
+    const size_t nl = rest.find('\n');
+    if (nl == std::string::npos) {
+      err = -EINVAL;
+    } else {
+      err = tree_->write(rest.substr(0, nl), std::string_view(rest).substr(nl + 1));
+    }
+  } else if (verb == "shutdown") {
+    if (on_shutdown_) on_shutdown_();
+  } else {
+    err = -EINVAL;
+    data = "unknown request";
+  }
+  std::string reply = std::to_string(-err) + "\n" + data;
+  if (reply.size() > kMaxReply) reply.resize(kMaxReply);
+  return reply;
+}
+
+Result<std::pair<int, std::string>> control_request(const std::string& socket_path,
+                                                    const std::string& request) {
+  RPROCTEE_ASSIGN(const int fd, unix_socket(socket_path, false));
+  auto sent =
+      tee::send_message(fd, {reinterpret_cast<const uint8_t*>(request.data()), request.size()}, {});
+  if (!sent) {
+    ::close(fd);
+    return std::move(sent).error();
+  }
+  auto reply = tee::receive_message(fd, kMaxReply + 64);
+  ::close(fd);
+  if (!reply) return std::move(reply).error();
+  const std::string text(reply->bytes.begin(), reply->bytes.end());
+  const size_t nl = text.find('\n');
+  if (nl == std::string::npos)
+    return make_error(TeeCode::kCommunication, "malformed reply from {}", socket_path);
+  return std::pair{std::atoi(text.substr(0, nl).c_str()), text.substr(nl + 1)};
+}
+
+}  // namespace rproctee::remoteproc

@@ -1,0 +1,172 @@
+#define FUSE_USE_VERSION 31
+#include "remoteproc/fuse_tree.hpp"
+
+#include <fuse.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+namespace rproctee::remoteproc {
+
+namespace {
+
+struct Context {
+  SysfsTree* tree;
+  DevcoredumpStore* dumps;
+};
+
+Context& ctx() {
+  return *static_cast<Context*>(fuse_get_context()->private_data);
+}
+
+std::string_view rel(const char* path) {
+  std::string_view p(path);
+  while (!p.empty() && p.front() == '/') p.remove_prefix(1);
+  return p;
+}
+
+/// The devcdN of a ".../devcoredump/devcdN/data" path, or 0.
+int devcd_of(std::string_view p) {
+  const size_t at = p.find("devcoredump/devcd");
+  if (at == std::string_view::npos || !p.ends_with("/data")) return 0;
+  int n = 0;
+  const char* b = p.data() + at + 17;
+  std::from_chars(b, p.data() + p.size(), n);
+  return n;
+}
+
+int op_getattr(const char* path, struct stat* st, fuse_file_info*) {
+  std::memset(st, 0, sizeof *st);
+  SysfsEntry e;
+  if (const int err = ctx().tree->lookup(rel(path), e); err) return err;
+  st->st_uid = ::getuid();
+  st->st_gid = ::getgid();
+  if (e.directory) {
+    st->st_mode = S_IFDIR | 0755;
+    st->st_nlink = 2;
+  } else {
+    st->st_mode = S_IFREG | (e.readable ? 0444 : 0) | (e.writable ? 0200 : 0);
+    st->st_nlink = 1;
+    st->st_size = 4096;  // like sysfs: the real length is known only when read
+  }
+  return 0;
+}
+
+int op_readdir(const char* path, void* buf, fuse_fill_dir_t fill, off_t, fuse_file_info*,
+               fuse_readdir_flags) {
+  std::vector<std::string> names;
+  if (const int err = ctx().tree->list(rel(path), names); err) return err;
+  fill(buf, ".", nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
+  fill(buf, "..", nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
+  for (const auto& n : names) fill(buf, n.c_str(), nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
+  return 0;
+}
+
+int op_open(const char* path, fuse_file_info* fi) {
+  SysfsEntry e;
+  if (const int err = ctx().tree->lookup(rel(path), e); err) return err;
+  if (e.directory) return -EISDIR;
+  const int mode = fi->flags & O_ACCMODE;
+  if ((mode != O_RDONLY && !e.writable) || (mode != O_WRONLY && !e.readable)) return -EACCES;
+  fi->direct_io = 1;  // no page cache: every read and write reaches the attribute
+  fi->nonseekable = 0;
+  if (mode != O_WRONLY) {
+    auto* text = new std::string();
+    if (const int err = ctx().tree->read(rel(path), *text); err) {
+      delete text;
+      return err;
+    }
+    fi->fh = reinterpret_cast<uint64_t>(text);
+  }
+  return 0;
+}
+
+int op_read(const char* path, char* buf, size_t size, off_t offset, fuse_file_info* fi) {
+  const auto* text = reinterpret_cast<const std::string*>(fi->fh);
+  if (!text) return -EBADF;
+  if (static_cast<size_t>(offset) >= text->size()) {
+    if (const int n = devcd_of(rel(path))) ctx().dumps->consumed(n);
+    return 0;
+  }
+  const size_t n = std::min(size, text->size() - static_cast<size_t>(offset));
+  std::memcpy(buf, text->data() + offset, n);
+  return static_cast<int>(n);
+}
+
+int op_write(const char* path, const char* buf, size_t size, off_t, fuse_file_info*) {
+  const int err = ctx().tree->write(rel(path), std::string_view(buf, size));
+  return err ? err : static_cast<int>(size);
+}
+
+int op_truncate(const char*, off_t, fuse_file_info*) {
+  return 0;
+}  // `echo x > attr` truncates first
+
+int op_release(const char*, fuse_file_info* fi) {
+  delete reinterpret_cast<std::string*>(fi->fh);
+  fi->fh = 0;
+  return 0;
+}
+
+const fuse_operations kOps = [] {
+  fuse_operations o{};
+  o.getattr = op_getattr;
+  o.readdir = op_readdir;
+  o.open = op_open;
+  o.read = op_read;
+  o.write = op_write;
+  o.truncate = op_truncate;
+  o.release = op_release;
+  return o;
+}();
+
+}  // namespace
+
+struct FuseTree::Impl {
+  Context context;
+  fuse* f = nullptr;
+  bool mounted = false;
+};
+
+Result<std::unique_ptr<FuseTree>> FuseTree::mount(SysfsTree& tree, DevcoredumpStore& dumps,
+                                                  const std::string& mountpoint) {
+  if (::access("/dev/fuse", R_OK | W_OK) != 0)
+    return make_error(TeeCode::kNotSupported,
+                      "/dev/fuse is not available: use `rproctee ctl` instead of "
+                      "a mount");
+  std::unique_ptr<FuseTree> t(new FuseTree());
+  t->impl_ = std::make_unique<Impl>();
+  t->impl_->context = Context{&tree, &dumps};
+  t->mountpoint_ = mountpoint;
+  const char* argv[] = {"rproctee", "-o", "fsname=rproctee,subtype=rproctee"};
+  fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
+  t->impl_->f = fuse_new(&args, &kOps, sizeof kOps, &t->impl_->context);
+  fuse_opt_free_args(&args);
+  if (!t->impl_->f) return make_error(TeeCode::kGeneric, "fuse_new failed");
+  if (fuse_mount(t->impl_->f, mountpoint.c_str()) != 0)
+    return make_error(TeeCode::kGeneric, "cannot mount the tree at {}", mountpoint);
+  t->impl_->mounted = true;
+  return t;
+}
+
+FuseTree::~FuseTree() {
+  if (!impl_ || !impl_->f) return;
+  if (impl_->mounted) fuse_unmount(impl_->f);
+  fuse_destroy(impl_->f);
+}
+
+void FuseTree::run() {
+  fuse_session* se = fuse_get_session(impl_->f);
+  fuse_set_signal_handlers(se);
+  fuse_loop_mt(impl_->f, 0);
+  fuse_remove_signal_handlers(se);
+}
+
+void FuseTree::exit() {
+  fuse_exit(impl_->f);
+}
+
+}  // namespace rproctee::remoteproc

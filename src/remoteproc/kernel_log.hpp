@@ -1,0 +1,33 @@
+// A kernel-like log ("[   12.345678] remoteproc remoteproc0: powering up m33"): kept in memory
+// for DIR/dmesg and echoed to stderr.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace rproctee::remoteproc {
+
+class KernelLog {
+ public:
+  explicit KernelLog(bool echo = true);
+  /// Appends one line for `device` ("remoteproc remoteproc0").
+  void write(std::string_view device, std::string_view message);
+  template <typename... Args>
+  void log(std::string_view device, fmt::format_string<Args...> format, Args&&... args) {
+    write(device, fmt::format(format, std::forward<Args>(args)...));
+  }
+  /// Everything logged so far (bounded to the last 1 MiB, like a ring buffer).
+  std::string contents() const;
+
+ private:
+  const std::chrono::steady_clock::time_point start_;
+  const bool echo_;
+  mutable std::mutex mutex_;
+  std::string buffer_;
+};
+
+}  // namespace rproctee::remoteproc

@@ -1,0 +1,67 @@
+#include "remoteproc/platform_driver.hpp"
+
+#include "remoteproc/elf_backend.hpp"
+#include "remoteproc/tee_backend.hpp"
+
+namespace rproctee::remoteproc {
+
+Result<std::unique_ptr<NormalWorld>> NormalWorld::create(const platform::Description& d,
+                                                         const std::string& machine,
+                                                         NormalWorldOptions options) {
+  std::unique_ptr<NormalWorld> w(new NormalWorld(std::move(options)));
+  RPROCTEE_ASSIGN(w->soc_, SocLink::connect(machine));
+  NormalWorld* self = w.get();
+  for (size_t i = 0; i < d.processors.size(); ++i) {
+    const platform::Processor& p = d.processors[i];
+    const std::string dev = fmt::format("remoteproc remoteproc{}", i);
+    std::vector<MemoryMapping> carveouts;
+    for (size_t ri : p.regions) {
+      const MappedRegion* m = w->soc_->region(d.regions[ri].name);
+      if (!m) continue;  // firewalled: the normal world never maps it
+      carveouts.push_back(MemoryMapping{m->name, p.pa_to_da(m->pa), m->pa, m->size, m->va});
+    }
+    std::unique_ptr<RprocOps> ops;
+    if (p.mode == platform::ProcessorMode::kTee) {
+      RPROCTEE_ASSIGN(ops, TeeBackend::open(machine, p.id));
+    } else {
+      ops = std::make_unique<ElfBackend>(*w->soc_, static_cast<uint32_t>(i), p.boot_address);
+    }
+    RprocEnvironment env;
+    env.log = &w->log_;
+    env.request_firmware = [self](const std::string& name, Firmware& out) {
+      return self->firmware_.request(name, out);
+    };
+    env.publish_coredump = [self](Rproc& r, std::vector<uint8_t> dump) {
+      const int n = self->dumps_.publish(r.dev_name(), std::move(dump));
+      r.info("coredump available as sys/class/devcoredump/devcd{}/data", n);
+    };
+    env.wait_inline_dump = [self](Rproc& r) {
+      if (!self->dumps_.wait_consumed(r.dev_name(), self->options_.inline_dump_timeout))
+        r.info("inline coredump not read within {} ms: going on",
+               self->options_.inline_dump_timeout.count());
+    };
+    w->log_.log(dev, "{} ({}, {}), {} shared memory region(s)", p.name, p.compatible,
+                p.mode == platform::ProcessorMode::kTee ? "TEE-controlled"
+                                                        : "ELF loaded by the normal world",
+                carveouts.size());
+    w->rprocs_.push_back(std::make_unique<Rproc>(static_cast<int>(i), p.name, std::move(ops),
+                                                 std::move(env), std::move(carveouts),
+                                                 fmt::format("rproc-{}-fw", p.name)));
+  }
+  w->sysfs_ = std::make_unique<SysfsTree>(w->rprocs(), w->dumps_, w->log_);
+  return w;
+}
+
+NormalWorld::~NormalWorld() {
+  // Processors stop (their destructors) before the links they use go away.
+  sysfs_.reset();
+  rprocs_.clear();
+}
+
+std::vector<Rproc*> NormalWorld::rprocs() {
+  std::vector<Rproc*> out;
+  for (auto& r : rprocs_) out.push_back(r.get());
+  return out;
+}
+
+}  // namespace rproctee::remoteproc

@@ -1,0 +1,55 @@
+// The normal world of one machine (what Linux is on the board): the platform driver reads each
+// remote-processor node of the device tree, picks the TEE backend (v16 compatible or v22
+// st,rproc-tee) or the ELF backend, registers the memory regions it can map as carveouts by
+// name, and creates one Rproc per processor, plus the log, firmware lookup, core dumps and the
+// sysfs table.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "platform/description.hpp"
+#include "remoteproc/devcoredump.hpp"
+#include "remoteproc/firmware_loader.hpp"
+#include "remoteproc/kernel_log.hpp"
+#include "remoteproc/rproc.hpp"
+#include "remoteproc/soc_link.hpp"
+#include "remoteproc/sysfs.hpp"
+
+namespace rproctee::remoteproc {
+
+struct NormalWorldOptions {
+  std::vector<std::string> firmware_path = {"."};
+  bool echo_log = true;  // the kernel log also goes to stderr
+  std::chrono::milliseconds inline_dump_timeout{5000};
+};
+
+class NormalWorld {
+ public:
+  /// `machine`: how to reach the machine ("unix:PATH" or "inproc:NAME").
+  static Result<std::unique_ptr<NormalWorld>> create(const platform::Description& description,
+                                                     const std::string& machine,
+                                                     NormalWorldOptions options);
+  ~NormalWorld();
+
+  KernelLog& log() { return log_; }
+  DevcoredumpStore& dumps() { return dumps_; }
+  SysfsTree& sysfs() { return *sysfs_; }
+  std::vector<Rproc*> rprocs();
+  Rproc* rproc(size_t index) { return index < rprocs_.size() ? rprocs_[index].get() : nullptr; }
+
+ private:
+  NormalWorld(NormalWorldOptions o)
+      : log_(o.echo_log), firmware_(o.firmware_path), options_(std::move(o)) {}
+  KernelLog log_;
+  DevcoredumpStore dumps_;
+  FirmwareLoader firmware_;
+  NormalWorldOptions options_;
+  std::unique_ptr<SocLink> soc_;
+  std::vector<std::unique_ptr<Rproc>> rprocs_;
+  std::unique_ptr<SysfsTree> sysfs_;
+};
+
+}  // namespace rproctee::remoteproc

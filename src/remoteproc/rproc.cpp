@@ -1,0 +1,501 @@
+#include "remoteproc/rproc.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include "image/byte_reader.hpp"
+#include "platform/coredump.hpp"
+#include "remoteproc/vdev.hpp"
+
+namespace rproctee::remoteproc {
+
+std::string_view state_name(RprocState s) {
+  switch (s) {
+    case RprocState::kOffline:
+      return "offline";
+    case RprocState::kSuspended:
+      return "suspended";
+    case RprocState::kRunning:
+      return "running";
+    case RprocState::kCrashed:
+      return "crashed";
+    case RprocState::kDeleted:
+      return "deleted";
+    case RprocState::kAttached:
+      return "attached";
+    case RprocState::kDetached:
+      return "detached";
+  }
+  return "invalid";
+}
+
+std::string_view crash_type_name(CrashType t) {
+  switch (t) {
+    case CrashType::kMmuFault:
+      return "mmufault";
+    case CrashType::kWatchdog:
+      return "watchdog";
+    case CrashType::kFatalError:
+      return "fatal error";
+  }
+  return "unknown";
+}
+
+std::string_view coredump_mode_name(CoredumpMode m) {
+  switch (m) {
+    case CoredumpMode::kDisabled:
+      return "disabled";
+    case CoredumpMode::kEnabled:
+      return "enabled";
+    case CoredumpMode::kInline:
+      return "inline";
+  }
+  return "?";
+}
+
+int RprocOps::coredump(Rproc& rproc, std::vector<uint8_t>& out) {
+  // The memories the normal world can see, at their device addresses.
+  std::vector<platform::CoreSegment> segments;
+  for (const MemoryMapping& m : rproc.carveouts())
+    segments.push_back({static_cast<uint32_t>(m.da), {m.va, static_cast<size_t>(m.size)}});
+  out.resize(static_cast<size_t>(platform::coredump_size(segments)));
+  platform::write_coredump(segments, {}, out);
+  return 0;
+}
+
+Rproc::Rproc(int index, std::string name, std::unique_ptr<RprocOps> ops, RprocEnvironment env,
+             std::vector<MemoryMapping> carveouts, std::string default_firmware)
+    : index_(index),
+      name_(std::move(name)),
+      ops_(std::move(ops)),
+      env_(std::move(env)),
+      carveouts_(std::move(carveouts)),
+      firmware_(std::move(default_firmware)) {
+  worker_ = std::thread([this] { crash_worker(); });
+}
+
+Rproc::~Rproc() {
+  {
+    std::lock_guard lock(work_mutex_);
+    work_stop_ = true;
+  }
+  work_cv_.notify_all();
+  worker_.join();
+  std::lock_guard lock(lock_);
+  if (state_ == RprocState::kRunning || state_ == RprocState::kCrashed) {
+    power_ = 1;
+    stop_locked(false);
+    resource_cleanup();
+    ops_->release_fw(*this);
+  }
+}
+
+std::string Rproc::dev_name() const {
+  return fmt::format("remoteproc{}", index_);
+}
+
+RprocState Rproc::state() const {
+  std::lock_guard lock(lock_);
+  return state_;
+}
+std::string Rproc::firmware() const {
+  std::lock_guard lock(lock_);
+  return firmware_;
+}
+bool Rproc::recovery_disabled() const {
+  std::lock_guard lock(lock_);
+  return recovery_disabled_;
+}
+CoredumpMode Rproc::coredump_mode() const {
+  std::lock_guard lock(lock_);
+  return coredump_;
+}
+uint32_t Rproc::crash_count() const {
+  std::lock_guard lock(lock_);
+  return crash_count_;
+}
+int Rproc::power() const {
+  std::lock_guard lock(lock_);
+  return power_;
+}
+std::vector<TraceBuffer> Rproc::traces() const {
+  std::lock_guard lock(lock_);
+  return traces_;
+}
+
+int Rproc::set_firmware(std::string name) {
+  std::lock_guard lock(lock_);
+  if (state_ != RprocState::kOffline) return -EBUSY;
+  if (!name.empty() && name.back() == '\n') name.pop_back();
+  if (name.empty() || name.find('\n') != std::string::npos) return -EINVAL;
+  firmware_ = std::move(name);
+  return 0;
+}
+
+int Rproc::set_recovery_disabled(bool disabled) {
+  std::lock_guard lock(lock_);
+  recovery_disabled_ = disabled;
+  return 0;
+}
+
+int Rproc::set_coredump(CoredumpMode mode) {
+  std::lock_guard lock(lock_);
+  if (state_ == RprocState::kCrashed) return -EBUSY;
+  coredump_ = mode;
+  return 0;
+}
+
+const MemoryMapping* Rproc::find_carveout(const std::string& name) const {
+  for (const MemoryMapping& m : carveouts_)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+uint8_t* Rproc::da_to_va(uint64_t da, uint64_t len) {
+  for (MemoryMapping& m : carveouts_)
+    if (da >= m.da && image::range_fits(da - m.da, len, m.size)) return m.va + (da - m.da);
+  return nullptr;
+}
+
+uint8_t* Rproc::pa_to_va(uint64_t pa, uint64_t len) {
+  for (MemoryMapping& m : carveouts_)
+    if (pa >= m.pa && image::range_fits(pa - m.pa, len, m.size)) return m.va + (pa - m.pa);
+  return nullptr;
+}
+
+void Rproc::set_cached_table(std::vector<uint8_t> table) {
+  cached_table_ = std::move(table);
+}
+
+std::span<uint8_t> Rproc::table() {
+  if (loaded_table_) return {loaded_table_, cached_table_.size()};
+  return cached_table_;
+}
+
+void Rproc::add_subdevice(std::unique_ptr<Subdevice> s) {
+  subdevices_.push_back(std::move(s));
+}
+
+// --- boot ---------------------------------------------------------------------------------
+
+int Rproc::boot() {
+  std::unique_lock lock(lock_);
+  if (state_ == RprocState::kDeleted) return -ENODEV;
+  if (state_ == RprocState::kCrashed) return -EBUSY;  // recovery owns it
+  if (++power_ > 1) {
+    info("powered up already ({} users)", power_);
+    return 0;
+  }
+  info("powering up {}", name_);
+  Firmware fw;
+  if (const int err = env_.request_firmware(firmware_, fw); err) {
+    info("Direct firmware load for {} failed with error {}", firmware_, err);
+    power_ = 0;
+    return err;
+  }
+  const int err = fw_boot(fw);
+  if (err) {
+    power_ = 0;
+    return err;
+  }
+  running_fw_ = std::move(fw);
+  return 0;
+}
+
+int Rproc::fw_boot(const Firmware& fw) {
+  info("Booting fw image {}, size {}", fw.name, fw.data.size());
+  if (int err = ops_->prepare(*this); err) {
+    info("can't prepare rproc {}: {}", name_, err);
+    return err;
+  }
+  cached_table_.clear();
+  int err = ops_->parse_fw(*this, fw);
+  if (!err) err = handle_resources();
+  if (!err) err = start_locked(fw);
+  if (err) {
+    info("Failed to boot {}: {} ({})", name_, err, std::strerror(-err));
+    resource_cleanup();
+    ops_->release_fw(*this);  // exactly once per failed boot
+    ops_->unprepare(*this);
+  }
+  return err;
+}
+
+int Rproc::handle_resources() {
+  parsed_table_.reset();
+  if (cached_table_.empty()) {
+    info("no resource table: booting without resources");
+    return 0;
+  }
+  // The table comes from the firmware (or the normal world's own memory): untrusted input.
+  auto parsed = image::parse_resource_table(cached_table_);
+  if (!parsed) {
+    info("invalid resource table: {}", parsed.error().message);
+    return -EINVAL;
+  }
+  parsed_table_ = std::move(*parsed);
+  auto put = [&](uint32_t offset, uint32_t value) {
+    for (int i = 0; i < 4; ++i)
+      cached_table_[offset + static_cast<size_t>(i)] = static_cast<uint8_t>(value >> (8 * i));
+  };
+  int vdev_index = 0;
+  for (const image::RscEntry& e : parsed_table_->entries) {
+    if (const auto* c = std::get_if<image::RscCarveout>(&e.body)) {
+      const MemoryMapping* m = find_carveout(c->name);
+      if (!m || c->len > m->size || (c->da != image::rsc::kAddrAny && c->da != m->da)) {
+        info("carveout {}: da {:#x} len {:#x} has no matching memory region", c->name, c->da,
+             c->len);
+        return -ENOMEM;
+      }
+      put(e.offset + 4, static_cast<uint32_t>(m->da));
+      put(e.offset + 8, static_cast<uint32_t>(m->pa));
+      info("carveout {}: da {:#x}, pa {:#x}, len {:#x}", c->name, m->da, m->pa, c->len);
+    } else if (const auto* d = std::get_if<image::RscDevmem>(&e.body)) {
+      info("devmem {}: da {:#x} -> pa {:#x}, len {:#x}", d->name, d->da, d->pa, d->len);
+    } else if (const auto* t = std::get_if<image::RscTrace>(&e.body)) {
+      const uint8_t* va = da_to_va(t->da, t->len);
+      if (!va) {
+        info("trace {}: da {:#x} len {:#x} is not in memory the normal world can read", t->name,
+             t->da, t->len);
+        return -EINVAL;
+      }
+      traces_.push_back(TraceBuffer{t->name, t->da, t->len, va});
+      info("trace{} added: da {:#x}, len {:#x}", traces_.size() - 1, t->da, t->len);
+    } else if (const auto* v = std::get_if<image::RscVdev>(&e.body)) {
+      auto vdev = std::make_unique<Vdev>(*this, vdev_index++, e.offset, *v);
+      if (int err = vdev->allocate(cached_table_); err) return err;
+      add_subdevice(std::move(vdev));
+    } else {
+      info("unsupported resource type {} at offset {:#x}: ignored", e.type, e.offset);
+    }
+  }
+  return 0;
+}
+
+int Rproc::start_locked(const Firmware& fw) {
+  if (int err = ops_->load(*this, fw); err) {
+    info("Failed to load program segments: {}", err);
+    return err;
+  }
+  uint8_t* loaded = nullptr;
+  if (int err = ops_->find_loaded_rsc_table(*this, fw, loaded); err) return err;
+  if (loaded && !cached_table_.empty()) {
+    // Resources were resolved on the cached copy; the firmware reads the loaded one.
+    std::memcpy(loaded, cached_table_.data(), cached_table_.size());
+    loaded_table_ = loaded;
+  }
+  size_t prepared = 0;
+  for (; prepared < subdevices_.size(); ++prepared)
+    if (int err = subdevices_[prepared]->prepare(); err) {
+      while (prepared-- > 0) subdevices_[prepared]->unprepare();
+      loaded_table_ = nullptr;
+      return err;
+    }
+  if (int err = ops_->start(*this); err) {
+    info("can't start rproc {}: {}", name_, err);
+    for (auto& s : subdevices_) s->unprepare();
+    loaded_table_ = nullptr;
+    return err;
+  }
+  size_t started = 0;
+  for (; started < subdevices_.size(); ++started)
+    if (int err = subdevices_[started]->start(); err) {
+      while (started-- > 0) subdevices_[started]->stop(true);
+      (void)ops_->stop(*this);
+      for (auto& s : subdevices_) s->unprepare();
+      loaded_table_ = nullptr;
+      return err;
+    }
+  state_ = RprocState::kRunning;
+  info("remote processor {} is now up", name_);
+  return 0;
+}
+
+// --- shutdown -----------------------------------------------------------------------------
+
+int Rproc::shutdown() {
+  std::lock_guard lock(lock_);
+  if (state_ != RprocState::kRunning && state_ != RprocState::kAttached) return -EINVAL;
+  if (--power_ > 0) return 0;
+  const int err = stop_locked(false);
+  if (err) {
+    ++power_;
+    return err;
+  }
+  resource_cleanup();
+  ops_->release_fw(*this);
+  ops_->unprepare(*this);
+  running_fw_.reset();
+  return 0;
+}
+
+int Rproc::stop_locked(bool crashed) {
+  for (auto it = subdevices_.rbegin(); it != subdevices_.rend(); ++it) (*it)->stop(crashed);
+  loaded_table_ = nullptr;  // back to the cached copy: the device memory is about to go
+  if (int err = ops_->stop(*this); err) {
+    info("can't stop rproc: {}", err);
+    return err;
+  }
+  for (auto& s : subdevices_) s->unprepare();
+  state_ = RprocState::kOffline;
+  info("stopped remote processor {}", name_);
+  return 0;
+}
+
+void Rproc::resource_cleanup() {
+  subdevices_.clear();
+  traces_.clear();
+  parsed_table_.reset();
+  cached_table_.clear();
+  loaded_table_ = nullptr;
+}
+
+int Rproc::detach() {
+  std::lock_guard lock(lock_);
+  if (state_ != RprocState::kAttached) return -EINVAL;
+  return -EOPNOTSUPP;
+}
+
+// --- crash and recovery ---------------------------------------------------------------------
+
+void Rproc::report_crash(CrashType type) {
+  info("crash detected in {}: type {}", name_, crash_type_name(type));
+  {
+    std::lock_guard lock(work_mutex_);
+    work_.push_back(type);
+  }
+  work_cv_.notify_all();
+}
+
+void Rproc::flush_crash_work() {
+  std::unique_lock lock(work_mutex_);
+  work_cv_.wait(lock, [&] { return work_.empty() && !work_busy_; });
+}
+
+void Rproc::crash_worker() {
+  std::unique_lock lock(work_mutex_);
+  for (;;) {
+    work_cv_.wait(lock, [&] { return work_stop_ || !work_.empty(); });
+    if (work_stop_) return;
+    const CrashType type = work_.front();
+    work_.pop_front();
+    work_busy_ = true;
+    lock.unlock();
+    handle_crash(type);
+    lock.lock();
+    work_busy_ = false;
+    work_cv_.notify_all();
+  }
+}
+
+void Rproc::handle_crash(CrashType type) {
+  std::unique_lock lock(lock_);
+  if (state_ == RprocState::kCrashed || state_ == RprocState::kOffline) return;  // later reports
+  state_ = RprocState::kCrashed;
+  ++crash_count_;
+  info("handling crash #{} in {} ({})", crash_count_, name_, crash_type_name(type));
+  if (recovery_disabled_) return;
+  boot_recovery();
+}
+
+int Rproc::trigger_recovery() {
+  std::lock_guard lock(lock_);
+  if (state_ != RprocState::kCrashed) return 0;
+  return boot_recovery();
+}
+
+void Rproc::take_coredump() {
+  if (coredump_ == CoredumpMode::kDisabled) return;
+  std::vector<uint8_t> dump;
+  if (int err = ops_->coredump(*this, dump); err) {
+    info("coredump failed: {}", err);
+    return;
+  }
+  info("coredump of {}: {} bytes", name_, dump.size());
+  if (env_.publish_coredump) env_.publish_coredump(*this, std::move(dump));
+  if (coredump_ == CoredumpMode::kInline && env_.wait_inline_dump) env_.wait_inline_dump(*this);
+}
+
+int Rproc::boot_recovery() {
+  info("recovering {}", name_);
+  // The dump comes before the stop: the secure world wipes the memories on STOP.
+  for (auto it = subdevices_.rbegin(); it != subdevices_.rend(); ++it) (*it)->stop(true);
+  take_coredump();
+  loaded_table_ = nullptr;
+  int err = ops_->stop(*this);
+  for (auto& s : subdevices_) s->unprepare();
+  resource_cleanup();
+  ops_->release_fw(*this);
+  state_ = RprocState::kOffline;
+  // The very image that was running, not whatever the file holds now.
+  if (!err && running_fw_)
+    err = fw_boot(*running_fw_);
+  else if (!running_fw_)
+    err = -EINVAL;
+  if (err) {
+    info("recovery of {} failed: {}: offline, `start` boots it again", name_, err);
+    state_ = RprocState::kOffline;
+    power_ = 0;
+    running_fw_.reset();
+    return err;
+  }
+  info("recovery of {} done", name_);
+  return 0;
+}
+
+// --- debugfs ------------------------------------------------------------------------------
+
+std::string Rproc::resource_table_dump() const {
+  std::lock_guard lock(lock_);
+  if (!parsed_table_) return "No resource table found\n";
+  // The table as it is now (addresses assigned, vdev status), read from its current place.
+  const std::span<const uint8_t> now =
+      loaded_table_ ? std::span<const uint8_t>(loaded_table_, cached_table_.size())
+                    : std::span<const uint8_t>(cached_table_);
+  auto current = image::parse_resource_table(now);
+  if (!current) return fmt::format("resource table no longer valid: {}\n", current.error().message);
+  std::string out;
+  for (size_t i = 0; i < current->entries.size(); ++i) {
+    const auto& e = current->entries[i];
+    out += fmt::format("Entry {} is of type {}\n", i, image::rsc_type_name(e.type));
+    std::visit(
+        [&](const auto& b) {
+          using T = std::decay_t<decltype(b)>;
+          if constexpr (std::is_same_v<T, image::RscCarveout> ||
+                        std::is_same_v<T, image::RscDevmem>) {
+            out += fmt::format(
+                "  Device Address {:#x}\n  Physical Address {:#x}\n  Length {:#x} Bytes\n"
+                "  Flags {:#x}\n  Name {}\n",
+                b.da, b.pa, b.len, b.flags, b.name);
+          } else if constexpr (std::is_same_v<T, image::RscTrace>) {
+            out += fmt::format("  Device Address {:#x}\n  Length {:#x} Bytes\n  Name {}\n", b.da,
+                               b.len, b.name);
+          } else if constexpr (std::is_same_v<T, image::RscVdev>) {
+            out += fmt::format(
+                "  ID {}\n  Notify ID {}\n  Device features {:#x}\n  Config length {:#x}\n"
+                "  Status {:#x}\n  Number of vrings {}\n",
+                b.id, b.notifyid, b.dfeatures, b.config_len, b.status, b.num_of_vrings);
+            for (size_t k = 0; k < b.vrings.size(); ++k)
+              out += fmt::format(
+                  "  Vring {}\n    Device Address {:#x}\n    Alignment {}\n    Number of buffers "
+                  "{}\n"
+                  "    Notify ID {}\n",
+                  k, b.vrings[k].da, b.vrings[k].align, b.vrings[k].num, b.vrings[k].notifyid);
+          }
+        },
+        e.body);
+  }
+  return out;
+}
+
+std::string Rproc::carveout_dump() const {
+  std::string out;
+  for (const MemoryMapping& m : carveouts_)
+    out += fmt::format(
+        "Carveout memory entry:\n\tName: {}\n\tDMA: {:#x}\n\tDevice Address: {:#x}\n\t"
+        "Length: {:#x} Bytes\n\n",
+        m.name, m.pa, m.da, m.size);
+  return out;
+}
+
+}  // namespace rproctee::remoteproc

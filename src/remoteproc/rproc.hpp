@@ -1,0 +1,192 @@
+// The normal-world remoteproc core (Linux drivers/remoteproc/remoteproc_core.c semantics): the
+// only place that changes a processor's state. States, refcounted boot and shutdown, crash
+// handling and recovery, coredumps, subdevices, resource-table handling. Backends (TEE, ELF)
+// are RprocOps. Every operation returns 0 or a negative errno, as the kernel does, and logs why.
+//
+// Two pitfalls of the Linux core are absent: a failed recovery leaves the processor offline
+// with no reference held (so `start` works), and recovery restarts exactly the image that was
+// running (it never mixes a replaced firmware file with the old resource table).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "image/resource_table.hpp"
+#include "remoteproc/kernel_log.hpp"
+
+namespace rproctee::remoteproc {
+
+enum class RprocState { kOffline, kSuspended, kRunning, kCrashed, kDeleted, kAttached, kDetached };
+/// The sysfs strings: "offline", "suspended", "running", "crashed", "deleted", "attached",
+/// "detached".
+std::string_view state_name(RprocState state);
+
+enum class CrashType : int { kMmuFault = 0, kWatchdog = 1, kFatalError = 2 };
+std::string_view crash_type_name(CrashType type);
+
+enum class CoredumpMode { kDisabled, kEnabled, kInline };
+std::string_view coredump_mode_name(CoredumpMode mode);
+
+/// Device memory the normal world can reach: a mapped region of the SoC.
+struct MemoryMapping {
+  std::string name;  // the reserved-memory name ("vdev0buffer")
+  uint64_t da = 0, pa = 0, size = 0;
+  uint8_t* va = nullptr;
+};
+
+struct Firmware {
+  std::string name;
+  std::vector<uint8_t> data;
+};
+
+/// A trace buffer declared by the resource table (debugfs traceN).
+struct TraceBuffer {
+  std::string name;
+  uint32_t da = 0, len = 0;
+  const uint8_t* va = nullptr;
+};
+
+class Rproc;
+
+/// Started and stopped with the processor (the vdev; rpmsg joins later).
+class Subdevice {
+ public:
+  virtual ~Subdevice() = default;
+  virtual int prepare() { return 0; }
+  virtual int start() { return 0; }
+  virtual void stop(bool crashed) { (void)crashed; }
+  virtual void unprepare() {}
+};
+
+/// What a backend provides (Linux struct rproc_ops, reduced).
+class RprocOps {
+ public:
+  virtual ~RprocOps() = default;
+  virtual int prepare(Rproc&) { return 0; }
+  virtual void unprepare(Rproc&) {}
+  /// Reads the resource table of `fw` into Rproc::set_cached_table (none is fine).
+  virtual int parse_fw(Rproc& rproc, const Firmware& fw) = 0;
+  virtual int load(Rproc& rproc, const Firmware& fw) = 0;
+  /// The resource table in device memory after load, or nullptr when there is none.
+  virtual int find_loaded_rsc_table(Rproc& rproc, const Firmware& fw, uint8_t*& table) = 0;
+  virtual int start(Rproc& rproc) = 0;
+  virtual int stop(Rproc& rproc) = 0;
+  /// After a failed boot or a shutdown: the backend lets go of the firmware.
+  virtual void release_fw(Rproc&) {}
+  /// A core dump of the processor while its memories still hold the firmware.
+  virtual int coredump(Rproc& rproc, std::vector<uint8_t>& out);
+  /// Notifies the processor that vring `vqid` has new buffers (mailbox vq1).
+  virtual void kick(Rproc&, int vqid) { (void)vqid; }
+};
+
+/// What the core needs from the outside world.
+struct RprocEnvironment {
+  KernelLog* log = nullptr;
+  /// request_firmware: the file's bytes, or -errno.
+  std::function<int(const std::string& name, Firmware& out)> request_firmware;
+  /// devcoredump: a core dump to publish as a file.
+  std::function<void(Rproc& rproc, std::vector<uint8_t> dump)> publish_coredump;
+  /// How long recovery waits for an inline dump to be consumed.
+  std::function<void(Rproc& rproc)> wait_inline_dump;
+};
+
+class Rproc {
+ public:
+  Rproc(int index, std::string name, std::unique_ptr<RprocOps> ops, RprocEnvironment env,
+        std::vector<MemoryMapping> carveouts, std::string default_firmware);
+  ~Rproc();
+  Rproc(const Rproc&) = delete;
+  Rproc& operator=(const Rproc&) = delete;
+
+  // --- what sysfs and debugfs call (0 or -errno) ---
+  int boot();
+  int shutdown();
+  int detach();
+  /// rproc_report_crash: handled asynchronously by the processor's crash worker.
+  void report_crash(CrashType type);
+  int trigger_recovery();
+  int set_firmware(std::string name);
+  int set_recovery_disabled(bool disabled);
+  int set_coredump(CoredumpMode mode);
+
+  RprocState state() const;
+  std::string firmware() const;
+  bool recovery_disabled() const;
+  CoredumpMode coredump_mode() const;
+  uint32_t crash_count() const;
+  int power() const;
+  int index() const { return index_; }
+  const std::string& name() const { return name_; }
+  /// "remoteproc0".
+  std::string dev_name() const;
+  /// debugfs resource_table / carveout_memories text.
+  std::string resource_table_dump() const;
+  std::string carveout_dump() const;
+  std::vector<TraceBuffer> traces() const;
+  /// Waits until the crash worker is idle (tests, shutdown).
+  void flush_crash_work();
+
+  // --- what backends and subdevices use ---
+  void set_cached_table(std::vector<uint8_t> table);
+  /// The resource table currently in use (loaded one while running, else the cached copy).
+  std::span<uint8_t> table();
+  uint8_t* da_to_va(uint64_t da, uint64_t len);
+  uint8_t* pa_to_va(uint64_t pa, uint64_t len);
+  const std::vector<MemoryMapping>& carveouts() const { return carveouts_; }
+  const MemoryMapping* find_carveout(const std::string& name) const;
+  void add_subdevice(std::unique_ptr<Subdevice> subdevice);
+  KernelLog& log() { return *env_.log; }
+  template <typename... Args>
+  void info(fmt::format_string<Args...> f, Args&&... a) {
+    env_.log->write("remoteproc " + dev_name(), fmt::format(f, std::forward<Args>(a)...));
+  }
+
+ private:
+  int fw_boot(const Firmware& fw);  // rproc_fw_boot
+  int start_locked(const Firmware& fw);
+  int stop_locked(bool crashed);
+  int handle_resources();
+  void resource_cleanup();
+  void take_coredump();
+  void crash_worker();
+  void handle_crash(CrashType type);
+  int boot_recovery();
+
+  const int index_;
+  const std::string name_;
+  std::unique_ptr<RprocOps> ops_;
+  RprocEnvironment env_;
+  std::vector<MemoryMapping> carveouts_;
+
+  mutable std::recursive_mutex lock_;  // Linux rproc->lock
+  RprocState state_ = RprocState::kOffline;
+  int power_ = 0;
+  std::string firmware_;
+  bool recovery_disabled_ = false;
+  CoredumpMode coredump_ = CoredumpMode::kEnabled;
+  uint32_t crash_count_ = 0;
+  std::vector<uint8_t> cached_table_;
+  uint8_t* loaded_table_ = nullptr;  // in device memory while running
+  std::optional<image::ResourceTable> parsed_table_;
+  std::vector<TraceBuffer> traces_;
+  std::vector<std::unique_ptr<Subdevice>> subdevices_;
+  std::optional<Firmware> running_fw_;  // what recovery restarts
+
+  std::mutex work_mutex_;
+  std::condition_variable work_cv_;
+  std::deque<CrashType> work_;
+  bool work_busy_ = false;
+  bool work_stop_ = false;
+  std::thread worker_;
+};
+
+}  // namespace rproctee::remoteproc

@@ -1,0 +1,46 @@
+// The normal world's wires to the SoC (not TEE calls): the memory regions the firewall lets it
+// map, and for processors described without the TEE binding, their reset line. Over the same
+// machine socket, with the regions' memfds passed by SCM_RIGHTS.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "tee/transport.hpp"
+
+namespace rproctee::remoteproc {
+
+/// A region mapped into this process.
+struct MappedRegion {
+  std::string name;
+  uint64_t pa = 0;
+  uint64_t size = 0;
+  uint8_t* va = nullptr;
+};
+
+class SocLink {
+ public:
+  /// Connects to the machine named like a TEE ("unix:PATH" or "inproc:NAME") and maps every
+  /// region the normal world may see.
+  static Result<std::unique_ptr<SocLink>> connect(const std::string& machine_name);
+  ~SocLink();
+
+  const std::vector<MappedRegion>& regions() const { return regions_; }
+  const MappedRegion* region(const std::string& name) const;
+
+  /// Releases / asserts the reset of a processor the normal world controls (ELF mode):
+  /// `processor` is its index in the platform description. ACCESS_DENIED for TEE processors.
+  Status core_start(uint32_t processor, uint32_t boot_address);
+  Status core_stop(uint32_t processor);
+
+ private:
+  SocLink() = default;
+  Status core_control(uint32_t processor, uint32_t command, uint32_t boot_address);
+  std::unique_ptr<tee::Transport> transport_;
+  std::vector<MappedRegion> regions_;
+  uint32_t seq_ = 0;
+};
+
+}  // namespace rproctee::remoteproc

@@ -1,0 +1,59 @@
+// A virtio device declared by the resource table (fw_rsc_vdev): its vrings are placed in the
+// "vdevNvringM" memory regions, its buffers come from "vdevNbuffer". The rpmsg bus binds to it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "image/resource_table.hpp"
+#include "remoteproc/rproc.hpp"
+
+namespace rproctee::remoteproc {
+
+/// Virtio status bits (virtio spec 2.1).
+inline constexpr uint8_t kVirtioAcknowledge = 1;
+inline constexpr uint8_t kVirtioDriver = 2;
+inline constexpr uint8_t kVirtioDriverOk = 4;
+
+/// Bytes of a split virtqueue with `num` entries and used-ring alignment `align`.
+uint64_t vring_size(uint32_t num, uint32_t align);
+
+struct Vring {
+  uint32_t da = 0, num = 0, align = 0, notifyid = 0;
+  uint8_t* va = nullptr;
+};
+
+class Vdev : public Subdevice {
+ public:
+  Vdev(Rproc& rproc, int index, uint32_t rsc_offset, const image::RscVdev& rsc);
+
+  /// Places the vrings (writing their device address into `table`) and finds the buffers.
+  int allocate(std::vector<uint8_t>& table);
+  int start() override;
+  void stop(bool crashed) override;
+
+  uint32_t id() const { return id_; }
+  const std::vector<Vring>& vrings() const { return vrings_; }
+  const MemoryMapping* buffers() const { return buffers_; }
+  /// The status byte in the table in use.
+  uint8_t status();
+  void set_status(uint8_t status);
+
+  /// A virtio driver for this device id (the rpmsg bus), bound at start and removed at stop.
+  using DriverFactory = std::function<std::unique_ptr<Subdevice>(Vdev&)>;
+  static void register_driver(uint32_t virtio_id, DriverFactory factory);
+
+ private:
+  Rproc& rproc_;
+  int index_;
+  uint32_t rsc_offset_;
+  uint32_t id_;
+  uint32_t status_offset_;
+  std::vector<Vring> vrings_;
+  const MemoryMapping* buffers_ = nullptr;
+  std::unique_ptr<Subdevice> driver_;
+};
+
+}  // namespace rproctee::remoteproc
