@@ -13,8 +13,10 @@ packages=(
   libfdt-dev device-tree-compiler         # platform descriptions (dtc at build time, libfdt at run time)
   libfuse3-dev fuse3                      # the sysfs-like tree of `rproctee up`
   libgtest-dev libgmock-dev libbenchmark-dev
+  libunicorn-dev                          # the emulated Cortex-M core
   # tools used by tests
   xxd binutils
+  gcc-arm-none-eabi libnewlib-arm-none-eabi gdb-multiarch  # test firmware, core dumps
 )
 
 missing=()

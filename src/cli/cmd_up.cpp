@@ -30,6 +30,14 @@ extern "C" void on_stop_signal(int) {
   g_stop = true;
 }
 
+/// What stops `up`: SIGINT, SIGTERM, SIGHUP.
+sigset_t stop_signals() {
+  sigset_t s;
+  sigemptyset(&s);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&s, sig);
+  return s;
+}
+
 std::string default_control_socket() {
   const char* runtime = std::getenv("XDG_RUNTIME_DIR");
   return fmt::format("{}/rproctee-up-{}.sock", runtime ? runtime : "/tmp", ::getuid());
@@ -50,6 +58,8 @@ Result<pid_t> spawn_machine(const MachineArgs& a, const std::string& socket) {
   const pid_t pid = ::fork();
   if (pid < 0) return make_error(TeeCode::kGeneric, "fork failed");
   if (pid == 0) {
+    const sigset_t stops = stop_signals();  // blocked in `up`, not in the machine
+    ::sigprocmask(SIG_UNBLOCK, &stops, nullptr);
     std::vector<char*> argv;
     for (auto& s : args) argv.push_back(s.data());
     argv.push_back(nullptr);
@@ -91,6 +101,12 @@ int up_main(std::vector<std::string> argv, std::string prog) {
       ->check(CLI::ExistingDirectory)
       ->type_name("DIR");
   app.add_option("--socket", socket, "Control socket for `rproctee ctl`")->capture_default_str();
+  unsigned shutdown_ms = 500;
+  app.add_option("--shutdown-timeout", shutdown_ms,
+                 "How long a stop waits for the firmware to acknowledge the shutdown request "
+                 "(milliseconds; ST's driver waits 500)")
+      ->capture_default_str()
+      ->type_name("MS");
   if (auto code = parse_args(app, std::move(argv))) return *code;
   if (firmware_path.empty()) firmware_path = {"."};
 
@@ -103,14 +119,21 @@ int up_main(std::vector<std::string> argv, std::string prog) {
   const std::string machine_socket = run_dir + "/machine.sock";
 
   ::signal(SIGPIPE, SIG_IGN);
-  ::signal(SIGINT, on_stop_signal);
-  ::signal(SIGTERM, on_stop_signal);
+  // A stop signal must reach the thread that waits: only the main thread takes them (every
+  // thread started from here on inherits the blocked mask), and only while it waits. With a
+  // mount, FuseTree::run installs libfuse's handlers (which end fuse_loop_mt; libfuse installs
+  // them only over SIG_DFL); without one, on_stop_signal ends the wait below.
+  if (!mount)
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, on_stop_signal);
+  const sigset_t stops = stop_signals();
+  ::pthread_sigmask(SIG_BLOCK, &stops, nullptr);
   auto child = spawn_machine(machine, machine_socket);
   if (!child) return print_error(prog, child.error()), kExitFailure;
   int exit_code = kExitOk;
   {
     remoteproc::NormalWorldOptions options;
     options.firmware_path = firmware_path;
+    options.shutdown_timeout = std::chrono::milliseconds(shutdown_ms);
     auto world = remoteproc::NormalWorld::create(*description, "unix:" + machine_socket, options);
     if (!world) {
       print_error(prog, world.error());
@@ -119,7 +142,7 @@ int up_main(std::vector<std::string> argv, std::string prog) {
       std::unique_ptr<remoteproc::FuseTree> tree;
       auto control = remoteproc::ControlServer::listen((*world)->sysfs(), socket, [&] {
         g_stop = true;
-        if (mount) ::umount2(mount->c_str(), MNT_DETACH);
+        ::kill(::getpid(), SIGTERM);  // taken by the main thread, as from `kill`
       });
       if (!control) {
         print_error(prog, control.error());
@@ -141,7 +164,9 @@ int up_main(std::vector<std::string> argv, std::string prog) {
           if (tree) {
             tree->run();  // until unmounted or a signal
           } else {
+            ::pthread_sigmask(SIG_UNBLOCK, &stops, nullptr);
             while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            ::pthread_sigmask(SIG_BLOCK, &stops, nullptr);
           }
         }
         tree.reset();

@@ -143,6 +143,11 @@ class Parser {
       uint64_t base = 0;
       if (auto reg = t_.reg(mb)) base = (*reg)[0].first;
       const size_t k = i / 2;
+      // The STM32 IPCC has six channels per direction (HWCFGR.CHANNELS).
+      if (c[i + 1] >= 6)
+        return t_.error(node, "mboxes",
+                        fmt::format("channel {} of mailbox {} does not exist (the IPCC has 0..5)",
+                                    c[i + 1], k));
       p.mailboxes.push_back(
           MailboxChannel{k < names.size() ? names[k] : fmt::format("mbox{}", k), base, c[i + 1]});
     }

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -17,6 +18,10 @@ namespace rproctee::remoteproc {
 namespace {
 constexpr size_t kMaxRequest = 64 * 1024;
 constexpr size_t kMaxReply = 8 * 1024 * 1024;  // a resource table dump or dmesg fits
+// One SEQPACKET message is bounded by the socket buffer (net.core.wmem_default, 208 KiB by
+// default: a longer dmesg failed with EMSGSIZE): replies go in chunks, the end of the
+// connection ends the reply.
+constexpr size_t kReplyChunk = 64 * 1024;
 
 Result<int> unix_socket(const std::string& path, bool server) {
   sockaddr_un addr{};
@@ -82,8 +87,10 @@ void ControlServer::serve() {
     if (message && !message->bytes.empty()) {
       for (int fd : message->fds) ::close(fd);
       const std::string reply = handle(std::string(message->bytes.begin(), message->bytes.end()));
-      (void)tee::send_message(client,
-                              {reinterpret_cast<const uint8_t*>(reply.data()), reply.size()}, {});
+      const auto* bytes = reinterpret_cast<const uint8_t*>(reply.data());
+      for (size_t at = 0; at < reply.size(); at += kReplyChunk)
+        if (!tee::send_message(client, {bytes + at, std::min(kReplyChunk, reply.size() - at)}, {}))
+          break;
     }
     ::close(client);
   }
@@ -128,10 +135,22 @@ Result<std::pair<int, std::string>> control_request(const std::string& socket_pa
     ::close(fd);
     return std::move(sent).error();
   }
-  auto reply = tee::receive_message(fd, kMaxReply + 64);
+  std::string text;
+  for (;;) {  // chunks until the server closes the connection
+    auto reply = tee::receive_message(fd, kReplyChunk);
+    if (!reply) {
+      ::close(fd);
+      return std::move(reply).error();
+    }
+    for (int passed : reply->fds) ::close(passed);
+    if (reply->bytes.empty()) break;
+    text.append(reply->bytes.begin(), reply->bytes.end());
+    if (text.size() > kMaxReply + 64) {
+      ::close(fd);
+      return make_error(TeeCode::kCommunication, "reply from {} is too long", socket_path);
+    }
+  }
   ::close(fd);
-  if (!reply) return std::move(reply).error();
-  const std::string text(reply->bytes.begin(), reply->bytes.end());
   const size_t nl = text.find('\n');
   if (nl == std::string::npos)
     return make_error(TeeCode::kCommunication, "malformed reply from {}", socket_path);

@@ -2,6 +2,8 @@
 #include "remoteproc/fuse_tree.hpp"
 
 #include <fuse.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -105,6 +107,12 @@ int op_truncate(const char*, off_t, fuse_file_info*) {
   return 0;
 }  // `echo x > attr` truncates first
 
+// `echo x > DIR/missing` creates nothing: sysfs and debugfs directories have no ->create, so
+// the shell sees EACCES (without this op, FUSE would answer ENOSYS).
+int op_create(const char*, mode_t, fuse_file_info*) {
+  return -EACCES;
+}
+
 int op_release(const char*, fuse_file_info* fi) {
   delete reinterpret_cast<std::string*>(fi->fh);
   fi->fh = 0;
@@ -119,6 +127,7 @@ const fuse_operations kOps = [] {
   o.read = op_read;
   o.write = op_write;
   o.truncate = op_truncate;
+  o.create = op_create;
   o.release = op_release;
   return o;
 }();
@@ -141,7 +150,12 @@ Result<std::unique_ptr<FuseTree>> FuseTree::mount(SysfsTree& tree, DevcoredumpSt
   t->impl_ = std::make_unique<Impl>();
   t->impl_->context = Context{&tree, &dumps};
   t->mountpoint_ = mountpoint;
-  const char* argv[] = {"rproctee", "-o", "fsname=rproctee,subtype=rproctee"};
+  // No entry or attribute cache (kernfs revalidates every lookup): trace0 and devcdN come and
+  // go, and `echo x > trace0` just after a stop must fail as on sysfs (EACCES), not with the
+  // ENOENT of a cached entry.
+  const char* argv[] = {"rproctee", "-o",
+                        "fsname=rproctee,subtype=rproctee,entry_timeout=0,attr_timeout=0,"
+                        "negative_timeout=0"};
   fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
   t->impl_->f = fuse_new(&args, &kOps, sizeof kOps, &t->impl_->context);
   fuse_opt_free_args(&args);
@@ -161,7 +175,16 @@ FuseTree::~FuseTree() {
 void FuseTree::run() {
   fuse_session* se = fuse_get_session(impl_->f);
   fuse_set_signal_handlers(se);
+  // libfuse's handlers end fuse_loop_mt only when the signal interrupts this thread's wait: the
+  // caller keeps SIGINT/SIGTERM/SIGHUP blocked in its other threads (libfuse blocks them in its
+  // workers), and this thread takes them while it serves; one that came earlier is delivered
+  // now and ends the loop at once.
+  sigset_t stops, old;
+  sigemptyset(&stops);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stops, sig);
+  ::pthread_sigmask(SIG_UNBLOCK, &stops, &old);
   fuse_loop_mt(impl_->f, 0);
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   fuse_remove_signal_handlers(se);
 }
 

@@ -1,6 +1,7 @@
 #include "remoteproc/platform_driver.hpp"
 
 #include "remoteproc/elf_backend.hpp"
+#include "remoteproc/stm32_rproc.hpp"
 #include "remoteproc/tee_backend.hpp"
 
 namespace rproctee::remoteproc {
@@ -26,6 +27,14 @@ Result<std::unique_ptr<NormalWorld>> NormalWorld::create(const platform::Descrip
     } else {
       ops = std::make_unique<ElfBackend>(*w->soc_, static_cast<uint32_t>(i), p.boot_address);
     }
+    Stm32Rproc* glue = nullptr;
+    if (!p.mailboxes.empty()) {
+      RPROCTEE_ASSIGN(auto mailbox, Mailbox::open(machine, static_cast<uint32_t>(i), p.mailboxes));
+      auto wrapped = std::make_unique<Stm32Rproc>(std::move(ops), std::move(mailbox),
+                                                  w->options_.shutdown_timeout);
+      glue = wrapped.get();
+      ops = std::move(wrapped);
+    }
     RprocEnvironment env;
     env.log = &w->log_;
     env.request_firmware = [self](const std::string& name, Firmware& out) {
@@ -47,6 +56,7 @@ Result<std::unique_ptr<NormalWorld>> NormalWorld::create(const platform::Descrip
     w->rprocs_.push_back(std::make_unique<Rproc>(static_cast<int>(i), p.name, std::move(ops),
                                                  std::move(env), std::move(carveouts),
                                                  fmt::format("rproc-{}-fw", p.name)));
+    if (glue) glue->attach_interrupts(*w->rprocs_.back());
   }
   w->sysfs_ = std::make_unique<SysfsTree>(w->rprocs(), w->dumps_, w->log_);
   return w;

@@ -1,8 +1,8 @@
 // The normal world of one machine (what Linux is on the board): the platform driver reads each
 // remote-processor node of the device tree, picks the TEE backend (v16 compatible or v22
-// st,rproc-tee) or the ELF backend, registers the memory regions it can map as carveouts by
-// name, and creates one Rproc per processor, plus the log, firmware lookup, core dumps and the
-// sysfs table.
+// st,rproc-tee) or the ELF backend, wires its mailbox channels (stm32_rproc.c glue), registers the
+// memory regions it can map as carveouts by name, and creates one Rproc per processor, plus the
+// log, firmware lookup, core dumps and the sysfs table.
 #pragma once
 
 #include <chrono>
@@ -24,6 +24,9 @@ struct NormalWorldOptions {
   std::vector<std::string> firmware_path = {"."};
   bool echo_log = true;  // the kernel log also goes to stderr
   std::chrono::milliseconds inline_dump_timeout{5000};
+  /// How long a stop waits for the firmware to acknowledge the shutdown request (the "shutdown"
+  /// mailbox channel; ST's driver waits 500 ms).
+  std::chrono::milliseconds shutdown_timeout{500};
 };
 
 class NormalWorld {

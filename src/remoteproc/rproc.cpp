@@ -75,6 +75,7 @@ Rproc::Rproc(int index, std::string name, std::unique_ptr<RprocOps> ops, RprocEn
 }
 
 Rproc::~Rproc() {
+  ops_->quiesce();  // no interrupt may reach a processor being torn down
   {
     std::lock_guard lock(work_mutex_);
     work_stop_ = true;
@@ -87,6 +88,7 @@ Rproc::~Rproc() {
     stop_locked(false);
     resource_cleanup();
     ops_->release_fw(*this);
+    ops_->unprepare(*this);
   }
 }
 
@@ -95,8 +97,8 @@ std::string Rproc::dev_name() const {
 }
 
 RprocState Rproc::state() const {
-  std::lock_guard lock(lock_);
-  return state_;
+  // Without the lock (as Linux's state_show): readable while recovery waits for an inline dump.
+  return state_.load();
 }
 std::string Rproc::firmware() const {
   std::lock_guard lock(lock_);
@@ -350,6 +352,18 @@ void Rproc::resource_cleanup() {
   loaded_table_ = nullptr;
 }
 
+bool Rproc::vq_interrupt(uint32_t notifyid) {
+  ++vq_interrupts_;
+  std::lock_guard lock(lock_);
+  for (auto& s : subdevices_)
+    if (s->vring_interrupt(notifyid)) return true;
+  return false;
+}
+
+void Rproc::kick(uint32_t notifyid) {
+  ops_->kick(*this, static_cast<int>(notifyid));
+}
+
 int Rproc::detach() {
   std::lock_guard lock(lock_);
   if (state_ != RprocState::kAttached) return -EINVAL;
@@ -359,11 +373,18 @@ int Rproc::detach() {
 // --- crash and recovery ---------------------------------------------------------------------
 
 void Rproc::report_crash(CrashType type) {
-  info("crash detected in {}: type {}", name_, crash_type_name(type));
   {
     std::lock_guard lock(work_mutex_);
+    // Only the first report counts: one already queued or being handled (the recovery runs
+    // with the state crashed, then offline, then running) is this same crash.
+    if (work_busy_ || !work_.empty() || state_ == RprocState::kCrashed) {
+      info("crash reported in {} (type {}) while one is handled: ignored", name_,
+           crash_type_name(type));
+      return;
+    }
     work_.push_back(type);
   }
+  info("crash detected in {}: type {}", name_, crash_type_name(type));
   work_cv_.notify_all();
 }
 
@@ -426,6 +447,7 @@ int Rproc::boot_recovery() {
   for (auto& s : subdevices_) s->unprepare();
   resource_cleanup();
   ops_->release_fw(*this);
+  ops_->unprepare(*this);  // fw_boot prepares again: one unprepare per prepare
   state_ = RprocState::kOffline;
   // The very image that was running, not whatever the file holds now.
   if (!err && running_fw_)

@@ -8,6 +8,7 @@
 // running (it never mixes a replaced firmware file with the old resource table).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -65,6 +66,11 @@ class Subdevice {
   virtual int start() { return 0; }
   virtual void stop(bool crashed) { (void)crashed; }
   virtual void unprepare() {}
+  /// A vring interrupt from the processor; true when the vring `notifyid` is this device's.
+  virtual bool vring_interrupt(uint32_t notifyid) {
+    (void)notifyid;
+    return false;
+  }
 };
 
 /// What a backend provides (Linux struct rproc_ops, reduced).
@@ -86,6 +92,8 @@ class RprocOps {
   virtual int coredump(Rproc& rproc, std::vector<uint8_t>& out);
   /// Notifies the processor that vring `vqid` has new buffers (mailbox vq1).
   virtual void kick(Rproc&, int vqid) { (void)vqid; }
+  /// The processor is going away: stop delivering its interrupts (sends still work).
+  virtual void quiesce() {}
 };
 
 /// What the core needs from the outside world.
@@ -144,6 +152,11 @@ class Rproc {
   const std::vector<MemoryMapping>& carveouts() const { return carveouts_; }
   const MemoryMapping* find_carveout(const std::string& name) const;
   void add_subdevice(std::unique_ptr<Subdevice> subdevice);
+  /// rproc_vq_interrupt: the processor signalled vring `notifyid`; false when none has it.
+  bool vq_interrupt(uint32_t notifyid);
+  uint64_t vq_interrupts() const { return vq_interrupts_; }
+  /// Tells the processor that vring `notifyid` has new buffers (ops->kick).
+  void kick(uint32_t notifyid);
   KernelLog& log() { return *env_.log; }
   template <typename... Args>
   void info(fmt::format_string<Args...> f, Args&&... a) {
@@ -167,8 +180,8 @@ class Rproc {
   RprocEnvironment env_;
   std::vector<MemoryMapping> carveouts_;
 
-  mutable std::recursive_mutex lock_;  // Linux rproc->lock
-  RprocState state_ = RprocState::kOffline;
+  mutable std::recursive_mutex lock_;                    // Linux rproc->lock
+  std::atomic<RprocState> state_{RprocState::kOffline};  // written under lock_
   int power_ = 0;
   std::string firmware_;
   bool recovery_disabled_ = false;
@@ -180,6 +193,7 @@ class Rproc {
   std::vector<TraceBuffer> traces_;
   std::vector<std::unique_ptr<Subdevice>> subdevices_;
   std::optional<Firmware> running_fw_;  // what recovery restarts
+  std::atomic<uint64_t> vq_interrupts_{0};
 
   std::mutex work_mutex_;
   std::condition_variable work_cv_;

@@ -7,16 +7,18 @@
 
 namespace rproctee::remoteproc {
 
-Result<std::unique_ptr<SocLink>> SocLink::connect(const std::string& name) {
-  std::unique_ptr<SocLink> link(new SocLink());
+Result<std::unique_ptr<tee::Transport>> connect_machine(const std::string& name) {
   if (name.rfind("inproc:", 0) == 0) {
     tee::Machine* m = tee::find_inprocess_tee(name.substr(7));
     if (!m) return make_error(TeeCode::kItemNotFound, "no in-process machine {}", name);
-    link->transport_ = tee::make_inprocess_transport(*m);
-  } else {
-    RPROCTEE_ASSIGN(link->transport_, tee::connect_socket_transport(
-                                          name.rfind("unix:", 0) == 0 ? name.substr(5) : name));
+    return tee::make_inprocess_transport(*m);
   }
+  return tee::connect_socket_transport(name.rfind("unix:", 0) == 0 ? name.substr(5) : name);
+}
+
+Result<std::unique_ptr<SocLink>> SocLink::connect(const std::string& name) {
+  std::unique_ptr<SocLink> link(new SocLink());
+  RPROCTEE_ASSIGN(link->transport_, connect_machine(name));
   tee::Request r;
   r.kind = tee::MessageKind::kMapRegions;
   r.seq = ++link->seq_;
@@ -49,6 +51,7 @@ const MappedRegion* SocLink::region(const std::string& name) const {
 }
 
 Status SocLink::core_control(uint32_t processor, uint32_t command, uint32_t boot_address) {
+  std::lock_guard lock(mutex_);
   tee::Request r;
   r.kind = tee::MessageKind::kCoreControl;
   r.seq = ++seq_;

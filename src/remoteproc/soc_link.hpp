@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct MappedRegion {
   uint64_t size = 0;
   uint8_t* va = nullptr;
 };
+
+/// A transport to the machine named like a TEE ("unix:PATH", a socket path, or "inproc:NAME").
+Result<std::unique_ptr<tee::Transport>> connect_machine(const std::string& machine_name);
 
 class SocLink {
  public:
@@ -40,6 +44,7 @@ class SocLink {
   Status core_control(uint32_t processor, uint32_t command, uint32_t boot_address);
   std::unique_ptr<tee::Transport> transport_;
   std::vector<MappedRegion> regions_;
+  std::mutex mutex_;  // several processors share the link
   uint32_t seq_ = 0;
 };
 

@@ -236,8 +236,13 @@ int SysfsTree::write(std::string_view path, std::string_view value) {
   const Parsed p = parse(path);
   if (p.kind == Parsed::kNone) return -ENOENT;
   if (p.kind == Parsed::kDir) return -EISDIR;
+  if (p.kind != Parsed::kDevcdData &&
+      (p.kind != Parsed::kRprocAttr || !p.rproc || !writable_attr(p.debug, p.file)))
+    return -EACCES;
+  // A zero-length write(2) stores nothing (sysfs_kf_write returns 0; FUSE never forwards one),
+  // so `ctl write PATH ""` answers as the mounted file does.
+  if (value.empty()) return 0;
   if (p.kind == Parsed::kDevcdData) return dumps_.dismiss(p.devcd) ? 0 : -ENOENT;
-  if (p.kind != Parsed::kRprocAttr || !p.rproc || !writable_attr(p.debug, p.file)) return -EACCES;
   Rproc& r = *p.rproc;
   const std::string& f = p.file;
   const std::string dev = "remoteproc " + r.dev_name();
@@ -252,9 +257,14 @@ int SysfsTree::write(std::string_view path, std::string_view value) {
     log_.log(dev, "Unrecognised option: {}", value.substr(0, value.find('\n')));
     return -EINVAL;
   }
-  if (f == "firmware") return r.set_firmware(std::string(value));
+  // rproc_set_firmware: the name is the text up to the first newline (strcspn), "" -> -EINVAL.
+  if (f == "firmware") return r.set_firmware(std::string(value.substr(0, value.find('\n'))));
   if (f == "recovery") {
-    if (sysfs_streq(value, "enabled")) return r.set_recovery_disabled(false);
+    if (sysfs_streq(value, "enabled")) {
+      // recovery_store: change the flag and begin the recovery process if needed.
+      if (const int err = r.set_recovery_disabled(false); err) return err;
+      return r.trigger_recovery();
+    }
     if (sysfs_streq(value, "disabled")) return r.set_recovery_disabled(true);
     if (sysfs_streq(value, "recover")) return r.trigger_recovery();
     return -EINVAL;

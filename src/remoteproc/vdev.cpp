@@ -102,6 +102,15 @@ int Vdev::start() {
   return driver_ ? driver_->start() : -ENODEV;
 }
 
+bool Vdev::vring_interrupt(uint32_t notifyid) {
+  for (const Vring& v : vrings_)
+    if (v.notifyid == notifyid) {
+      if (driver_) driver_->vring_interrupt(notifyid);
+      return true;
+    }
+  return false;
+}
+
 void Vdev::stop(bool crashed) {
   if (driver_) driver_->stop(crashed);
   driver_.reset();

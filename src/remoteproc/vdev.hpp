@@ -33,6 +33,8 @@ class Vdev : public Subdevice {
   int allocate(std::vector<uint8_t>& table);
   int start() override;
   void stop(bool crashed) override;
+  /// Forwards an interrupt of one of its vrings to the bound driver.
+  bool vring_interrupt(uint32_t notifyid) override;
 
   uint32_t id() const { return id_; }
   const std::vector<Vring>& vrings() const { return vrings_; }

@@ -22,7 +22,16 @@ Result<std::unique_ptr<Soc>> Soc::create(const platform::Description& descriptio
   }
   for (size_t i = 0; i < description.processors.size(); ++i)
     soc->cores_.push_back(std::make_unique<HeldCore>());
+  for (const platform::Processor& p : description.processors)
+    for (const platform::MailboxChannel& m : p.mailboxes)
+      if (!soc->ipcc(m.controller)) soc->ipccs_.push_back(std::make_unique<Ipcc>(m.controller));
   return soc;
+}
+
+Ipcc* Soc::ipcc(uint64_t base) {
+  for (auto& i : ipccs_)
+    if (i->base() == base) return i.get();
+  return nullptr;
 }
 
 void Soc::set_core(size_t processor_index, std::unique_ptr<CoreControl> core) {

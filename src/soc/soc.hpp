@@ -1,5 +1,6 @@
 // The simulated SoC: one MemoryRegion per reserved-memory region of the platform description,
-// and the reset / hold-boot control of each remote processor. The emulated core attaches here.
+// one IPCC per mailbox controller the processors use, and the reset / hold-boot control of
+// each remote processor. The emulated core attaches here.
 #pragma once
 
 #include <array>
@@ -12,6 +13,7 @@
 
 #include "common/result.hpp"
 #include "platform/description.hpp"
+#include "soc/ipcc.hpp"
 #include "soc/memory_region.hpp"
 
 namespace rproctee::soc {
@@ -62,6 +64,9 @@ class Soc {
   size_t region_count() const { return regions_.size(); }
   /// The core of processor `index` (in description().processors).
   CoreControl& core(size_t processor_index) { return *cores_[processor_index]; }
+  /// The IPCC at `base`, or nullptr when no processor's mailboxes use one there.
+  Ipcc* ipcc(uint64_t base);
+
   /// Replaces a core's model (the emulated CPU plugs in here).
   void set_core(size_t processor_index, std::unique_ptr<CoreControl> core);
 
@@ -70,6 +75,7 @@ class Soc {
   platform::Description description_;
   std::vector<MemoryRegion> regions_;
   std::vector<std::unique_ptr<CoreControl>> cores_;
+  std::vector<std::unique_ptr<Ipcc>> ipccs_;
 };
 
 }  // namespace rproctee::soc

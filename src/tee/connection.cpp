@@ -1,5 +1,8 @@
 #include "tee/connection.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -46,6 +49,8 @@ Reply Connection::handle(const Request& r, std::vector<int> fds, std::vector<int
       return map_regions(reply_fds);
     case MessageKind::kCoreControl:
       return core_control(r);
+    case MessageKind::kMailbox:
+      return mailbox(r);
     case MessageKind::kCancel:
       return reply_with(r, TeeCode::kSuccess, kOriginTee);
     case MessageKind::kCloseSession:
@@ -142,6 +147,51 @@ Reply Connection::core_control(const Request& r) {
     return reply_with(r, TeeCode::kSuccess, kOriginTee);
   }
   return reply_with(r, TeeCode::kBadParameters, kOriginTee);
+}
+
+// The normal world's side (processor 1) of a processor's IPCC channels. Only the channels the
+// processor's `mboxes` name; waits are bounded so that a stopping machine is never held.
+Reply Connection::mailbox(const Request& r) {
+  const platform::Description& d = machine_.description();
+  if (r.session >= d.processors.size()) return reply_with(r, TeeCode::kBadParameters, kOriginTee);
+  const auto& channels = d.processors[r.session].mailboxes;
+  const auto command = static_cast<MailboxCommand>(r.command);
+  // kWaitReceived watches every channel of the processor's controller; the others name one.
+  uint32_t mask = 0;
+  const platform::MailboxChannel* chan = nullptr;
+  for (const platform::MailboxChannel& m : channels) {
+    if (command == MailboxCommand::kWaitReceived ? m.controller == channels[0].controller
+                                                 : m.channel == r.params[0].a) {
+      chan = &m;
+      mask |= 1u << m.channel;
+    }
+  }
+  soc::Ipcc* ipcc = chan ? machine_.soc().ipcc(chan->controller) : nullptr;
+  if (!ipcc) return reply_with(r, TeeCode::kBadParameters, kOriginTee);
+  const auto timeout = std::chrono::milliseconds(std::min(r.shm_size, kMaxMailboxWaitMs));
+  soc::Ipcc::Flags f;
+  switch (command) {
+    case MailboxCommand::kSend:
+      ipcc->host_send(chan->channel);
+      f = ipcc->flags();
+      break;
+    case MailboxCommand::kAcknowledge:
+      ipcc->host_ack(chan->channel);
+      f = ipcc->flags();
+      break;
+    case MailboxCommand::kWaitReceived:
+      f = ipcc->wait([&](const soc::Ipcc::Flags& x) { return (x.received & mask) != 0; }, timeout);
+      break;
+    case MailboxCommand::kWaitFree:
+      f = ipcc->wait([&](const soc::Ipcc::Flags& x) { return (x.occupied & mask) == 0; }, timeout);
+      break;
+    default:
+      return reply_with(r, TeeCode::kBadParameters, kOriginTee);
+  }
+  Reply out = reply_with(r, TeeCode::kSuccess, kOriginTee);
+  out.params[0].a = f.received & mask;
+  out.params[0].b = f.occupied & mask;
+  return out;
 }
 
 Outcome Connection::to_ta_params(const std::array<WireParam, 4>& wire, TaParams& out) const {

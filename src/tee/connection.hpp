@@ -35,6 +35,7 @@ class Connection {
   Reply release_shm(const Request& request);
   Reply map_regions(std::vector<int>& reply_fds);
   Reply core_control(const Request& request);
+  Reply mailbox(const Request& request);
   Outcome to_ta_params(const std::array<WireParam, 4>& wire, TaParams& out) const;
   static void to_wire(const TaParams& params, std::array<WireParam, 4>& wire);
 

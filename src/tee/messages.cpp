@@ -122,7 +122,7 @@ Result<Request> decode_request(std::span<const uint8_t> bytes) {
     return make_error(TeeCode::kCommunication, "request magic {:#x} is wrong", magic);
   Request r;
   RPROCTEE_ASSIGN(const uint32_t kind, c.u32("kind"));
-  if (kind < 1 || kind > 8)
+  if (kind < 1 || kind > 9)
     return make_error(TeeCode::kCommunication, "unknown request kind {}", kind);
   r.kind = static_cast<MessageKind>(kind);
   RPROCTEE_ASSIGN(r.seq, c.u32("seq"));

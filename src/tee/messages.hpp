@@ -25,7 +25,19 @@ enum class MessageKind : uint32_t {
   kMapRegions = 7,   // reply: the regions the normal world may map, one fd each
   kCoreControl = 8,  // session = processor index, command 1 start (shm_size = boot da) / 2 stop;
                      // only for processors the normal world controls (ELF mode)
+  kMailbox = 9,      // session = processor index, command = MailboxCommand, params[0].a = the
+                     // channel, shm_size = timeout in ms; reply params[0].a/.b = the IPCC's
+                     // received/occupied flags
 };
+
+enum class MailboxCommand : uint32_t {
+  kSend = 1,          // host -> remote doorbell on a channel
+  kAcknowledge = 2,   // clear a remote -> host message
+  kWaitReceived = 3,  // until a remote -> host message is pending (or the timeout)
+  kWaitFree = 4,      // until the remote cleared the channel (or the timeout)
+};
+/// Longest wait the machine accepts in one request (clients loop for longer waits).
+inline constexpr uint64_t kMaxMailboxWaitMs = 1000;
 
 /// A parameter on the wire: a value, or a memref into a registered shared memory.
 struct WireParam {

@@ -19,20 +19,23 @@ namespace rproctee::tee {
 Result<std::unique_ptr<SocketServer>> SocketServer::listen(Machine& machine,
                                                            const std::string& path) {
   sockaddr_un addr{};
-  if (path.size() >= sizeof addr.sun_path)
+  // Bound under a temporary name and renamed once listening: whoever sees `path` can connect.
+  const std::string staging = path + ".new";
+  if (staging.size() >= sizeof addr.sun_path)
     return make_error(TeeCode::kBadParameters, "socket path {} is too long ({} bytes max)", path,
-                      sizeof addr.sun_path - 1);
+                      sizeof addr.sun_path - 5);
   const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (fd < 0) return make_error(TeeCode::kCommunication, "socket: {}", std::strerror(errno));
-  ::unlink(path.c_str());
+  ::unlink(staging.c_str());
   addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  std::memcpy(addr.sun_path, staging.c_str(), staging.size());
   const mode_t old = ::umask(077);
   const int bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   ::umask(old);
-  if (bound != 0 || ::listen(fd, 16) != 0) {
+  if (bound != 0 || ::listen(fd, 16) != 0 || ::rename(staging.c_str(), path.c_str()) != 0) {
     const int e = errno;
     ::close(fd);
+    ::unlink(staging.c_str());
     return make_error(TeeCode::kCommunication, "cannot listen on {}: {}", path, std::strerror(e));
   }
   const int wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

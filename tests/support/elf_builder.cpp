@@ -113,6 +113,13 @@ std::vector<uint8_t> demo_resource_table() {
   return rsc.build();
 }
 
+std::vector<uint8_t> normal_world_resource_table() {
+  RscTableBuilder rsc;
+  rsc.add_vdev(7, 0, 1, {{0xFFFFFFFF, 16, 16, 0}, {0xFFFFFFFF, 16, 16, 1}}, 0);
+  rsc.add_trace(0x81201000, 0x400, "cm33_trace");
+  return rsc.build();
+}
+
 std::vector<uint8_t> make_firmware(size_t code_size, const std::vector<uint8_t>& rsc_table) {
   ElfBuilder b;
   std::vector<uint8_t> code(code_size < 64 ? 64 : code_size);

@@ -57,4 +57,8 @@ std::vector<uint8_t> make_firmware(size_t code_size, const std::vector<uint8_t>&
 /// The resource table of the demo layout: trace buffer + rpmsg vdev with two vrings.
 std::vector<uint8_t> demo_resource_table();
 
+/// The same entries laid out for the normal world: the trace buffer at 0x81201000 in
+/// ipc_shmem (the firewall keeps the code and data regions out of the normal world's reach).
+std::vector<uint8_t> normal_world_resource_table();
+
 }  // namespace rproctee::test

@@ -445,6 +445,10 @@ INSTANTIATE_TEST_SUITE_P(
         Mistake{"MboxesHalfAPair", "mboxes = <&mbox 0>, <&mbox 1>;", "mboxes = <&mbox 0>, <&mbox>;",
                 "board.dts: /m33: property \"mboxes\" ends in the middle of a <&mailbox channel> "
                 "pair"},
+        Mistake{"MboxChannelOutOfRange", "mboxes = <&mbox 0>, <&mbox 1>;",
+                "mboxes = <&mbox 0>, <&mbox 6>;",
+                "board.dts: /m33: property \"mboxes\" channel 6 of mailbox 1 does not exist (the "
+                "IPCC has 0..5)"},
         Mistake{"BadKeyAlgorithm", kNoKeys,
                 "\t\ttrusted-keys {\n\t\t\tk {\n\t\t\t\talgorithm = \"rsa-pss-sha256\";\n\t\t\t\t"
                 "key = \"x\";\n\t\t\t};\n\t\t};\n",

@@ -1,0 +1,103 @@
+#include "remoteproc/mailbox.hpp"
+
+#include <unistd.h>
+
+#include "remoteproc/soc_link.hpp"
+
+namespace rproctee::remoteproc {
+namespace {
+
+// How long one receive poll may block in the machine: bounds how long closing takes.
+constexpr std::chrono::milliseconds kReceivePoll{100};
+
+}  // namespace
+
+Result<std::unique_ptr<Mailbox>> Mailbox::open(const std::string& machine, uint32_t processor_index,
+                                               std::vector<platform::MailboxChannel> channels) {
+  std::unique_ptr<Mailbox> m(new Mailbox());
+  m->processor_ = processor_index;
+  m->channels_ = std::move(channels);
+  RPROCTEE_ASSIGN(m->tx_, connect_machine(machine));
+  RPROCTEE_ASSIGN(m->rx_, connect_machine(machine));
+  return m;
+}
+
+Mailbox::~Mailbox() {
+  stop_listening();
+}
+
+void Mailbox::stop_listening() {
+  stopping_ = true;
+  if (receiver_.joinable()) receiver_.join();
+}
+
+const platform::MailboxChannel* Mailbox::find(std::string_view name) const {
+  for (const platform::MailboxChannel& c : channels_)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+Result<tee::Reply> Mailbox::call(tee::Transport& link, tee::MailboxCommand command,
+                                 uint32_t channel, std::chrono::milliseconds timeout) {
+  tee::Request r;
+  r.kind = tee::MessageKind::kMailbox;
+  r.seq = ++seq_;
+  r.session = processor_;
+  r.command = static_cast<uint32_t>(command);
+  r.params[0].a = channel;
+  r.shm_size = static_cast<uint64_t>(timeout.count());
+  std::vector<int> fds;
+  RPROCTEE_ASSIGN(tee::Reply reply, link.call(r, {}, fds));
+  for (int fd : fds) ::close(fd);
+  if (reply.code != 0)
+    return make_error(static_cast<TeeCode>(reply.code), "the machine refused mailbox channel {}",
+                      channel);
+  return reply;
+}
+
+Status Mailbox::send(std::string_view name) {
+  const platform::MailboxChannel* c = find(name);
+  if (!c) return make_error(TeeCode::kItemNotFound, "no mailbox channel \"{}\"", name);
+  std::lock_guard lock(tx_mutex_);
+  RPROCTEE_CHECK(call(*tx_, tee::MailboxCommand::kSend, c->channel));
+  return {};
+}
+
+Result<bool> Mailbox::send_and_wait(std::string_view name, std::chrono::milliseconds timeout) {
+  const platform::MailboxChannel* c = find(name);
+  if (!c) return make_error(TeeCode::kItemNotFound, "no mailbox channel \"{}\"", name);
+  std::lock_guard lock(tx_mutex_);
+  RPROCTEE_CHECK(call(*tx_, tee::MailboxCommand::kSend, c->channel));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const uint32_t bit = 1u << c->channel;
+  for (;;) {  // the machine bounds one wait; loop up to the caller's timeout
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    RPROCTEE_ASSIGN(const tee::Reply reply, call(*tx_, tee::MailboxCommand::kWaitFree, c->channel,
+                                                 std::max(left, std::chrono::milliseconds(0))));
+    if (!(reply.params[0].b & bit)) return true;
+    if (left.count() <= 0) return false;
+  }
+}
+
+void Mailbox::listen(std::function<void(const std::string&)> on_message) {
+  if (receiver_.joinable() || channels_.empty()) return;
+  on_message_ = std::move(on_message);
+  receiver_ = std::thread([this] { receive_loop(); });
+}
+
+void Mailbox::receive_loop() {
+  while (!stopping_) {
+    auto reply = call(*rx_, tee::MailboxCommand::kWaitReceived, channels_[0].channel, kReceivePoll);
+    if (!reply) return;  // the machine is gone: nothing more will arrive
+    for (const platform::MailboxChannel& c : channels_) {
+      if (!(reply->params[0].a & (1u << c.channel))) continue;
+      // Cleared first, as stm32_ipcc_rx_irq does: handling is deferred work in Linux, so the
+      // firmware never waits on the host's handler to send again.
+      (void)call(*rx_, tee::MailboxCommand::kAcknowledge, c.channel);
+      on_message_(c.name);
+    }
+  }
+}
+
+}  // namespace rproctee::remoteproc

@@ -1,0 +1,605 @@
+#include "soc/cortex_m_core.hpp"
+
+#include <unicorn/unicorn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <optional>
+
+namespace rproctee::soc {
+namespace {
+
+constexpr uint64_t kPage = 0x1000;
+// uc_emu_start's end address: one the core never reaches (Thumb code is halfword aligned and
+// 0xFFFFFFxx is the EXC_RETURN range).
+constexpr uint64_t kUntil = 0xFFFFFFFE;
+constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+// QEMU's exception numbers as UC_HOOK_INTR reports them.
+constexpr uint32_t kExcpSwi = 2, kExcpBkpt = 7, kExcpExceptionExit = 8;
+constexpr uint32_t kXpsrThumb = 1u << 24, kXpsrAlign = 1u << 9, kIpsrMask = 0x1FF;
+constexpr uint32_t kControlSpsel = 1u << 1;
+constexpr uint32_t kExcReturnHandler = 0xFFFFFFF1, kExcReturnThreadMsp = 0xFFFFFFF9,
+                   kExcReturnThreadPsp = 0xFFFFFFFD;
+
+uint64_t page_up(uint64_t v) {
+  return (v + kPage - 1) & ~(kPage - 1);
+}
+
+uint32_t reg(uc_engine* uc, int id) {
+  uint32_t v = 0;
+  uc_reg_read(uc, id, &v);
+  return v;
+}
+void set_reg(uc_engine* uc, int id, uint32_t v) {
+  uc_reg_write(uc, id, &v);
+}
+
+bool is_32bit_thumb(uint16_t first_halfword) {
+  return (first_halfword >> 11) >= 0x1D;
+}
+
+}  // namespace
+
+const char* crash_kind_name(CrashKind kind) {
+  switch (kind) {
+    case CrashKind::kBadAccess:
+      return "bad memory access";
+    case CrashKind::kUndefinedInstruction:
+      return "undefined instruction";
+    case CrashKind::kBreakpoint:
+      return "breakpoint";
+    case CrashKind::kLockup:
+      return "lockup";
+    case CrashKind::kWatchdog:
+      return "watchdog";
+  }
+  return "unknown";
+}
+
+struct CortexMCore::Impl {
+  struct DeviceSlot {
+    Impl* impl;
+    size_t index;
+  };
+
+  explicit Impl(CortexMOptions o) : options(o), scs(o.clock_hz) {}
+
+  uc_engine* uc = nullptr;
+  CortexMOptions options;
+  std::vector<CoreMemory> memories;
+  std::vector<MmioMapping> devices;
+  std::vector<std::unique_ptr<DeviceSlot>> slots;
+  CrashCallback on_crash;
+  CortexMCore* owner = nullptr;
+
+  // Shared with other threads (device listeners, stop()): guarded by `mutex`.
+  std::mutex mutex;
+  std::condition_variable wake;
+  Scs scs;
+  bool stop_requested = false;
+  // "Leave the emulator at the next block": a new interrupt, SCS change or stop request.
+  std::atomic<bool> attention{false};
+
+  // The core thread's own state (hooks run on it).
+  uint64_t cycles = 0;          // virtual time, processor clock cycles
+  uint64_t deadline = kNever;   // next SysTick request
+  bool masked_pending = false;  // an exception pends but PRIMASK/BASEPRI hold it back
+  int masked_priority = 0;
+  bool sleeping = false, yielded = false, hook_stopped = false;
+  std::optional<CrashReport> crash;
+  std::optional<uint32_t> fault_address;
+  uint32_t boot_address = 0;
+
+  mutable std::mutex regs_mutex;
+  ArmRegisters regs{};
+
+  ~Impl() {
+    if (uc) uc_close(uc);
+  }
+
+  // --- hooks -----------------------------------------------------------------------------
+
+  static void on_block(uc_engine* u, uint64_t, uint32_t size, void* user) {
+    auto* s = static_cast<Impl*>(user);
+    s->cycles += std::max<uint32_t>(size / 2, 1);  // about one instruction per halfword
+    if (s->attention.load(std::memory_order_relaxed) || s->cycles >= s->deadline ||
+        (s->masked_pending && s->unmasked_now())) {
+      s->hook_stopped = true;
+      uc_emu_stop(u);
+    }
+  }
+
+  static void on_interrupt(uc_engine* u, uint32_t intno, void* user) {
+    auto* s = static_cast<Impl*>(user);
+    std::lock_guard lock(s->mutex);
+    switch (intno) {
+      case kExcpExceptionExit:
+        s->exception_return();
+        break;
+      case kExcpSwi:
+        s->scs.set_pending(Scs::kSvcall);
+        s->take_exception();
+        break;
+      case kExcpBkpt: {
+        uint32_t pc = reg(u, UC_ARM_REG_PC);
+        s->scs.record_fault(0, Scs::kHfsrDebugEvt, std::nullopt);
+        s->set_crash(CrashKind::kBreakpoint, pc, 0,
+                     fmt::format("breakpoint (BKPT) at pc 0x{:08x}", pc));
+        break;
+      }
+      default: {
+        uint32_t pc = reg(u, UC_ARM_REG_PC);
+        s->scs.record_fault(Scs::kCfsrInvState, Scs::kHfsrForced, std::nullopt);
+        s->set_crash(CrashKind::kUndefinedInstruction, pc, 0,
+                     fmt::format("usage fault (CPU exception {}) at pc 0x{:08x}", intno, pc));
+        break;
+      }
+    }
+    if (s->crash) uc_emu_stop(u);
+  }
+
+  // WFE and YIELD arrive here (QEMU's EXCP_YIELD, PC after the instruction): they are hints,
+  // so the core goes on. Anything else (UDF, undefined encodings: PC at the instruction)
+  // stays invalid and ends the run with UC_ERR_INSN_INVALID.
+  static bool on_invalid(uc_engine* u, void* user) {
+    auto* s = static_cast<Impl*>(user);
+    uint32_t pc = reg(u, UC_ARM_REG_PC);
+    uint16_t before = 0;
+    uint32_t before32 = 0;
+    uc_mem_read(u, pc - 2, &before, 2);
+    uc_mem_read(u, pc - 4, &before32, 4);
+    bool hint16 = before == 0xBF20 || before == 0xBF10;              // WFE, YIELD
+    bool hint32 = before32 == 0x8002F3AF || before32 == 0x8001F3AF;  // WFE.W, YIELD.W
+    if (!hint16 && !hint32) return false;
+    s->yielded = true;
+    return true;
+  }
+
+  static bool on_unmapped(uc_engine*, uc_mem_type, uint64_t address, int, int64_t, void* user) {
+    static_cast<Impl*>(user)->fault_address = static_cast<uint32_t>(address);
+    return false;
+  }
+
+  static uint64_t scs_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
+    auto* s = static_cast<Impl*>(user);
+    std::lock_guard lock(s->mutex);
+    return s->scs.read(static_cast<uint32_t>(offset), size, s->cycles);
+  }
+
+  static void scs_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* user) {
+    auto* s = static_cast<Impl*>(user);
+    std::lock_guard lock(s->mutex);
+    s->scs.write(static_cast<uint32_t>(offset), static_cast<uint32_t>(value), size, s->cycles);
+    s->deadline = s->scs.next_deadline();
+    s->attention.store(true);  // pending/enable/priority/reset may have changed
+  }
+
+  static uint64_t device_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
+    auto* slot = static_cast<DeviceSlot*>(user);
+    uint32_t shift = static_cast<uint32_t>(offset & 3) * 8;
+    uint32_t word = slot->impl->devices[slot->index].device->read32(
+                        static_cast<uint32_t>(offset & ~uint64_t{3})) >>
+                    shift;
+    return size >= 4 ? word : word & ((1u << (size * 8)) - 1);
+  }
+
+  static void device_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* user) {
+    auto* slot = static_cast<DeviceSlot*>(user);
+    uint32_t shift = static_cast<uint32_t>(offset & 3) * 8;
+    auto v = static_cast<uint32_t>(value);
+    slot->impl->devices[slot->index].device->write32(static_cast<uint32_t>(offset & ~uint64_t{3}),
+                                                     size >= 4 ? v : v << shift);
+  }
+
+  // --- interrupt lines ---------------------------------------------------------------------
+
+  void sample_lines(size_t index) {
+    const MmioMapping& m = devices[index];
+    uint32_t levels = m.device->irq_lines();
+    {
+      std::lock_guard lock(mutex);
+      for (size_t line = 0; line < m.irqs.size() && line < 32; ++line)
+        scs.set_line(m.irqs[line], (levels >> line) & 1);
+      attention.store(true);
+    }
+    wake.notify_all();
+  }
+
+  // --- exceptions (core thread, `mutex` held) ---------------------------------------------
+
+  bool unmasked_now() {
+    int exec = scs.execution_priority(reg(uc, UC_ARM_REG_PRIMASK) & 1, reg(uc, UC_ARM_REG_BASEPRI),
+                                      reg(uc, UC_ARM_REG_FAULTMASK) & 1);
+    return masked_priority < exec;
+  }
+
+  void set_crash(CrashKind kind, uint32_t pc, uint32_t address, std::string text) {
+    if (!crash) crash = CrashReport{kind, pc, address, std::move(text)};
+  }
+
+  /// Takes the best pending exception if it beats the execution priority.
+  bool take_exception() {
+    auto p = scs.best_pending();
+    if (!p) {
+      masked_pending = false;
+      return false;
+    }
+    int exec = scs.execution_priority(reg(uc, UC_ARM_REG_PRIMASK) & 1, reg(uc, UC_ARM_REG_BASEPRI),
+                                      reg(uc, UC_ARM_REG_FAULTMASK) & 1);
+    if (p->group_priority >= exec) {
+      masked_pending = true;
+      masked_priority = p->group_priority;
+      return false;
+    }
+    masked_pending = false;
+    enter_exception(p->exception);
+    sleeping = false;
+    owner->exceptions_taken_.fetch_add(1);
+    return true;
+  }
+
+  void enter_exception(uint32_t exception) {
+    uint32_t xpsr = reg(uc, UC_ARM_REG_XPSR);
+    uint32_t control = reg(uc, UC_ARM_REG_CONTROL);
+    bool handler = (xpsr & kIpsrMask) != 0;
+    bool psp = !handler && (control & kControlSpsel);
+    uint32_t sp = reg(uc, UC_ARM_REG_SP);
+    uint32_t align = (sp >> 2) & 1;
+    uint32_t frame = (sp - 0x20) & ~7u;
+    uint32_t words[8] = {reg(uc, UC_ARM_REG_R0),       reg(uc, UC_ARM_REG_R1),
+                         reg(uc, UC_ARM_REG_R2),       reg(uc, UC_ARM_REG_R3),
+                         reg(uc, UC_ARM_REG_R12),      reg(uc, UC_ARM_REG_LR),
+                         reg(uc, UC_ARM_REG_PC) & ~1u, (xpsr & ~kXpsrAlign) | (align << 9)};
+    uint32_t pc = words[6];
+    if (uc_mem_write(uc, frame, words, sizeof words) != UC_ERR_OK) {
+      scs.record_fault(0, Scs::kHfsrForced, std::nullopt);
+      set_crash(CrashKind::kLockup, pc, frame,
+                fmt::format("lockup: stacking for exception {} at sp 0x{:08x} failed (stack "
+                            "overflow?)",
+                            exception, frame));
+      return;
+    }
+    uint32_t vector = 0;
+    uint32_t vector_at = scs.vtor() + 4 * exception;
+    if (uc_mem_read(uc, vector_at, &vector, 4) != UC_ERR_OK) {
+      scs.record_fault(0, Scs::kHfsrVectTbl, std::nullopt);
+      set_crash(CrashKind::kLockup, pc, vector_at,
+                fmt::format("lockup: vector {} at 0x{:08x} unreadable", exception, vector_at));
+      return;
+    }
+    set_reg(uc, UC_ARM_REG_SP, frame);
+    if (psp) set_reg(uc, UC_ARM_REG_CONTROL, control & ~kControlSpsel);  // thread mode: to MSP
+    set_reg(uc, UC_ARM_REG_LR,
+            handler ? kExcReturnHandler : (psp ? kExcReturnThreadPsp : kExcReturnThreadMsp));
+    set_reg(uc, UC_ARM_REG_XPSR, kXpsrThumb | exception);
+    set_reg(uc, UC_ARM_REG_IPSR, exception);
+    set_reg(uc, UC_ARM_REG_PC, vector | 1);
+    scs.activate(exception);
+  }
+
+  void exception_return() {
+    uint32_t excret = reg(uc, UC_ARM_REG_PC) | 1;
+    uint32_t returning = reg(uc, UC_ARM_REG_XPSR) & kIpsrMask;
+    scs.deactivate(returning);
+    bool to_thread = excret & 8;
+    bool from_psp = excret & 4;
+    uint32_t frame = reg(uc, from_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP);
+    uint32_t w[8] = {};
+    if (uc_mem_read(uc, frame, w, sizeof w) != UC_ERR_OK) {
+      scs.record_fault(0, Scs::kHfsrForced, std::nullopt);
+      set_crash(CrashKind::kLockup, excret, frame,
+                fmt::format("lockup: unstacking at 0x{:08x} failed", frame));
+      return;
+    }
+    set_reg(uc, UC_ARM_REG_XPSR, w[7] & ~kXpsrAlign);
+    set_reg(uc, UC_ARM_REG_IPSR, to_thread ? 0 : (w[7] & kIpsrMask));
+    if (to_thread && from_psp)  // back in thread mode: selecting PSP switches the banked SP
+      set_reg(uc, UC_ARM_REG_CONTROL, reg(uc, UC_ARM_REG_CONTROL) | kControlSpsel);
+    set_reg(uc, UC_ARM_REG_SP, frame + 0x20 + (((w[7] >> 9) & 1) << 2));
+    set_reg(uc, UC_ARM_REG_R0, w[0]);
+    set_reg(uc, UC_ARM_REG_R1, w[1]);
+    set_reg(uc, UC_ARM_REG_R2, w[2]);
+    set_reg(uc, UC_ARM_REG_R3, w[3]);
+    set_reg(uc, UC_ARM_REG_R12, w[4]);
+    set_reg(uc, UC_ARM_REG_LR, w[5]);
+    set_reg(uc, UC_ARM_REG_PC, w[6] | 1);
+    take_exception();  // tail-chaining, or what the lowered priority now lets through
+  }
+
+  // --- reset and faults --------------------------------------------------------------------
+
+  Status reset_cpu(uint32_t boot) {
+    uint32_t vectors[2] = {};
+    if (uc_mem_read(uc, boot, vectors, sizeof vectors) != UC_ERR_OK)
+      return make_error(TeeCode::kBadParameters,
+                        "the vector table at 0x{:08x} is outside the core's memories; load the "
+                        "firmware there or fix the boot address",
+                        boot);
+    // Drop translated code: the host may have loaded new firmware through its mappings.
+    // (Per memory: UC_CTL_TB_FLUSH of Unicorn 2.0.1 touches its whole 1 GiB code buffer.)
+    for (const CoreMemory& m : memories) uc_ctl_remove_cache(uc, m.da, m.da + m.size);
+    set_reg(uc, UC_ARM_REG_IPSR, 0);
+    set_reg(uc, UC_ARM_REG_CONTROL, 0);
+    set_reg(uc, UC_ARM_REG_PRIMASK, 0);
+    set_reg(uc, UC_ARM_REG_BASEPRI, 0);
+    set_reg(uc, UC_ARM_REG_FAULTMASK, 0);
+    for (int r = UC_ARM_REG_R0; r <= UC_ARM_REG_R12; ++r) set_reg(uc, r, 0);
+    set_reg(uc, UC_ARM_REG_PSP, 0);
+    set_reg(uc, UC_ARM_REG_MSP, vectors[0] & ~3u);
+    set_reg(uc, UC_ARM_REG_LR, 0xFFFFFFFF);
+    set_reg(uc, UC_ARM_REG_XPSR, kXpsrThumb);
+    set_reg(uc, UC_ARM_REG_PC, vectors[1] | 1);
+    scs.reset(boot);
+    boot_address = boot;
+    cycles = 0;
+    deadline = kNever;
+    masked_pending = sleeping = yielded = hook_stopped = false;
+    fault_address.reset();
+    return {};
+  }
+
+  void snapshot_registers() {
+    ArmRegisters r{};
+    for (int i = 0; i <= 12; ++i) r[static_cast<size_t>(i)] = reg(uc, UC_ARM_REG_R0 + i);
+    r[13] = reg(uc, UC_ARM_REG_SP);
+    r[14] = reg(uc, UC_ARM_REG_LR);
+    r[15] = reg(uc, UC_ARM_REG_PC);
+    r[16] = reg(uc, UC_ARM_REG_XPSR);
+    r[17] = 0;
+    std::lock_guard lock(regs_mutex);
+    regs = r;
+  }
+
+  // Unicorn reports a data abort with PC at the start of the translated block. Find the
+  // instruction: replay each instruction of the block alone, from the registers as they are
+  // now (those before the faulting one), on a scratch engine that holds only copies of the
+  // code pages, and take the first one that faults the same way at the same address.
+  uint32_t locate_data_fault(uint32_t block_pc, uc_err err, std::optional<uint32_t> address) {
+    uc_engine* t = nullptr;
+    if (uc_open(UC_ARCH_ARM, static_cast<uc_mode>(UC_MODE_THUMB | UC_MODE_MCLASS), &t) != UC_ERR_OK)
+      return block_pc;
+    uc_ctl_set_cpu_model(t, UC_CPU_ARM_CORTEX_M33);
+    uint64_t first = block_pc & ~(kPage - 1);
+    for (uint64_t page = first; page < first + 2 * kPage; page += kPage)
+      for (const CoreMemory& m : memories)
+        if (page >= m.da && page + kPage <= m.da + m.size) {
+          uc_mem_map(t, page, kPage, UC_PROT_ALL);
+          uc_mem_write(t, page, m.host + (page - m.da), kPage);
+        }
+    std::optional<uint32_t> replay_address;
+    uc_hook h{};
+    uc_hook_add(t, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&replay_unmapped),
+                &replay_address, 1, 0);
+    uint32_t found = block_pc;
+    uint32_t at = block_pc;
+    for (int n = 0; n < 128; ++n) {
+      for (int r = UC_ARM_REG_R0; r <= UC_ARM_REG_R12; ++r) set_reg(t, r, reg(uc, r));
+      set_reg(t, UC_ARM_REG_SP, reg(uc, UC_ARM_REG_SP));
+      set_reg(t, UC_ARM_REG_LR, reg(uc, UC_ARM_REG_LR));
+      set_reg(t, UC_ARM_REG_XPSR, reg(uc, UC_ARM_REG_XPSR) & ~kIpsrMask);
+      replay_address.reset();
+      uc_err e = uc_emu_start(t, at | 1, kUntil, 0, 1);
+      if (e == err && (!address || replay_address == address)) {
+        found = at;
+        break;
+      }
+      uint16_t hw = 0;
+      if (uc_mem_read(t, at, &hw, 2) != UC_ERR_OK) break;
+      at += is_32bit_thumb(hw) ? 4u : 2u;
+    }
+    uc_close(t);
+    return found;
+  }
+
+  static bool replay_unmapped(uc_engine*, uc_mem_type, uint64_t address, int, int64_t, void* user) {
+    *static_cast<std::optional<uint32_t>*>(user) = static_cast<uint32_t>(address);
+    return false;
+  }
+
+  void fault(uc_err err) {
+    uint32_t pc = reg(uc, UC_ARM_REG_PC);
+    switch (err) {
+      case UC_ERR_READ_UNMAPPED:
+      case UC_ERR_WRITE_UNMAPPED:
+      case UC_ERR_READ_PROT:
+      case UC_ERR_WRITE_PROT:
+      case UC_ERR_READ_UNALIGNED:
+      case UC_ERR_WRITE_UNALIGNED: {
+        uint32_t at = locate_data_fault(pc, err, fault_address);
+        uint32_t address = fault_address.value_or(0);
+        bool write = err == UC_ERR_WRITE_UNMAPPED || err == UC_ERR_WRITE_PROT ||
+                     err == UC_ERR_WRITE_UNALIGNED;
+        scs.record_fault(Scs::kCfsrPreciseErr | Scs::kCfsrBfarValid, Scs::kHfsrForced, address);
+        set_reg(uc, UC_ARM_REG_PC, at | 1);
+        set_crash(CrashKind::kBadAccess, at, address,
+                  fmt::format("bad memory access: {} of 0x{:08x} at pc 0x{:08x} ({})",
+                              write ? "write" : "read", address, at, uc_strerror(err)));
+        break;
+      }
+      case UC_ERR_FETCH_UNMAPPED:
+      case UC_ERR_FETCH_PROT:
+      case UC_ERR_FETCH_UNALIGNED:
+        scs.record_fault(Scs::kCfsrIbusErr, Scs::kHfsrForced, std::nullopt);
+        set_crash(CrashKind::kBadAccess, pc, pc,
+                  fmt::format("bad memory access: instruction fetch at 0x{:08x} ({})", pc,
+                              uc_strerror(err)));
+        break;
+      case UC_ERR_INSN_INVALID:
+        scs.record_fault(Scs::kCfsrUndefInstr, Scs::kHfsrForced, std::nullopt);
+        set_crash(CrashKind::kUndefinedInstruction, pc, 0,
+                  fmt::format("undefined instruction at pc 0x{:08x}", pc));
+        break;
+      default:
+        scs.record_fault(0, Scs::kHfsrForced, std::nullopt);
+        set_crash(CrashKind::kLockup, pc, 0,
+                  fmt::format("lockup at pc 0x{:08x}: {}", pc, uc_strerror(err)));
+        break;
+    }
+  }
+};
+
+CortexMCore::CortexMCore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  impl_->owner = this;
+}
+
+Result<std::unique_ptr<CortexMCore>> CortexMCore::create(std::vector<CoreMemory> memories,
+                                                         std::vector<MmioMapping> devices,
+                                                         CrashCallback on_crash,
+                                                         CortexMOptions options) {
+  auto impl = std::make_unique<Impl>(options);
+  Impl& s = *impl;
+  s.on_crash = std::move(on_crash);
+  uc_err err = uc_open(UC_ARCH_ARM, static_cast<uc_mode>(UC_MODE_THUMB | UC_MODE_MCLASS), &s.uc);
+  if (err != UC_ERR_OK)
+    return make_error(TeeCode::kGeneric, "cannot create the Cortex-M emulator: {}",
+                      uc_strerror(err));
+  uc_ctl_set_cpu_model(s.uc, UC_CPU_ARM_CORTEX_M33);  // the default M-class model otherwise
+  for (const CoreMemory& m : memories) {
+    if (m.da % kPage || m.size % kPage || m.size == 0 ||
+        reinterpret_cast<uintptr_t>(m.host) % kPage)
+      return make_error(TeeCode::kBadParameters,
+                        "core memory at da 0x{:08x} (size 0x{:x}) is not 4 KiB aligned", m.da,
+                        m.size);
+    err = uc_mem_map_ptr(s.uc, m.da, m.size, UC_PROT_ALL, m.host);
+    if (err != UC_ERR_OK)
+      return make_error(TeeCode::kBadParameters,
+                        "cannot map core memory at da 0x{:08x} (size 0x{:x}): {}", m.da, m.size,
+                        uc_strerror(err));
+  }
+  s.memories = std::move(memories);
+  err = uc_mmio_map(s.uc, Scs::kBase, Scs::kSize, &Impl::scs_read, &s, &Impl::scs_write, &s);
+  if (err != UC_ERR_OK)
+    return make_error(TeeCode::kGeneric, "cannot map the SCS: {}", uc_strerror(err));
+  s.devices = std::move(devices);
+  for (size_t i = 0; i < s.devices.size(); ++i) {
+    const MmioMapping& d = s.devices[i];
+    if (!d.device || d.base % kPage)
+      return make_error(TeeCode::kBadParameters,
+                        "device {} at 0x{:08x}: no device or base not 4 KiB aligned", i, d.base);
+    s.slots.push_back(std::make_unique<Impl::DeviceSlot>(Impl::DeviceSlot{&s, i}));
+    err = uc_mmio_map(s.uc, d.base, page_up(d.size), &Impl::device_read, s.slots.back().get(),
+                      &Impl::device_write, s.slots.back().get());
+    if (err != UC_ERR_OK)
+      return make_error(TeeCode::kBadParameters, "cannot map device {} at 0x{:08x}: {}", i, d.base,
+                        uc_strerror(err));
+  }
+  uc_hook h{};
+  if (uc_hook_add(s.uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Impl::on_block), &s, 1, 0) ||
+      uc_hook_add(s.uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&Impl::on_interrupt), &s, 1, 0) ||
+      uc_hook_add(s.uc, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(&Impl::on_invalid), &s, 1,
+                  0) ||
+      uc_hook_add(s.uc, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Impl::on_unmapped), &s,
+                  1, 0))
+    return make_error(TeeCode::kGeneric, "cannot install the Cortex-M emulator hooks");
+  std::unique_ptr<CortexMCore> core(new CortexMCore(std::move(impl)));
+  Impl* raw = core->impl_.get();
+  for (size_t i = 0; i < raw->devices.size(); ++i) {
+    raw->devices[i].device->set_irq_listener([raw, i] { raw->sample_lines(i); });
+    raw->sample_lines(i);
+  }
+  return core;
+}
+
+CortexMCore::~CortexMCore() {
+  stop();
+  for (const MmioMapping& d : impl_->devices) d.device->set_irq_listener(nullptr);
+}
+
+Status CortexMCore::start(uint32_t boot_address, bool secure_boot) {
+  (void)secure_boot;  // the emulated core has no TrustZone split
+  if (running_.load())
+    return make_error(TeeCode::kBadState, "the core is already running; stop it first");
+  if (thread_.joinable()) thread_.join();
+  Impl& s = *impl_;
+  {
+    std::lock_guard lock(s.mutex);
+    s.stop_requested = false;
+    s.crash.reset();
+    RPROCTEE_CHECK(s.reset_cpu(boot_address));
+  }
+  for (size_t i = 0; i < s.devices.size(); ++i) s.sample_lines(i);
+  s.snapshot_registers();
+  exceptions_taken_ = 0;
+  resets_ = 0;
+  running_ = true;
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+void CortexMCore::stop() {
+  Impl& s = *impl_;
+  {
+    std::lock_guard lock(s.mutex);
+    s.stop_requested = true;
+    s.attention.store(true);
+  }
+  s.wake.notify_all();
+  if (!thread_.joinable() || thread_.get_id() == std::this_thread::get_id()) return;
+  thread_.join();
+  running_ = false;
+}
+
+ArmRegisters CortexMCore::registers() const {
+  std::lock_guard lock(impl_->regs_mutex);
+  return impl_->regs;
+}
+
+void CortexMCore::run() {
+  Impl& s = *impl_;
+  const double ns_per_cycle = 1e9 / static_cast<double>(s.options.clock_hz);
+  while (true) {
+    {
+      std::unique_lock lock(s.mutex);
+      s.attention.store(false);
+      if (s.stop_requested) break;
+      if (s.scs.take_reset_request()) {  // AIRCR.SYSRESETREQ: back to the vector table
+        if (!s.reset_cpu(s.boot_address).ok()) {
+          s.set_crash(CrashKind::kLockup, s.boot_address, s.boot_address,
+                      "lockup: the vector table vanished at reset");
+          break;
+        }
+        resets_.fetch_add(1);
+      }
+      s.scs.advance(s.cycles);
+      s.deadline = s.scs.next_deadline();
+      bool took = s.take_exception();
+      if (s.crash) break;
+      if (s.sleeping && !took) {
+        if (s.scs.best_pending()) {
+          s.sleeping = false;  // WFI wakes on a pending exception even when it is masked
+        } else {
+          // Idle: sleep until an interrupt, a stop, or the next SysTick request (virtual time
+          // follows the wall clock meanwhile).
+          auto wait = std::chrono::seconds(1);
+          bool timed = s.deadline != kNever;
+          auto t0 = std::chrono::steady_clock::now();
+          auto until_deadline = std::chrono::nanoseconds(static_cast<int64_t>(std::min(
+              1e9, static_cast<double>(timed ? s.deadline - s.cycles : 0) * ns_per_cycle)));
+          s.wake.wait_for(lock, timed ? until_deadline : std::chrono::nanoseconds(wait),
+                          [&] { return s.stop_requested || s.attention.load(); });
+          auto slept =
+              std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0);
+          s.cycles += static_cast<uint64_t>(slept.count() / ns_per_cycle);
+          if (timed && !s.attention.load() && !s.stop_requested)
+            s.cycles = std::max(s.cycles, s.deadline);
+          continue;
+        }
+      }
+    }
+    s.hook_stopped = s.yielded = false;
+    s.fault_address.reset();
+    uc_err err = uc_emu_start(s.uc, reg(s.uc, UC_ARM_REG_PC) | 1, kUntil, 0, 0);
+    {
+      std::lock_guard lock(s.mutex);
+      if (err != UC_ERR_OK && !s.crash) s.fault(err);
+    }
+    s.snapshot_registers();
+    if (s.crash) break;
+    if (!s.hook_stopped && !s.yielded) s.sleeping = true;  // WFI: the idle point
+  }
+  running_ = false;
+  if (s.crash && s.on_crash) s.on_crash(*s.crash);
+}
+
+}  // namespace rproctee::soc

@@ -1,0 +1,91 @@
+// The emulated Cortex-M33 of the simulated SoC, on Unicorn 2: the memories are shared with the
+// host (uc_mem_map_ptr on the memfd mappings), peripherals are MMIO devices, and the System
+// Control Space (soc/scs.hpp) with exception entry/return is modelled here because Unicorn has
+// none. The core runs on its own thread between start() and stop() or a crash.
+//
+// Threading: start/stop/running/registers may be called from any thread (not concurrently
+// with each other for start/stop). The crash callback runs on the core's thread, once per run,
+// after running() turned false; it must not call stop()/start() synchronously (stop() called
+// there returns at once without joining).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.hpp"
+#include "soc/mmio_device.hpp"
+#include "soc/scs.hpp"
+#include "soc/soc.hpp"
+
+struct uc_struct;
+
+namespace rproctee::soc {
+
+/// One memory as the processor sees it: device address, the host mapping, size (4 KiB aligned).
+struct CoreMemory {
+  uint32_t da = 0;
+  uint8_t* host = nullptr;
+  uint64_t size = 0;
+};
+
+enum class CrashKind { kBadAccess, kUndefinedInstruction, kBreakpoint, kLockup, kWatchdog };
+const char* crash_kind_name(CrashKind kind);
+
+struct CrashReport {
+  CrashKind kind = CrashKind::kBadAccess;
+  uint32_t pc = 0;       ///< the faulting instruction
+  uint32_t address = 0;  ///< the data address of a bad access (0 otherwise)
+  std::string text;      ///< one line for the kernel log
+};
+
+struct CortexMOptions {
+  /// Nominal processor clock: SysTick counts at this rate of virtual time (one cycle per
+  /// emulated instruction while running, wall-clock time while sleeping in WFI).
+  uint64_t clock_hz = 64'000'000;
+};
+
+class CortexMCore final : public CoreControl {
+ public:
+  using CrashCallback = std::function<void(const CrashReport&)>;
+
+  /// Maps `memories` and `devices` (plus the SCS at 0xE000E000) into a new Unicorn engine.
+  static Result<std::unique_ptr<CortexMCore>> create(std::vector<CoreMemory> memories,
+                                                     std::vector<MmioMapping> devices,
+                                                     CrashCallback on_crash,
+                                                     CortexMOptions options = {});
+  ~CortexMCore() override;
+  CortexMCore(const CortexMCore&) = delete;
+  CortexMCore& operator=(const CortexMCore&) = delete;
+
+  /// Resets the core from the vector table at `boot_address` (SP = word 0, PC = word 1,
+  /// VTOR = boot_address) and runs it on its own thread. `secure_boot` is recorded only.
+  Status start(uint32_t boot_address, bool secure_boot) override;
+  /// Stops the core (also from WFI or a busy loop); returns once its thread has ended.
+  void stop() override;
+  bool running() const override { return running_.load(); }
+  /// r0-r15, xPSR, orig_r0 as last seen (updated whenever the core leaves the emulator loop,
+  /// kept after a crash or a stop).
+  ArmRegisters registers() const;
+  /// Number of exceptions taken since start (tests, statistics).
+  uint64_t exceptions_taken() const { return exceptions_taken_.load(); }
+  /// Number of SYSRESETREQ resets since start.
+  uint64_t resets() const { return resets_.load(); }
+
+ private:
+  struct Impl;
+  explicit CortexMCore(std::unique_ptr<Impl> impl);
+  void run();
+  std::unique_ptr<Impl> impl_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  std::atomic<uint64_t> exceptions_taken_{0}, resets_{0};
+};
+
+}  // namespace rproctee::soc

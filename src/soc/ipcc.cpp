@@ -1,0 +1,126 @@
+#include "soc/ipcc.hpp"
+
+namespace rproctee::soc {
+namespace {
+
+constexpr uint32_t kCrMask = Ipcc::kRxOccupiedIe | Ipcc::kTxFreeIe;
+constexpr uint32_t kMrMask = Ipcc::kChannelMask | (Ipcc::kChannelMask << 16);
+constexpr uint32_t kHwcfgChannels = Ipcc::kChannels;  // HWCFGR.CHANNELS
+constexpr uint32_t kVersion = 0x00000010;             // MAJREV 1, MINREV 0
+constexpr uint32_t kIdentification = 0x00100071;
+constexpr uint32_t kSizeIdentification = 0xA3C5DD01;
+
+// SCR: bits 0..5 clear the other side's flag (acknowledge), bits 16..21 set our own (send).
+void apply_scr(uint32_t value, uint32_t& own, uint32_t& other) {
+  other &= ~(value & Ipcc::kChannelMask);
+  own |= (value >> 16) & Ipcc::kChannelMask;
+}
+
+}  // namespace
+
+uint32_t Ipcc::read(uint32_t offset) const {
+  std::lock_guard lock(mutex_);
+  return read_locked(offset);
+}
+
+uint32_t Ipcc::read_locked(uint32_t offset) const {
+  switch (offset) {
+    case kC1CR:
+      return c1cr_;
+    case kC1MR:
+      return c1mr_;
+    case kC1TOC2SR:
+      return c1toc2_;
+    case kC2CR:
+      return c2cr_;
+    case kC2MR:
+      return c2mr_;
+    case kC2TOC1SR:
+      return c2toc1_;
+    case kHWCFGR:
+      return kHwcfgChannels;
+    case kVER:
+      return kVersion;
+    case kID:
+      return kIdentification;
+    case kSID:
+      return kSizeIdentification;
+    default:
+      return 0;  // SCRs are write-only, reserved words read as zero
+  }
+}
+
+void Ipcc::write(uint32_t offset, uint32_t value) {
+  std::function<void()> listener;
+  {
+    std::lock_guard lock(mutex_);
+    switch (offset) {
+      case kC1CR:
+        c1cr_ = value & kCrMask;
+        break;
+      case kC1MR:
+        c1mr_ = value & kMrMask;
+        break;
+      case kC1SCR:
+        apply_scr(value, c1toc2_, c2toc1_);
+        break;
+      case kC2CR:
+        c2cr_ = value & kCrMask;
+        break;
+      case kC2MR:
+        c2mr_ = value & kMrMask;
+        break;
+      case kC2SCR:
+        apply_scr(value, c2toc1_, c1toc2_);
+        break;
+      default:
+        return;  // read-only or reserved
+    }
+    listener = listener_;
+  }
+  changed_.notify_all();
+  if (listener) listener();
+}
+
+Ipcc::Flags Ipcc::flags() const {
+  std::lock_guard lock(mutex_);
+  return Flags{c2toc1_, c1toc2_};
+}
+
+Ipcc::Flags Ipcc::wait(const std::function<bool(const Flags&)>& done,
+                       std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  Flags f{c2toc1_, c1toc2_};
+  changed_.wait_for(lock, timeout, [&] {
+    f = Flags{c2toc1_, c1toc2_};
+    return done(f);
+  });
+  return f;
+}
+
+bool Ipcc::remote_rx_irq() const {
+  std::lock_guard lock(mutex_);
+  return (c2cr_ & kRxOccupiedIe) && (c1toc2_ & ~c2mr_ & kChannelMask);
+}
+
+bool Ipcc::remote_tx_free_irq() const {
+  std::lock_guard lock(mutex_);
+  return (c2cr_ & kTxFreeIe) && (~c2toc1_ & ~(c2mr_ >> 16) & kChannelMask);
+}
+
+void Ipcc::set_remote_listener(std::function<void()> listener) {
+  std::lock_guard lock(mutex_);
+  listener_ = std::move(listener);
+}
+
+void Ipcc::reset() {
+  {
+    std::lock_guard lock(mutex_);
+    c1cr_ = c2cr_ = 0;
+    c1mr_ = c2mr_ = kMrMask;
+    c1toc2_ = c2toc1_ = 0;
+  }
+  changed_.notify_all();
+}
+
+}  // namespace rproctee::soc

@@ -1,0 +1,77 @@
+// The STM32 IPCC (inter-processor communication controller) of the simulated SoC: six channels
+// in each direction between processor 1 (the host, the normal world's Cortex-A) and processor 2
+// (the remote core), with the register layout of the real part (RM0436 "IPCC"), so that the
+// firmware drives it with ordinary loads and stores and the host through the same registers.
+//
+// A channel works like a doorbell with an acknowledgement: the sender sets its status flag
+// (CxSCR.CHnS -> CxTOCySR.CHnF), the receiver handles the message and clears the flag
+// (CySCR.CHnC), which tells the sender the channel is free again.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+
+namespace rproctee::soc {
+
+class Ipcc {
+ public:
+  static constexpr uint32_t kChannels = 6;
+  static constexpr uint32_t kChannelMask = (1u << kChannels) - 1;
+  // Register offsets.
+  static constexpr uint32_t kC1CR = 0x000, kC1MR = 0x004, kC1SCR = 0x008, kC1TOC2SR = 0x00C;
+  static constexpr uint32_t kC2CR = 0x010, kC2MR = 0x014, kC2SCR = 0x018, kC2TOC1SR = 0x01C;
+  static constexpr uint32_t kHWCFGR = 0x3F0, kVER = 0x3F4, kID = 0x3F8, kSID = 0x3FC;
+  static constexpr uint32_t kSize = 0x400;
+  // CxCR bits.
+  static constexpr uint32_t kRxOccupiedIe = 1u << 0, kTxFreeIe = 1u << 16;
+
+  explicit Ipcc(uint64_t base) : base_(base) {}
+  uint64_t base() const { return base_; }
+
+  /// A 32-bit register access (either processor; the block is shared). Unknown offsets read 0
+  /// and ignore writes, as reserved registers of the real part do.
+  uint32_t read(uint32_t offset) const;
+  void write(uint32_t offset, uint32_t value);
+
+  // --- processor 1 (the host) ---
+  /// Sets channel `channel` host -> remote (the remote sees "occupied").
+  void host_send(uint32_t channel) { write(kC1SCR, 1u << (16 + channel)); }
+  /// Clears a channel the remote set (acknowledges its message).
+  void host_ack(uint32_t channel) { write(kC1SCR, 1u << channel); }
+  /// Channel flags: remote -> host messages not yet acknowledged, and host -> remote messages
+  /// the remote has not yet cleared.
+  struct Flags {
+    uint32_t received = 0, occupied = 0;
+    bool operator==(const Flags&) const = default;
+  };
+  Flags flags() const;
+  /// Waits until `done(flags)` holds or `timeout` passes; returns the flags seen last.
+  Flags wait(const std::function<bool(const Flags&)>& done, std::chrono::milliseconds timeout);
+
+  // --- processor 2 (the remote core) ---
+  /// Its two interrupt lines (levels): RX occupied (a host message waits on an unmasked
+  /// channel) and TX free (one of its channels is free and unmasked).
+  bool remote_rx_irq() const;
+  bool remote_tx_free_irq() const;
+  /// Called (outside the lock) after every change that may raise a line: the core's NVIC
+  /// samples the lines then.
+  void set_remote_listener(std::function<void()> listener);
+
+  /// Reset state (all channels free, interrupts disabled, every channel masked).
+  void reset();
+
+ private:
+  uint32_t read_locked(uint32_t offset) const;
+  const uint64_t base_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::function<void()> listener_;
+  uint32_t c1cr_ = 0, c2cr_ = 0;
+  uint32_t c1mr_ = 0x003F003F, c2mr_ = 0x003F003F;  // every channel masked at reset
+  uint32_t c1toc2_ = 0, c2toc1_ = 0;
+};
+
+}  // namespace rproctee::soc

@@ -1,0 +1,181 @@
+// The mailbox channels of stm32_rproc.c between the normal world and the simulated IPCC, over
+// both transports: kicks ring "vq0"/"vq1", a firmware message on "vq0" becomes a vring
+// interrupt and is acknowledged, a stop asks a live firmware to shut down on "shutdown" and
+// waits for its acknowledgement (warning when none comes), a crashed firmware is not asked.
+// The test plays the firmware's side through the IPCC's processor-2 registers.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "remoteproc/platform_driver.hpp"
+#include "remoteproc/soc_link.hpp"
+#include "soc/ipcc.hpp"
+#include "support/elf_builder.hpp"
+#include "support/image_crafting.hpp"
+#include "support/machine_fixture.hpp"
+#include "support/test_data.hpp"
+
+namespace rproctee::test {
+namespace {
+
+using remoteproc::NormalWorld;
+using remoteproc::RprocState;
+using soc::Ipcc;
+using namespace std::chrono_literals;
+
+constexpr uint64_t kIpcc1 = 0x40490000;
+constexpr uint32_t kShutdownBit = 1u << 2;
+constexpr const char* kState0 = "sys/class/remoteproc/remoteproc0/state";
+
+/// Polls `done` for up to 10 s (the machine's threads deliver asynchronously).
+template <typename F>
+bool eventually(F done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return done();
+}
+
+class Mailbox : public ::testing::TestWithParam<TransportKind> {
+ protected:
+  void Start(std::chrono::milliseconds shutdown_timeout = 5000ms) {
+    machine_ = std::make_unique<MachineUnderTest>(GetParam());
+    remoteproc::NormalWorldOptions options;
+    options.firmware_path = {dir_.path().string()};
+    options.echo_log = false;
+    options.shutdown_timeout = shutdown_timeout;
+    auto w = NormalWorld::create(machine_->machine().description(), machine_->tee_name(),
+                                 std::move(options));
+    ASSERT_TRUE(w) << w.error().message;
+    nw_ = std::move(*w);
+    ipcc_ = machine_->machine().soc().ipcc(kIpcc1);
+    ASSERT_NE(ipcc_, nullptr);
+  }
+  void Boot() {
+    write_bytes(dir_ / "fw.sign", sign_elfs({make_firmware(4096, normal_world_resource_table())},
+                                            test_key("rsa2048")));
+    ASSERT_EQ(nw_->sysfs().write("sys/class/remoteproc/remoteproc0/firmware", "fw.sign"), 0);
+    ASSERT_EQ(nw_->sysfs().write(kState0, "start"), 0) << nw_->log().contents();
+  }
+  /// The firmware answers every shutdown request at once, and counts them.
+  void AcknowledgeShutdowns() {
+    ipcc_->set_remote_listener([this] {
+      if (ipcc_->read(Ipcc::kC1TOC2SR) & kShutdownBit) {
+        ++shutdown_requests_;
+        ipcc_->write(Ipcc::kC2SCR, kShutdownBit);
+      }
+    });
+  }
+  void TearDown() override {
+    nw_.reset();  // stops a running processor: the listener (if any) still answers
+    if (ipcc_) ipcc_->set_remote_listener({});
+    machine_.reset();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<MachineUnderTest> machine_;
+  std::unique_ptr<NormalWorld> nw_;
+  Ipcc* ipcc_ = nullptr;
+  std::atomic<int> shutdown_requests_{0};
+};
+
+TEST_P(Mailbox, KicksRingTheVringChannels) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot());
+  nw_->rproc(0)->kick(1);
+  EXPECT_EQ(ipcc_->read(Ipcc::kC1TOC2SR), 1u << 1);
+  nw_->rproc(0)->kick(0);
+  EXPECT_EQ(ipcc_->read(Ipcc::kC1TOC2SR), (1u << 1) | 1u);
+  nw_->rproc(0)->kick(7);  // no such channel: nothing rings
+  EXPECT_EQ(ipcc_->read(Ipcc::kC1TOC2SR), (1u << 1) | 1u);
+  ipcc_->write(Ipcc::kC2SCR, 0x3);  // the firmware takes both
+  AcknowledgeShutdowns();
+}
+
+TEST_P(Mailbox, FirmwareMessageBecomesAVringInterruptAndIsAcknowledged) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot());
+  remoteproc::Rproc& r = *nw_->rproc(0);
+  EXPECT_EQ(r.vq_interrupts(), 0u);
+  ipcc_->write(Ipcc::kC2SCR, 1u << 16);  // the firmware sets channel 0 ("vq0")
+  EXPECT_TRUE(eventually([&] { return ipcc_->read(Ipcc::kC2TOC1SR) == 0; }))
+      << "the normal world never cleared the channel";
+  EXPECT_TRUE(eventually([&] { return r.vq_interrupts() == 1; }));
+  // A second message after the first was taken: a second interrupt.
+  ipcc_->write(Ipcc::kC2SCR, 1u << 16);
+  EXPECT_TRUE(eventually([&] { return r.vq_interrupts() == 2; }));
+  AcknowledgeShutdowns();
+}
+
+TEST_P(Mailbox, StopAsksTheFirmwareToShutDownAndWaitsForItsAcknowledgement) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot());
+  AcknowledgeShutdowns();
+  ASSERT_EQ(nw_->sysfs().write(kState0, "stop"), 0);
+  EXPECT_EQ(shutdown_requests_.load(), 1);
+  EXPECT_EQ(ipcc_->read(Ipcc::kC1TOC2SR) & kShutdownBit, 0u);
+  EXPECT_EQ(nw_->log().contents().find("without ack"), std::string::npos) << nw_->log().contents();
+  EXPECT_EQ(nw_->rproc(0)->state(), RprocState::kOffline);
+}
+
+TEST_P(Mailbox, StopWithoutAnAcknowledgementWarnsAndStillStops) {
+  ASSERT_NO_FATAL_FAILURE(Start(30ms));
+  ASSERT_NO_FATAL_FAILURE(Boot());
+  ASSERT_EQ(nw_->sysfs().write(kState0, "stop"), 0);
+  const std::string log = nw_->log().contents();
+  EXPECT_NE(log.find("warning: remote FW shutdown without ack (no answer within 30 ms)"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(nw_->rproc(0)->state(), RprocState::kOffline);
+  EXPECT_FALSE(machine_->machine().soc().core(0).running());
+  EXPECT_TRUE(machine_->memories_zero());
+}
+
+TEST_P(Mailbox, ACrashedFirmwareIsNotAskedToShutDown) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot());
+  AcknowledgeShutdowns();
+  // The recovery stops the crashed processor without asking it, then boots it again.
+  ASSERT_EQ(nw_->sysfs().write("sys/kernel/debug/remoteproc/remoteproc0/crash", "2"), 0);
+  nw_->rproc(0)->flush_crash_work();
+  ASSERT_EQ(nw_->rproc(0)->state(), RprocState::kRunning) << nw_->log().contents();
+  ASSERT_EQ(nw_->rproc(0)->crash_count(), 1u);
+  EXPECT_EQ(shutdown_requests_.load(), 0);
+  // The recovered firmware is alive again: a stop asks it.
+  ASSERT_EQ(nw_->sysfs().write(kState0, "stop"), 0);
+  EXPECT_EQ(shutdown_requests_.load(), 1);
+}
+
+TEST_P(Mailbox, TheMachineOnlyServesTheProcessorsOwnChannels) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  auto link = remoteproc::connect_machine(machine_->tee_name());
+  ASSERT_TRUE(link) << link.error().message;
+  auto ask = [&](uint32_t processor, uint32_t command, uint32_t channel) {
+    tee::Request r;
+    r.kind = tee::MessageKind::kMailbox;
+    r.seq = 1;
+    r.session = processor;
+    r.command = command;
+    r.params[0].a = channel;
+    std::vector<int> fds;
+    auto reply = (*link)->call(r, {}, fds);
+    EXPECT_TRUE(reply);
+    return reply ? static_cast<TeeCode>(reply->code) : TeeCode::kGeneric;
+  };
+  EXPECT_EQ(ask(0, 1, 3), TeeCode::kSuccess);         // "detach" is the M33's channel 3
+  EXPECT_EQ(ask(0, 1, 4), TeeCode::kBadParameters);   // not one of its mboxes
+  EXPECT_EQ(ask(1, 1, 0), TeeCode::kBadParameters);   // no processor 1 on this preset
+  EXPECT_EQ(ask(0, 99, 0), TeeCode::kBadParameters);  // no such command
+  EXPECT_EQ(ipcc_->read(Ipcc::kC1TOC2SR), 1u << 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, Mailbox,
+                         ::testing::Values(TransportKind::kInProcess, TransportKind::kSocket),
+                         [](const auto& p) { return transport_name(p.param); });
+
+}  // namespace
+}  // namespace rproctee::test

@@ -1,0 +1,248 @@
+// The emulated Cortex-M33 (soc/cortex_m_core.hpp) running the test firmware of
+// tests/soc/firmware/core_test.c: boot from the vector table, SysTick exceptions while busy
+// and in WFI, stop of a busy loop, faults reported with the faulting PC, the IPCC interrupt,
+// and AIRCR.SYSRESETREQ. Waits poll with a bound; no test asserts a duration.
+#include "soc/cortex_m_core.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "soc/ipcc.hpp"
+#include "soc/ipcc_mmio.hpp"
+#include "soc/memory_region.hpp"
+
+namespace rproctee::soc {
+namespace {
+
+#ifdef RPROCTEE_TEST_FIRMWARE_DIR
+constexpr const char* kFirmware = RPROCTEE_TEST_FIRMWARE_DIR "/core_test.bin";
+#else
+constexpr const char* kFirmware = nullptr;
+#endif
+
+constexpr uint32_t kFwBase = 0x80100000, kDataBase = 0x80A00000, kSize = 0x10000;
+constexpr uint32_t kIpccBase = 0x40490000, kIpccRxIrq = 20, kIpccTxIrq = 21;
+
+// The mailbox of core_test.c (word offsets).
+enum Mailbox : size_t {
+  kMode = 0,
+  kPattern = 1,
+  kSysTicks = 5,
+  kExpectedPc = 6,
+  kIpccRx = 7,
+  kBoots = 8,
+  kStage = 9,
+  kSvcs = 10
+};
+enum Mode : uint32_t {
+  kModePattern = 1,
+  kModeSysTickBusy,
+  kModeSysTickWfi,
+  kModeBusyLoop,
+  kModeBadAccess,
+  kModeUndefined,
+  kModeBreakpoint,
+  kModeIpcc,
+  kModeReset,
+  kModeSvc
+};
+
+bool eventually(const std::function<bool()>& done) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return done();
+}
+
+class CortexMCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!kFirmware) GTEST_SKIP() << "arm-none-eabi-gcc was not found at configure time";
+    auto fw = MemoryRegion::create("cm33_fw", kFwBase, kSize);
+    auto data = MemoryRegion::create("cm33_data", kDataBase, kSize);
+    ASSERT_TRUE(fw && data);
+    fw_.emplace(std::move(fw).value());
+    data_.emplace(std::move(data).value());
+    std::ifstream in(kFirmware, std::ios::binary);
+    ASSERT_TRUE(in) << kFirmware;
+    std::vector<char> image((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_LE(image.size(), fw_->size());
+    std::memcpy(fw_->all().data(), image.data(), image.size());
+  }
+  void TearDown() override {
+    if (core_) core_->stop();
+    core_.reset();
+  }
+
+  volatile uint32_t& word(size_t index) {
+    return reinterpret_cast<volatile uint32_t*>(data_->all().data())[index];
+  }
+
+  void boot(Mode mode) {
+    word(kMode) = mode;
+    std::vector<CoreMemory> memories{{kFwBase, fw_->all().data(), fw_->size()},
+                                     {kDataBase, data_->all().data(), data_->size()}};
+    auto core =
+        CortexMCore::create(std::move(memories), {ipcc_mmio_.mapping(kIpccRxIrq, kIpccTxIrq)},
+                            [this](const CrashReport& r) {
+                              std::lock_guard lock(mutex_);
+                              crashes_.push_back(r);
+                            });
+    ASSERT_TRUE(core) << core.error().message;
+    core_ = std::move(core).value();
+    auto started = core_->start(kFwBase, false);
+    ASSERT_TRUE(started) << started.error().message;
+  }
+
+  std::vector<CrashReport> crashes() {
+    std::lock_guard lock(mutex_);
+    return crashes_;
+  }
+  bool crashed() { return !crashes().empty(); }
+
+  std::optional<MemoryRegion> fw_, data_;
+  Ipcc ipcc_{kIpccBase};
+  IpccMmio ipcc_mmio_{ipcc_};
+  std::unique_ptr<CortexMCore> core_;
+  std::mutex mutex_;
+  std::vector<CrashReport> crashes_;
+};
+
+TEST_F(CortexMCoreTest, BootsFromTheVectorTableAndWritesMemoryTheHostSees) {
+  boot(kModePattern);
+  ASSERT_TRUE(eventually([&] { return word(kPattern + 3) == 0xC0DE0003u; }));
+  for (uint32_t i = 0; i < 4; ++i) EXPECT_EQ(word(kPattern + i), 0xC0DE0000u + i);
+  EXPECT_EQ(word(kBoots), 1u);
+  EXPECT_TRUE(core_->running());
+  EXPECT_FALSE(crashed());
+}
+
+TEST_F(CortexMCoreTest, SysTickInterruptsABusyLoop) {
+  boot(kModeSysTickBusy);
+  ASSERT_TRUE(eventually([&] { return word(kSysTicks) >= 5; })) << word(kSysTicks);
+  uint32_t seen = word(kSysTicks);
+  ASSERT_TRUE(eventually([&] { return word(kSysTicks) > seen; }));
+  EXPECT_GT(word(kStage), 0u);  // the thread code ran between the exceptions
+  EXPECT_GE(core_->exceptions_taken(), 5u);
+  EXPECT_FALSE(crashed());
+}
+
+TEST_F(CortexMCoreTest, SysTickWakesTheCoreFromWfi) {
+  boot(kModeSysTickWfi);
+  ASSERT_TRUE(eventually([&] { return word(kSysTicks) >= 5; })) << word(kSysTicks);
+  EXPECT_FALSE(crashed());
+}
+
+TEST_F(CortexMCoreTest, StopEndsABusyLoop) {
+  boot(kModeBusyLoop);
+  EXPECT_TRUE(core_->running());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  core_->stop();
+  EXPECT_FALSE(core_->running());
+  EXPECT_FALSE(crashed());
+}
+
+TEST_F(CortexMCoreTest, StopEndsAnIdleCore) {
+  boot(kModePattern);
+  ASSERT_TRUE(eventually([&] { return word(kPattern + 3) == 0xC0DE0003u; }));
+  core_->stop();
+  EXPECT_FALSE(core_->running());
+}
+
+TEST_F(CortexMCoreTest, UnmappedLoadIsABadAccessAtTheLoadInstruction) {
+  boot(kModeBadAccess);
+  ASSERT_TRUE(eventually([&] { return crashed(); }));
+  auto reports = crashes();
+  ASSERT_EQ(reports.size(), 1u);
+  uint32_t expected = word(kExpectedPc) & ~1u;  // bad_load, stored by the firmware
+  ASSERT_NE(expected, 0u);
+  EXPECT_EQ(reports[0].kind, CrashKind::kBadAccess);
+  EXPECT_EQ(reports[0].pc, expected) << reports[0].text;
+  EXPECT_EQ(reports[0].address, 0x50000000u);
+  EXPECT_FALSE(core_->running());
+  EXPECT_EQ(core_->registers()[15], expected);  // the registers keep the faulting PC
+}
+
+TEST_F(CortexMCoreTest, UdfIsAnUndefinedInstruction) {
+  boot(kModeUndefined);
+  ASSERT_TRUE(eventually([&] { return crashed(); }));
+  auto reports = crashes();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].kind, CrashKind::kUndefinedInstruction) << reports[0].text;
+  EXPECT_EQ(reports[0].pc, word(kExpectedPc) & ~1u);
+  EXPECT_EQ(core_->registers()[15], word(kExpectedPc) & ~1u);
+  EXPECT_FALSE(core_->running());
+}
+
+TEST_F(CortexMCoreTest, BkptIsABreakpoint) {
+  boot(kModeBreakpoint);
+  ASSERT_TRUE(eventually([&] { return crashed(); }));
+  auto reports = crashes();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].kind, CrashKind::kBreakpoint) << reports[0].text;
+  EXPECT_EQ(reports[0].pc, word(kExpectedPc) & ~1u);
+  EXPECT_FALSE(core_->running());
+}
+
+TEST_F(CortexMCoreTest, IpccMessageRunsTheRxHandlerWhichAnswers) {
+  boot(kModeIpcc);
+  ASSERT_TRUE(eventually([&] { return word(kStage) == 1; }));
+  ipcc_.host_send(1);
+  Ipcc::Flags f =
+      ipcc_.wait([](const Ipcc::Flags& x) { return x.occupied == 0 && x.received == 1; },
+                 std::chrono::seconds(10));
+  EXPECT_EQ(f.occupied, 0u);  // the handler cleared channel 1
+  EXPECT_EQ(f.received, 1u);  // and sent on channel 0
+  ASSERT_TRUE(eventually([&] { return word(kIpccRx) == 1; }));
+  // A second message: the line was level-low in between, so the handler runs once more.
+  ipcc_.host_ack(0);
+  ipcc_.host_send(1);
+  ASSERT_TRUE(eventually([&] { return word(kIpccRx) == 2; })) << word(kIpccRx);
+  EXPECT_FALSE(crashed());
+}
+
+TEST_F(CortexMCoreTest, SysResetReqRestartsFromTheVectorTable) {
+  boot(kModeReset);
+  ASSERT_TRUE(eventually([&] { return word(kBoots) == 3; })) << word(kBoots);
+  EXPECT_TRUE(eventually([&] { return core_->resets() == 2; }));
+  EXPECT_TRUE(core_->running());
+  EXPECT_FALSE(crashed());
+}
+
+TEST_F(CortexMCoreTest, SvcEntersTheSvcallHandler) {
+  boot(kModeSvc);
+  ASSERT_TRUE(eventually([&] { return word(kStage) == 1; }));
+  EXPECT_EQ(word(kSvcs), 3u);
+  EXPECT_FALSE(crashed());
+}
+
+TEST_F(CortexMCoreTest, RestartsAfterACrash) {
+  boot(kModeBreakpoint);
+  ASSERT_TRUE(eventually([&] { return crashed(); }));
+  core_->stop();
+  word(kMode) = kModePattern;
+  ASSERT_TRUE(core_->start(kFwBase, false));
+  ASSERT_TRUE(eventually([&] { return word(kPattern + 3) == 0xC0DE0003u; }));
+  EXPECT_TRUE(core_->running());
+  EXPECT_EQ(crashes().size(), 1u);
+}
+
+TEST(CortexMCore, RejectsABootAddressOutsideItsMemories) {
+  auto core = CortexMCore::create({}, {}, nullptr);
+  ASSERT_TRUE(core);
+  EXPECT_FALSE((*core)->start(0x80100000, false));
+  EXPECT_FALSE((*core)->running());
+}
+
+}  // namespace
+}  // namespace rproctee::soc
