@@ -153,9 +153,9 @@ Result<std::unique_ptr<FuseTree>> FuseTree::mount(SysfsTree& tree, DevcoredumpSt
   // No entry or attribute cache (kernfs revalidates every lookup): trace0 and devcdN come and
   // go, and `echo x > trace0` just after a stop must fail as on sysfs (EACCES), not with the
   // ENOENT of a cached entry.
-  const char* argv[] = {"rproctee", "-o",
-                        "fsname=rproctee,subtype=rproctee,entry_timeout=0,attr_timeout=0,"
-                        "negative_timeout=0"};
+  static constexpr const char* kOptions =
+      "fsname=rproctee,subtype=rproctee,entry_timeout=0,attr_timeout=0,negative_timeout=0";
+  const char* argv[] = {"rproctee", "-o", kOptions};
   fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
   t->impl_->f = fuse_new(&args, &kOps, sizeof kOps, &t->impl_->context);
   fuse_opt_free_args(&args);

@@ -72,7 +72,7 @@ class CortexMCore final : public CoreControl {
   bool running() const override { return running_.load(); }
   /// r0-r15, xPSR, orig_r0 as last seen (updated whenever the core leaves the emulator loop,
   /// kept after a crash or a stop).
-  ArmRegisters registers() const;
+  ArmRegisters registers() const override;
   /// Number of exceptions taken since start (tests, statistics).
   uint64_t exceptions_taken() const { return exceptions_taken_.load(); }
   /// Number of SYSRESETREQ resets since start.
