@@ -32,7 +32,12 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
 
   auto description = load_machine_description(args, prog);
   if (!description) return print_error(prog, description.error()), kExitFailure;
-  auto machine = tee::Machine::create({*description, args.state_dir});
+  tee::MachineOptions options{*description, args.state_dir};
+  options.emulate_cores = args.core == "emulated";
+  options.on_crash = [&prog](const std::string& processor, const soc::CrashReport& crash) {
+    std::cerr << fmt::format("{}: {} crashed: {}\n", prog, processor, crash.text);
+  };
+  auto machine = tee::Machine::create(std::move(options));
   if (!machine) return print_error(prog, machine.error()), kExitFailure;
   auto server = tee::SocketServer::listen(**machine, socket);
   if (!server) return print_error(prog, server.error()), kExitFailure;

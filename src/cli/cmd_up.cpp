@@ -17,6 +17,7 @@
 
 #include "cli/command.hpp"
 #include "cli/machine_options.hpp"
+#include "cli/machine_process.hpp"
 #include "remoteproc/control_server.hpp"
 #include "remoteproc/fuse_tree.hpp"
 #include "remoteproc/platform_driver.hpp"
@@ -41,43 +42,6 @@ sigset_t stop_signals() {
 std::string default_control_socket() {
   const char* runtime = std::getenv("XDG_RUNTIME_DIR");
   return fmt::format("{}/rproctee-up-{}.sock", runtime ? runtime : "/tmp", ::getuid());
-}
-
-/// Starts `rproctee machine` and waits for its socket.
-Result<pid_t> spawn_machine(const MachineArgs& a, const std::string& socket) {
-  std::vector<std::string> args = {"/proc/self/exe", "machine", "--socket", socket};
-  if (a.dtb) {
-    args.insert(args.end(), {"--dtb", *a.dtb});
-  } else {
-    args.insert(args.end(), {"--platform", a.platform});
-  }
-  for (const auto& t : a.trust) args.insert(args.end(), {"--trust", t});
-  if (a.enc_key) args.insert(args.end(), {"--enc-key", *a.enc_key});
-  if (a.production) args.emplace_back("--production");
-  if (!a.state_dir.empty()) args.insert(args.end(), {"--state-dir", a.state_dir});
-  const pid_t pid = ::fork();
-  if (pid < 0) return make_error(TeeCode::kGeneric, "fork failed");
-  if (pid == 0) {
-    const sigset_t stops = stop_signals();  // blocked in `up`, not in the machine
-    ::sigprocmask(SIG_UNBLOCK, &stops, nullptr);
-    std::vector<char*> argv;
-    for (auto& s : args) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  for (int i = 0; i < 300; ++i) {
-    struct stat st {};
-    if (::stat(socket.c_str(), &st) == 0) return pid;
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid)
-      return make_error(TeeCode::kGeneric, "the machine exited before listening (status {})",
-                        status);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-  return make_error(TeeCode::kGeneric, "the machine did not listen on {} within 6 s", socket);
 }
 
 }  // namespace
@@ -112,12 +76,6 @@ int up_main(std::vector<std::string> argv, std::string prog) {
 
   auto description = load_machine_description(machine, prog);
   if (!description) return print_error(prog, description.error()), kExitFailure;
-  char tmpl[] = "/tmp/rproctee-up-XXXXXX";
-  if (!::mkdtemp(tmpl))
-    return print_error(prog, make_error(TeeCode::kGeneric, "mkdtemp failed")), kExitFailure;
-  const std::string run_dir = tmpl;
-  const std::string machine_socket = run_dir + "/machine.sock";
-
   ::signal(SIGPIPE, SIG_IGN);
   // A stop signal must reach the thread that waits: only the main thread takes them (every
   // thread started from here on inherits the blocked mask), and only while it waits. With a
@@ -127,14 +85,14 @@ int up_main(std::vector<std::string> argv, std::string prog) {
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, on_stop_signal);
   const sigset_t stops = stop_signals();
   ::pthread_sigmask(SIG_BLOCK, &stops, nullptr);
-  auto child = spawn_machine(machine, machine_socket);
+  auto child = MachineProcess::start(machine, stops);
   if (!child) return print_error(prog, child.error()), kExitFailure;
   int exit_code = kExitOk;
   {
     remoteproc::NormalWorldOptions options;
     options.firmware_path = firmware_path;
     options.shutdown_timeout = std::chrono::milliseconds(shutdown_ms);
-    auto world = remoteproc::NormalWorld::create(*description, "unix:" + machine_socket, options);
+    auto world = remoteproc::NormalWorld::create(*description, child->address(), options);
     if (!world) {
       print_error(prog, world.error());
       exit_code = kExitFailure;
@@ -173,10 +131,7 @@ int up_main(std::vector<std::string> argv, std::string prog) {
       }
       std::cerr << fmt::format("{}: stopping\n", prog);
     }
-  }  // the normal world stops every processor here
-  ::kill(*child, SIGTERM);
-  ::waitpid(*child, nullptr, 0);
-  std::filesystem::remove_all(run_dir);
+  }  // the normal world stops every processor here, then the machine stops
   return exit_code;
 }
 

@@ -43,5 +43,6 @@ int machine_main(std::vector<std::string> args, std::string prog);
 int up_main(std::vector<std::string> args, std::string prog);
 int down_main(std::vector<std::string> args, std::string prog);
 int ctl_main(std::vector<std::string> args, std::string prog);
+int run_main(std::vector<std::string> args, std::string prog);
 
 }  // namespace rproctee::cli

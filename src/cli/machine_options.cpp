@@ -31,6 +31,11 @@ void add_machine_options(CLI::App& app, MachineArgs& a) {
   app.add_option("--state-dir", a.state_dir,
                  "Where the secure world keeps its anti-rollback counters (default: in memory)")
       ->type_name("DIR");
+  app.add_option("--core", a.core,
+                 "Remote core model: emulated (the firmware runs on an emulated Cortex-M) or held "
+                 "(hold-boot and reset only; no instruction runs)")
+      ->check(CLI::IsMember({"emulated", "held"}))
+      ->capture_default_str();
 }
 
 Result<platform::Description> load_machine_description(const MachineArgs& a,

@@ -20,6 +20,7 @@ struct MachineArgs {
   std::optional<std::string> enc_key;
   bool production = false;
   std::string state_dir;
+  std::string core = "emulated";  // or "held": no instruction runs (hold-boot/reset only)
 };
 
 void add_machine_options(CLI::App& app, MachineArgs& args);

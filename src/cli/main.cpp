@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {
     {"pubkey", rproctee::cli::pubkey_main, "export a public key (PEM, DER, C header)"},
     {"digest", rproctee::cli::digest_main, "prepare the bytes to sign on an HSM"},
     {"stitch", rproctee::cli::stitch_main, "assemble an image from an HSM signature"},
+    {"run", rproctee::cli::run_main, "boot a signed image on the simulated SoC and talk to it"},
     {"machine", rproctee::cli::machine_main, "run the secure world + simulated SoC on a socket"},
     {"up", rproctee::cli::up_main, "run the board: machine + normal world + sysfs tree"},
     {"ctl", rproctee::cli::ctl_main, "drive a running `up` (sysfs operations)"},

@@ -105,6 +105,7 @@ class Parser {
     }
     if (t_.has(node, "dma-ranges")) RPROCTEE_CHECK(dma_ranges(node, p));
     RPROCTEE_CHECK(mailboxes(node, p));
+    RPROCTEE_CHECK(core_peripherals(node, p));
     if (t_.has(node, "rproctee,boot-address")) {
       RPROCTEE_ASSIGN(p.boot_address, t_.u32(node, "rproctee,boot-address"));
     } else if (!p.regions.empty()) {
@@ -150,6 +151,26 @@ class Parser {
                                     c[i + 1], k));
       p.mailboxes.push_back(
           MailboxChannel{k < names.size() ? names[k] : fmt::format("mbox{}", k), base, c[i + 1]});
+    }
+    return {};
+  }
+
+  // What the remote core itself sees: the NVIC inputs of its IPCC lines and its watchdog.
+  Status core_peripherals(int node, Processor& p) {
+    if (t_.has(node, "rproctee,ipcc-interrupts")) {
+      RPROCTEE_ASSIGN(const auto irqs, t_.cells(node, "rproctee,ipcc-interrupts"));
+      if (irqs.size() != 2 || irqs[0] >= 480 || irqs[1] >= 480 || irqs[0] == irqs[1])
+        return t_.error(node, "rproctee,ipcc-interrupts",
+                        "must be <rx-occupied tx-free>: two distinct NVIC inputs below 480");
+      p.ipcc_irqs = {irqs[0], irqs[1]};
+    }
+    if (t_.has(node, "rproctee,watchdog")) {
+      RPROCTEE_ASSIGN(const uint32_t ph, t_.u32(node, "rproctee,watchdog"));
+      RPROCTEE_ASSIGN(const int wd, t_.by_phandle(ph, t_.path(node) + " rproctee,watchdog"));
+      RPROCTEE_ASSIGN(const auto reg, t_.reg(wd));
+      if (reg.empty() || reg[0].first % 0x1000 || reg[0].first > 0xFFFFF000)
+        return t_.error(wd, "reg", "the watchdog needs a 4 KiB aligned 32-bit base address");
+      p.watchdog_base = static_cast<uint32_t>(reg[0].first);
     }
     return {};
   }

@@ -47,6 +47,10 @@ struct Processor {
   std::vector<size_t> secure_regions;  // firewalled while loaded (subset of regions)
   std::vector<DmaRange> dma_ranges;    // empty: da == pa
   std::vector<MailboxChannel> mailboxes;
+  /// NVIC inputs of the IPCC's RX-occupied and TX-free lines as the core sees them
+  /// (rproctee,ipcc-interrupts); empty: the firmware can only poll.
+  std::vector<uint32_t> ipcc_irqs;
+  uint32_t watchdog_base = 0;  // the core's IWDG (rproctee,watchdog = <&iwdg>); 0: none
   uint32_t boot_address = 0;  // default vector table (da) when there is no BOOTADDR
   bool anti_rollback = false;
   uint32_t rollback_tlv = 0x10003;  // platform TLV carrying the security version

@@ -255,7 +255,7 @@ TeeCode RemoteprocPta::start(Processor& p, tee::TaParams& params) {
 }
 
 TeeCode RemoteprocPta::stop(Processor& p) {
-  soc_.core(p.index).stop();
+  soc_.stop_core(p.index);
   return TeeCode::kSuccess;
 }
 

@@ -38,13 +38,15 @@ const platform::MailboxChannel* Mailbox::find(std::string_view name) const {
 }
 
 Result<tee::Reply> Mailbox::call(tee::Transport& link, tee::MailboxCommand command,
-                                 uint32_t channel, std::chrono::milliseconds timeout) {
+                                 uint32_t channel, std::chrono::milliseconds timeout,
+                                 uint32_t crashes_seen) {
   tee::Request r;
   r.kind = tee::MessageKind::kMailbox;
   r.seq = ++seq_;
   r.session = processor_;
   r.command = static_cast<uint32_t>(command);
   r.params[0].a = channel;
+  r.params[0].b = crashes_seen;
   r.shm_size = static_cast<uint64_t>(timeout.count());
   std::vector<int> fds;
   RPROCTEE_ASSIGN(tee::Reply reply, link.call(r, {}, fds));
@@ -80,16 +82,30 @@ Result<bool> Mailbox::send_and_wait(std::string_view name, std::chrono::millisec
   }
 }
 
-void Mailbox::listen(std::function<void(const std::string&)> on_message) {
+void Mailbox::listen(std::function<void(const std::string&)> on_message,
+                     std::function<void(const CoreCrash&)> on_crash) {
   if (receiver_.joinable() || channels_.empty()) return;
   on_message_ = std::move(on_message);
+  on_crash_ = std::move(on_crash);
   receiver_ = std::thread([this] { receive_loop(); });
 }
 
 void Mailbox::receive_loop() {
+  // Crashes from before this thread started are not news (a restarted normal world).
+  auto first = call(*rx_, tee::MailboxCommand::kWaitReceived, channels_[0].channel,
+                    std::chrono::milliseconds(0), 0);
+  if (!first) return;
+  uint32_t crashes_seen = first->params[1].a;
   while (!stopping_) {
-    auto reply = call(*rx_, tee::MailboxCommand::kWaitReceived, channels_[0].channel, kReceivePoll);
+    auto reply = call(*rx_, tee::MailboxCommand::kWaitReceived, channels_[0].channel, kReceivePoll,
+                      crashes_seen);
     if (!reply) return;  // the machine is gone: nothing more will arrive
+    if (reply->params[1].a != crashes_seen) {
+      crashes_seen = reply->params[1].a;
+      if (on_crash_)
+        on_crash_(CoreCrash{static_cast<soc::CrashKind>(reply->params[1].b), reply->params[2].a,
+                            reply->params[2].b});
+    }
     for (const platform::MailboxChannel& c : channels_) {
       if (!(reply->params[0].a & (1u << c.channel))) continue;
       // Cleared first, as stm32_ipcc_rx_irq does: handling is deferred work in Linux, so the

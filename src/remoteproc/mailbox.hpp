@@ -16,6 +16,7 @@
 
 #include "common/result.hpp"
 #include "platform/description.hpp"
+#include "soc/core_control.hpp"
 #include "tee/messages.hpp"
 #include "tee/transport.hpp"
 
@@ -33,8 +34,15 @@ class Mailbox {
   Status send(std::string_view name);
   /// Rings a channel and waits until the remote clears it: true when it did within `timeout`.
   Result<bool> send_and_wait(std::string_view name, std::chrono::milliseconds timeout);
-  /// Starts the receive thread: `on_message(name)` for each remote -> host message.
-  void listen(std::function<void(const std::string&)> on_message);
+  /// A crash of the core, as the machine reports it beside the mailbox flags.
+  struct CoreCrash {
+    soc::CrashKind kind = soc::CrashKind::kBadAccess;
+    uint32_t pc = 0, address = 0;
+  };
+  /// Starts the receive thread: `on_message(name)` for each remote -> host message and
+  /// `on_crash` for each crash of the core after the thread started.
+  void listen(std::function<void(const std::string&)> on_message,
+              std::function<void(const CoreCrash&)> on_crash = {});
   /// Ends the receive thread (returns once no callback runs any more).
   void stop_listening();
 
@@ -42,7 +50,7 @@ class Mailbox {
   Mailbox() = default;
   const platform::MailboxChannel* find(std::string_view name) const;
   Result<tee::Reply> call(tee::Transport& link, tee::MailboxCommand command, uint32_t channel,
-                          std::chrono::milliseconds timeout = {});
+                          std::chrono::milliseconds timeout = {}, uint32_t crashes_seen = 0);
   void receive_loop();
 
   uint32_t processor_ = 0;
@@ -51,6 +59,7 @@ class Mailbox {
   std::mutex tx_mutex_;
   std::atomic<uint32_t> seq_{0};
   std::function<void(const std::string&)> on_message_;
+  std::function<void(const CoreCrash&)> on_crash_;
   std::atomic<bool> stopping_{false};
   std::thread receiver_;
 };

@@ -120,6 +120,11 @@ int Rproc::power() const {
   std::lock_guard lock(lock_);
   return power_;
 }
+Rproc::BootTimes Rproc::boot_times() const {
+  std::lock_guard lock(lock_);
+  return boot_times_;
+}
+
 std::vector<TraceBuffer> Rproc::traces() const {
   std::lock_guard lock(lock_);
   return traces_;
@@ -211,7 +216,11 @@ int Rproc::fw_boot(const Firmware& fw) {
     return err;
   }
   cached_table_.clear();
+  BootTimes times;
+  times.parse_begin = std::chrono::steady_clock::now();
   int err = ops_->parse_fw(*this, fw);
+  times.parse_end = std::chrono::steady_clock::now();
+  boot_times_ = times;
   if (!err) err = handle_resources();
   if (!err) err = start_locked(fw);
   if (err) {
@@ -293,7 +302,10 @@ int Rproc::start_locked(const Firmware& fw) {
       loaded_table_ = nullptr;
       return err;
     }
-  if (int err = ops_->start(*this); err) {
+  boot_times_.start_begin = std::chrono::steady_clock::now();
+  const int started_err = ops_->start(*this);
+  boot_times_.start_end = std::chrono::steady_clock::now();
+  if (int err = started_err; err) {
     info("can't start rproc {}: {}", name_, err);
     for (auto& s : subdevices_) s->unprepare();
     loaded_table_ = nullptr;

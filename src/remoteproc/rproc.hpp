@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -140,6 +141,12 @@ class Rproc {
   std::string resource_table_dump() const;
   std::string carveout_dump() const;
   std::vector<TraceBuffer> traces() const;
+  /// When the last boot parsed the firmware (with the TEE backend: authenticated and loaded
+  /// it) and started the core; a CLI reports these.
+  struct BootTimes {
+    std::chrono::steady_clock::time_point parse_begin, parse_end, start_begin, start_end;
+  };
+  BootTimes boot_times() const;
   /// Waits until the crash worker is idle (tests, shutdown).
   void flush_crash_work();
 
@@ -194,6 +201,7 @@ class Rproc {
   std::vector<std::unique_ptr<Subdevice>> subdevices_;
   std::optional<Firmware> running_fw_;  // what recovery restarts
   std::atomic<uint64_t> vq_interrupts_{0};
+  BootTimes boot_times_;
 
   std::mutex work_mutex_;
   std::condition_variable work_cv_;

@@ -6,9 +6,20 @@ namespace rproctee::remoteproc {
 
 void Stm32Rproc::attach_interrupts(Rproc& rproc) {
   // stm32_rproc_mb_vq_work: a message on "vqN" is an interrupt of vring N.
-  mailbox_->listen([&rproc](const std::string& channel) {
-    if (channel == "vq0" || channel == "vq1") rproc.vq_interrupt(channel == "vq0" ? 0 : 1);
-  });
+  mailbox_->listen(
+      [&rproc](const std::string& channel) {
+        if (channel == "vq0" || channel == "vq1") rproc.vq_interrupt(channel == "vq0" ? 0 : 1);
+      },
+      [&rproc](const Mailbox::CoreCrash& c) {
+        // stm32_rproc's watchdog interrupt reports RPROC_WATCHDOG; any other fault of the
+        // core is what the firmware's own handler would report as a fatal error.
+        rproc.info("core crash: {} at pc {:#010x}{}", soc::crash_kind_name(c.kind), c.pc,
+                   c.kind == soc::CrashKind::kBadAccess ? fmt::format(", address {:#010x}", c.address)
+                                                        : std::string());
+        rproc.report_crash(c.kind == soc::CrashKind::kWatchdog  ? CrashType::kWatchdog
+                           : c.kind == soc::CrashKind::kBadAccess ? CrashType::kMmuFault
+                                                                  : CrashType::kFatalError);
+      });
 }
 
 void Stm32Rproc::request_shutdown(Rproc& r) {

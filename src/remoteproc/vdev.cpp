@@ -32,6 +32,7 @@ Vdev::Vdev(Rproc& rproc, int index, uint32_t rsc_offset, const image::RscVdev& r
       index_(index),
       rsc_offset_(rsc_offset),
       id_(rsc.id),
+      dfeatures_(rsc.dfeatures),
       status_offset_(rsc.status_offset) {
   for (const auto& r : rsc.vrings)
     vrings_.push_back(Vring{r.da, r.num, r.align, r.notifyid, nullptr});

@@ -37,6 +37,9 @@ class Vdev : public Subdevice {
   bool vring_interrupt(uint32_t notifyid) override;
 
   uint32_t id() const { return id_; }
+  /// The device's feature bits (fw_rsc_vdev.dfeatures) and the processor it belongs to.
+  uint32_t dfeatures() const { return dfeatures_; }
+  Rproc& rproc() const { return rproc_; }
   const std::vector<Vring>& vrings() const { return vrings_; }
   const MemoryMapping* buffers() const { return buffers_; }
   /// The status byte in the table in use.
@@ -52,6 +55,7 @@ class Vdev : public Subdevice {
   int index_;
   uint32_t rsc_offset_;
   uint32_t id_;
+  uint32_t dfeatures_;
   uint32_t status_offset_;
   std::vector<Vring> vrings_;
   const MemoryMapping* buffers_ = nullptr;

@@ -63,7 +63,7 @@ struct CortexMCore::Impl {
     size_t index;
   };
 
-  explicit Impl(CortexMOptions o) : options(o), scs(o.clock_hz) {}
+  explicit Impl(CortexMOptions o) : options(o), scs(o.clock_hz), iwdg(o.clock_hz) {}
 
   uc_engine* uc = nullptr;
   CortexMOptions options;
@@ -77,13 +77,14 @@ struct CortexMCore::Impl {
   std::mutex mutex;
   std::condition_variable wake;
   Scs scs;
+  Iwdg iwdg;
   bool stop_requested = false;
   // "Leave the emulator at the next block": a new interrupt, SCS change or stop request.
   std::atomic<bool> attention{false};
 
   // The core thread's own state (hooks run on it).
   uint64_t cycles = 0;          // virtual time, processor clock cycles
-  uint64_t deadline = kNever;   // next SysTick request
+  uint64_t deadline = kNever;   // next SysTick request or watchdog expiry
   bool masked_pending = false;  // an exception pends but PRIMASK/BASEPRI hold it back
   int masked_priority = 0;
   bool sleeping = false, yielded = false, hook_stopped = false;
@@ -171,9 +172,25 @@ struct CortexMCore::Impl {
     auto* s = static_cast<Impl*>(user);
     std::lock_guard lock(s->mutex);
     s->scs.write(static_cast<uint32_t>(offset), static_cast<uint32_t>(value), size, s->cycles);
-    s->deadline = s->scs.next_deadline();
+    s->deadline = s->next_deadline();
     s->attention.store(true);  // pending/enable/priority/reset may have changed
   }
+
+  static uint64_t iwdg_read(uc_engine*, uint64_t offset, unsigned, void* user) {
+    auto* s = static_cast<Impl*>(user);
+    std::lock_guard lock(s->mutex);
+    return s->iwdg.read(static_cast<uint32_t>(offset & ~uint64_t{3}));
+  }
+
+  static void iwdg_write(uc_engine*, uint64_t offset, unsigned, uint64_t value, void* user) {
+    auto* s = static_cast<Impl*>(user);
+    std::lock_guard lock(s->mutex);
+    s->iwdg.write(static_cast<uint32_t>(offset & ~uint64_t{3}), static_cast<uint32_t>(value),
+                  s->cycles);
+    s->deadline = s->next_deadline();
+  }
+
+  uint64_t next_deadline() const { return std::min(scs.next_deadline(), iwdg.deadline()); }
 
   static uint64_t device_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
     auto* slot = static_cast<DeviceSlot*>(user);
@@ -331,6 +348,7 @@ struct CortexMCore::Impl {
     set_reg(uc, UC_ARM_REG_XPSR, kXpsrThumb);
     set_reg(uc, UC_ARM_REG_PC, vectors[1] | 1);
     scs.reset(boot);
+    iwdg.reset();  // every run starts with the watchdog stopped, as after power-on
     boot_address = boot;
     cycles = 0;
     deadline = kNever;
@@ -471,6 +489,13 @@ Result<std::unique_ptr<CortexMCore>> CortexMCore::create(std::vector<CoreMemory>
   err = uc_mmio_map(s.uc, Scs::kBase, Scs::kSize, &Impl::scs_read, &s, &Impl::scs_write, &s);
   if (err != UC_ERR_OK)
     return make_error(TeeCode::kGeneric, "cannot map the SCS: {}", uc_strerror(err));
+  if (options.watchdog_base) {
+    err = uc_mmio_map(s.uc, options.watchdog_base, Iwdg::kSize, &Impl::iwdg_read, &s,
+                      &Impl::iwdg_write, &s);
+    if (err != UC_ERR_OK)
+      return make_error(TeeCode::kBadParameters, "cannot map the watchdog at 0x{:08x}: {}",
+                        options.watchdog_base, uc_strerror(err));
+  }
   s.devices = std::move(devices);
   for (size_t i = 0; i < s.devices.size(); ++i) {
     const MmioMapping& d = s.devices[i];
@@ -562,7 +587,14 @@ void CortexMCore::run() {
         resets_.fetch_add(1);
       }
       s.scs.advance(s.cycles);
-      s.deadline = s.scs.next_deadline();
+      if (s.iwdg.expired(s.cycles)) {
+        uint32_t pc = reg(s.uc, UC_ARM_REG_PC);
+        s.set_crash(CrashKind::kWatchdog, pc, 0,
+                    fmt::format("watchdog: IWDG not refreshed for {:.0f} ms (pc 0x{:08x})",
+                                s.iwdg.timeout_ms(), pc));
+        break;
+      }
+      s.deadline = s.next_deadline();
       bool took = s.take_exception();
       if (s.crash) break;
       if (s.sleeping && !took) {

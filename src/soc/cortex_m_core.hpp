@@ -20,9 +20,10 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "soc/iwdg.hpp"
 #include "soc/mmio_device.hpp"
 #include "soc/scs.hpp"
-#include "soc/soc.hpp"
+#include "soc/core_control.hpp"
 
 struct uc_struct;
 
@@ -35,20 +36,13 @@ struct CoreMemory {
   uint64_t size = 0;
 };
 
-enum class CrashKind { kBadAccess, kUndefinedInstruction, kBreakpoint, kLockup, kWatchdog };
-const char* crash_kind_name(CrashKind kind);
-
-struct CrashReport {
-  CrashKind kind = CrashKind::kBadAccess;
-  uint32_t pc = 0;       ///< the faulting instruction
-  uint32_t address = 0;  ///< the data address of a bad access (0 otherwise)
-  std::string text;      ///< one line for the kernel log
-};
-
 struct CortexMOptions {
   /// Nominal processor clock: SysTick counts at this rate of virtual time (one cycle per
   /// emulated instruction while running, wall-clock time while sleeping in WFI).
   uint64_t clock_hz = 64'000'000;
+  /// Base address of the independent watchdog (soc/iwdg.hpp) in the core's address space;
+  /// 0: the core has none. Its expiry is a kWatchdog crash.
+  uint32_t watchdog_base = 0;
 };
 
 class CortexMCore final : public CoreControl {

@@ -1,6 +1,11 @@
 #include "soc/ipcc.hpp"
 
 namespace rproctee::soc {
+
+void Ipcc::wake_waiters() {
+  { std::lock_guard lock(mutex_); }  // a waiter is either before its check or inside wait
+  changed_.notify_all();
+}
 namespace {
 
 constexpr uint32_t kCrMask = Ipcc::kRxOccupiedIe | Ipcc::kTxFreeIe;

@@ -60,6 +60,10 @@ class Ipcc {
   /// samples the lines then.
   void set_remote_listener(std::function<void()> listener);
 
+  /// Wakes every wait() so that it re-evaluates its condition (which may look beyond the
+  /// flags, e.g. at a crash of the core).
+  void wake_waiters();
+
   /// Reset state (all channels free, interrupts disabled, every channel masked).
   void reset();
 

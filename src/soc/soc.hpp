@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -13,26 +14,12 @@
 
 #include "common/result.hpp"
 #include "platform/description.hpp"
+#include "soc/core_control.hpp"
 #include "soc/ipcc.hpp"
 #include "soc/memory_region.hpp"
+#include "soc/mmio_device.hpp"
 
 namespace rproctee::soc {
-
-/// r0-r15, xPSR, orig_r0: the ARM elf_gregset_t layout used in core dumps.
-using ArmRegisters = std::array<uint32_t, 18>;
-
-/// What the platform service drives: hold-boot and reset of one core.
-class CoreControl {
- public:
-  virtual ~CoreControl() = default;
-  /// Releases hold-boot: the core fetches its vector table at `boot_address` (da).
-  virtual Status start(uint32_t boot_address, bool secure_boot) = 0;
-  /// Asserts hold-boot and reset; returns once the core no longer runs.
-  virtual void stop() = 0;
-  virtual bool running() const = 0;
-  /// The registers as last seen (for core dumps); zeros for a core that never ran.
-  virtual ArmRegisters registers() const { return {}; }
-};
 
 /// A core without an emulator: it only records hold-boot/reset (before the CPU model exists,
 /// and for unit tests of the layers above).
@@ -67,15 +54,38 @@ class Soc {
   /// The IPCC at `base`, or nullptr when no processor's mailboxes use one there.
   Ipcc* ipcc(uint64_t base);
 
-  /// Replaces a core's model (the emulated CPU plugs in here).
+  /// Stops processor `processor_index`'s core and resets its mailboxes.
+  void stop_core(size_t processor_index);
+  /// Replaces a core's model.
   void set_core(size_t processor_index, std::unique_ptr<CoreControl> core);
+
+  /// Replaces every processor's core by an emulated Cortex-M (soc/cortex_m_core.hpp) that sees
+  /// the processor's memories at their device addresses, its IPCC (on the NVIC inputs of
+  /// `rproctee,ipcc-interrupts`) and its watchdog. `on_crash` is told of each crash (on the
+  /// core's thread) after it was recorded.
+  using CrashObserver = std::function<void(size_t processor_index, const CrashReport&)>;
+  Status emulate_cores(uint64_t clock_hz, CrashObserver on_crash = {});
+
+  /// The crashes of a processor's core so far: `generation` counts them, `last` is the newest.
+  struct CrashRecord {
+    uint32_t generation = 0;
+    CrashReport last;
+  };
+  CrashRecord crashes(size_t processor_index) const;
+  /// Records a crash of processor `processor_index` and wakes whoever waits on its mailboxes.
+  void record_crash(size_t processor_index, CrashReport report);
 
  private:
   explicit Soc(platform::Description d) : description_(std::move(d)) {}
   platform::Description description_;
+  // Declaration order is teardown order reversed: cores go first (they map the regions and
+  // drive the IPCC devices), then the devices, then the memories.
   std::vector<MemoryRegion> regions_;
-  std::vector<std::unique_ptr<CoreControl>> cores_;
   std::vector<std::unique_ptr<Ipcc>> ipccs_;
+  std::vector<std::unique_ptr<MmioDevice>> core_devices_;
+  mutable std::mutex crash_mutex_;
+  std::vector<CrashRecord> crashes_;
+  std::vector<std::unique_ptr<CoreControl>> cores_;
 };
 
 }  // namespace rproctee::soc

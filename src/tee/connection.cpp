@@ -143,7 +143,7 @@ Reply Connection::core_control(const Request& r) {
     return reply_with(r, s ? TeeCode::kSuccess : s.error().code, kOriginTee);
   }
   if (r.command == 2) {
-    core.stop();
+    machine_.soc().stop_core(r.session);
     return reply_with(r, TeeCode::kSuccess, kOriginTee);
   }
   return reply_with(r, TeeCode::kBadParameters, kOriginTee);
@@ -180,7 +180,14 @@ Reply Connection::mailbox(const Request& r) {
       f = ipcc->flags();
       break;
     case MailboxCommand::kWaitReceived:
-      f = ipcc->wait([&](const soc::Ipcc::Flags& x) { return (x.received & mask) != 0; }, timeout);
+      // Also returns when the core crashed since the generation the client saw (params[0].b):
+      // the crash reaches the normal world like an interrupt would.
+      f = ipcc->wait(
+          [&](const soc::Ipcc::Flags& x) {
+            return (x.received & mask) != 0 ||
+                   machine_.soc().crashes(r.session).generation != r.params[0].b;
+          },
+          timeout);
       break;
     case MailboxCommand::kWaitFree:
       f = ipcc->wait([&](const soc::Ipcc::Flags& x) { return (x.occupied & mask) == 0; }, timeout);
@@ -191,6 +198,11 @@ Reply Connection::mailbox(const Request& r) {
   Reply out = reply_with(r, TeeCode::kSuccess, kOriginTee);
   out.params[0].a = f.received & mask;
   out.params[0].b = f.occupied & mask;
+  const soc::Soc::CrashRecord crashes = machine_.soc().crashes(r.session);
+  out.params[1].a = crashes.generation;
+  out.params[1].b = static_cast<uint32_t>(crashes.last.kind);
+  out.params[2].a = crashes.last.pc;
+  out.params[2].b = crashes.last.address;
   return out;
 }
 

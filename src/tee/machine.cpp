@@ -8,6 +8,13 @@ namespace rproctee::tee {
 Result<std::unique_ptr<Machine>> Machine::create(MachineOptions options) {
   std::unique_ptr<Machine> m(new Machine());
   RPROCTEE_ASSIGN(m->soc_, soc::Soc::create(options.description));
+  if (options.emulate_cores) {
+    auto observer = [on_crash = options.on_crash, d = options.description](
+                        size_t p, const soc::CrashReport& report) {
+      if (on_crash) on_crash(d.processors[p].name, report);
+    };
+    RPROCTEE_CHECK(m->soc_->emulate_cores(options.core_clock_hz, observer));
+  }
   if (options.populate)
     for (size_t i = 0; i < m->soc_->region_count(); ++i) m->soc_->region(i).populate();
   RPROCTEE_ASSIGN(auto rollback, platform::RollbackStore::open(options.state_dir));

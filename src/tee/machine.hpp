@@ -3,6 +3,7 @@
 // (Connection) and the memory regions the firewall lets it map.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,12 @@ struct MachineOptions {
   platform::Description description;
   std::string state_dir;  // anti-rollback counters; empty: in memory only
   bool populate = true;   // make the memories resident at start (tests skip it for speed)
+  /// Run the firmware on emulated Cortex-M cores; false: cores that only record hold-boot and
+  /// reset (tests of the layers above with firmware that is not real code).
+  bool emulate_cores = true;
+  uint64_t core_clock_hz = 64'000'000;
+  /// Told of every crash of a core (on the core's thread); the CLI logs it.
+  std::function<void(const std::string& processor, const soc::CrashReport&)> on_crash;
 };
 
 class Machine {

@@ -27,13 +27,15 @@ enum class MessageKind : uint32_t {
                      // only for processors the normal world controls (ELF mode)
   kMailbox = 9,      // session = processor index, command = MailboxCommand, params[0].a = the
                      // channel, shm_size = timeout in ms; reply params[0].a/.b = the IPCC's
-                     // received/occupied flags
+                     // received/occupied flags, params[1].a/.b = the core's crash count and
+                     // last crash kind (soc::CrashKind), params[2].a/.b = its pc / address
 };
 
 enum class MailboxCommand : uint32_t {
   kSend = 1,          // host -> remote doorbell on a channel
   kAcknowledge = 2,   // clear a remote -> host message
-  kWaitReceived = 3,  // until a remote -> host message is pending (or the timeout)
+  kWaitReceived = 3,  // until a remote -> host message is pending, the core's crash count
+                      // differs from params[0].b, or the timeout
   kWaitFree = 4,      // until the remote cleared the channel (or the timeout)
 };
 /// Longest wait the machine accepts in one request (clients loop for longer waits).

@@ -64,7 +64,9 @@ MachineUnderTest::MachineUnderTest(TransportKind kind, MachineConfig config) {
       throw std::runtime_error("cannot trust " + path);
   }
   if (config.aes_key) d.aes_key = config.aes_key;
-  auto m = tee::Machine::create({d, config.state_dir, config.populate});
+  tee::MachineOptions options{d, config.state_dir, config.populate};
+  options.emulate_cores = config.emulate_cores;
+  auto m = tee::Machine::create(std::move(options));
   if (!m) throw std::runtime_error(m.error().message);
   machine_ = std::move(*m);
   const std::string name = fmt::format("test-{}-{}", ::getpid(), g_counter++);

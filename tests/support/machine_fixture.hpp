@@ -27,6 +27,7 @@ struct MachineConfig {
   std::optional<std::vector<uint8_t>> aes_key;
   std::string state_dir;
   bool populate = false;  // resident memories (benchmarks); tests start faster without
+  bool emulate_cores = false;  // run the firmware (real code only: test images are patterns)
 };
 
 /// A machine in this process; with kSocket it is served on a Unix socket by a thread, so that

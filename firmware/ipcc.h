@@ -1,0 +1,28 @@
+/* The STM32 IPCC as processor 2 (the remote core): receive "occupied" channels from the host
+   (processor 1) and acknowledge them, set channels towards the host.
+   Channels: 0 = vq0, 1 = vq1, 2 = shutdown request, 3 = detach. */
+#ifndef DEMO_IPCC_H
+#define DEMO_IPCC_H
+
+#include <stdint.h>
+
+#define IPCC_CH_VQ0 0u
+#define IPCC_CH_VQ1 1u
+#define IPCC_CH_SHUTDOWN 2u
+#define IPCC_CH_DETACH 3u
+
+/* Host -> remote channels seen by the interrupt handler and not yet handled by main:
+   bit n = channel n. Channels 0 and 1 are acknowledged by the handler at once; 2 and 3 are
+   masked and acknowledged by main (ipcc_ack) once handled. */
+extern volatile uint32_t ipcc_events;
+
+/* Unmasks the RX-occupied interrupt of channels 0..3 and enables it in the NVIC. */
+void ipcc_init(void);
+/* Sets remote -> host channel `ch` (a kick of the host). */
+void ipcc_notify(uint32_t ch);
+/* Clears host -> remote channel `ch` (the acknowledgement the host waits for) and unmasks it. */
+void ipcc_ack(uint32_t ch);
+/* The RX-occupied interrupt handler (vector table). */
+void ipcc_rx_irq_handler(void);
+
+#endif

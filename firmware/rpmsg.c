@@ -1,0 +1,103 @@
+#include "rpmsg.h"
+
+#include "arm.h"
+#include "board.h"
+#include "ipcc.h"
+#include "lib.h"
+#include "rsc_table.h"
+#include "trace.h"
+#include "virtio.h"
+
+static struct vring rx_ring; /* vring0: device -> host */
+static struct vring tx_ring; /* vring1: host -> device */
+static int started;
+static int bad_vrings_traced;
+
+int rpmsg_started(void) {
+  return started;
+}
+
+static int vring_placement_ok(uint32_t da) {
+  uint32_t size = vring_size(VRING_NUM, VRING_ALIGN);
+  return da != FW_RSC_ADDR_ANY && (da & (VRING_ALIGN - 1u)) == 0 && da >= DEMO_SHARED_BASE &&
+         da < DEMO_SHARED_END && size <= DEMO_SHARED_END - da;
+}
+
+int rpmsg_try_start(void) {
+  if (started) return 1;
+  if (!(rsc_vdev_status() & VIRTIO_CONFIG_S_DRIVER_OK)) return 0;
+  dmb(); /* the vring addresses were written before the status */
+  uint32_t da0 = rsc_vring_da(0), da1 = rsc_vring_da(1);
+  if (!vring_placement_ok(da0) || !vring_placement_ok(da1)) {
+    if (!bad_vrings_traced)
+      trace("vdev: DRIVER_OK, but the vrings (0x%x, 0x%x) are not in shared memory", (unsigned)da0,
+            (unsigned)da1);
+    bad_vrings_traced = 1;
+    return 0;
+  }
+  vring_init(&rx_ring, da0, VRING_NUM, VRING_ALIGN);
+  vring_init(&tx_ring, da1, VRING_NUM, VRING_ALIGN);
+  started = 1;
+  trace("vdev: DRIVER_OK, vring0 @ 0x%x, vring1 @ 0x%x", (unsigned)da0, (unsigned)da1);
+
+  struct rpmsg_ns_msg ns;
+  memset(&ns, 0, sizeof ns);
+  memcpy(ns.name, DEMO_EPT_NAME, sizeof DEMO_EPT_NAME);
+  ns.addr = DEMO_EPT_ADDR;
+  ns.flags = RPMSG_NS_CREATE;
+  rpmsg_send(DEMO_EPT_ADDR, RPMSG_NS_ADDR, &ns, sizeof ns);
+  trace("rpmsg: announced \"%s\" at 0x%x", DEMO_EPT_NAME, (unsigned)DEMO_EPT_ADDR);
+  return 1;
+}
+
+int rpmsg_work_pending(void) {
+  if (!started) return (rsc_vdev_status() & VIRTIO_CONFIG_S_DRIVER_OK) && !bad_vrings_traced;
+  return vring_has_avail(&tx_ring);
+}
+
+void rpmsg_send(uint32_t src, uint32_t dst, const void* data, uint32_t len) {
+  uint16_t head;
+  uint8_t* buf;
+  uint32_t size;
+  if (len > RPMSG_PAYLOAD_MAX) len = RPMSG_PAYLOAD_MAX;
+  for (;;) {
+    if (vring_take(&rx_ring, &head, &buf, &size)) {
+      if (size >= RPMSG_HDR_SIZE + len) break;
+      vring_put(&rx_ring, head, 0); /* too small for this message: give it back unused */
+      continue;
+    }
+    /* No RX buffer: sleep until the host posts one (it kicks channel 0). A shutdown request
+       must still be answered meanwhile. */
+    irq_disable();
+    if (!vring_has_avail(&rx_ring) && !(ipcc_events & (1u << IPCC_CH_SHUTDOWN))) wfi();
+    irq_enable();
+    if (ipcc_events & (1u << IPCC_CH_SHUTDOWN)) demo_shutdown();
+  }
+  struct rpmsg_hdr hdr = {src, dst, 0, (uint16_t)len, 0};
+  memcpy(buf, &hdr, sizeof hdr);
+  memcpy(buf + RPMSG_HDR_SIZE, data, len);
+  vring_put(&rx_ring, head, RPMSG_HDR_SIZE + len);
+  ipcc_notify(IPCC_CH_VQ0);
+}
+
+void rpmsg_poll(rpmsg_rx_cb cb) {
+  static uint8_t payload[RPMSG_PAYLOAD_MAX];
+  uint16_t head;
+  uint8_t* buf;
+  uint32_t size;
+  while (vring_take(&tx_ring, &head, &buf, &size)) {
+    struct rpmsg_hdr hdr;
+    uint32_t len = 0;
+    int valid = size >= RPMSG_HDR_SIZE;
+    if (valid) {
+      memcpy(&hdr, buf, sizeof hdr);
+      len = hdr.len;
+      valid = len <= RPMSG_PAYLOAD_MAX && len <= size - RPMSG_HDR_SIZE;
+    }
+    if (valid) memcpy(payload, buf + RPMSG_HDR_SIZE, len);
+    /* The buffer goes back before the answer is sent: the host can reuse it meanwhile. */
+    vring_put(&tx_ring, head, size);
+    ipcc_notify(IPCC_CH_VQ1);
+    if (valid) cb(hdr.src, hdr.dst, payload, len);
+  }
+}

@@ -1,0 +1,278 @@
+// `rproctee run`: the main job. Starts the machine (secure world + simulated SoC) as a child
+// process and the normal world here, hands the signed image to the remoteproc core (the TA
+// authenticates and loads it), starts the core, follows the trace buffer, talks to the firmware
+// over its "rpmsg-tty" channel, stops it cleanly and prints a summary with timings.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli/bundled_firmware.hpp"
+#include "cli/command.hpp"
+#include "cli/machine_options.hpp"
+#include "cli/machine_process.hpp"
+#include "cli/trace_follower.hpp"
+#include "remoteproc/platform_driver.hpp"
+#include "rpmsg/bus.hpp"
+#include "rpmsg/channel.hpp"
+#include "rpmsg/rpmsg_device.hpp"
+
+namespace rproctee::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Ms = std::chrono::duration<double, std::milli>;
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return Ms(b - a).count();
+}
+
+std::string text_of(std::span<const uint8_t> bytes) {
+  std::string s(bytes.begin(), bytes.end());
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+struct RunArgs {
+  MachineArgs machine;
+  std::optional<std::string> image;
+  std::vector<std::string> send;
+  double timeout_s = 10;
+  unsigned processor = 0;
+  bool json = false;
+};
+
+/// What the summary reports.
+struct RunReport {
+  std::string image, platform, processor, banner;
+  double auth_load_ms = 0, start_ms = 0, boot_to_trace_ms = -1, stop_ms = 0;
+  double channel_ms = -1;
+  std::string channel;
+  std::vector<double> round_trips_ms;
+  bool shutdown_acknowledged = false;
+};
+
+/// One message out, its echo back: the round trip in milliseconds, or an error.
+Result<double> exchange(rpmsg::Channel& channel, const std::string& text,
+                        std::chrono::milliseconds timeout, std::ostream& out) {
+  std::vector<uint8_t> payload(text.begin(), text.end());
+  const auto t0 = Clock::now();
+  RPROCTEE_CHECK(channel.send(payload));
+  auto reply = channel.receive(timeout);
+  const auto t1 = Clock::now();
+  if (!reply)
+    return make_error(TeeCode::kGeneric, "no answer to \"{}\" on {} within {} ms", text,
+                      channel.name(), timeout.count());
+  out << fmt::format("{} > {}\n{} < {}  ({:.3f} ms)\n", channel.name(), text, channel.name(),
+                     text_of(*reply), ms_between(t0, t1));
+  return ms_between(t0, t1);
+}
+
+/// Lines typed on the terminal go to the firmware; what it answers is printed.
+void console(rpmsg::Channel& channel, std::chrono::milliseconds timeout, RunReport& report) {
+  std::cerr << fmt::format("type a line to send it on {}; Ctrl-D stops the processor\n",
+                           channel.name());
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line.empty()) continue;
+    auto rtt = exchange(channel, line, timeout, std::cout);
+    if (!rtt) {
+      std::cerr << "rproctee run: " << rtt.error().message << "\n";
+      if (channel.closed()) return;
+      continue;
+    }
+    report.round_trips_ms.push_back(*rtt);
+    while (auto more = channel.receive(std::chrono::milliseconds(20)))
+      std::cout << fmt::format("{} < {}\n", channel.name(), text_of(*more));
+  }
+}
+
+void print_summary(const RunReport& r, bool json) {
+  std::vector<double> rtt = r.round_trips_ms;
+  std::sort(rtt.begin(), rtt.end());
+  if (json) {
+    nlohmann::json j = {{"image", r.image},
+                        {"platform", r.platform},
+                        {"processor", r.processor},
+                        {"banner", r.banner},
+                        {"authenticate_and_load_ms", r.auth_load_ms},
+                        {"start_ms", r.start_ms},
+                        {"boot_to_first_trace_ms", r.boot_to_trace_ms},
+                        {"channel", r.channel},
+                        {"channel_announced_ms", r.channel_ms},
+                        {"round_trips_ms", r.round_trips_ms},
+                        {"stop_ms", r.stop_ms},
+                        {"shutdown_acknowledged", r.shutdown_acknowledged}};
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::cout << fmt::format("summary: {} on {} ({})\n", r.image, r.platform, r.processor);
+  std::cout << fmt::format("  authenticate + load  {:8.3f} ms\n", r.auth_load_ms);
+  std::cout << fmt::format("  start                {:8.3f} ms\n", r.start_ms);
+  if (r.boot_to_trace_ms >= 0)
+    std::cout << fmt::format("  START to first trace {:8.3f} ms\n", r.boot_to_trace_ms);
+  if (r.channel_ms >= 0)
+    std::cout << fmt::format("  {} announced {:8.3f} ms after START\n", r.channel, r.channel_ms);
+  if (!rtt.empty())
+    std::cout << fmt::format("  rpmsg round trip     {:8.3f} ms median, {:.3f} ms max ({} messages)\n",
+                             rtt[rtt.size() / 2], rtt.back(), rtt.size());
+  std::cout << fmt::format("  stop                 {:8.3f} ms ({})\n", r.stop_ms,
+                           r.shutdown_acknowledged ? "firmware acknowledged the shutdown"
+                                                   : "no acknowledgement");
+}
+
+/// The TA's reason for refusing the image, from the kernel log ("" when none is there).
+std::string refusal_reason(const remoteproc::KernelLog& log) {
+  const std::string all = log.contents();
+  size_t at = all.rfind("TEE_ERROR");
+  if (at == std::string::npos) return {};
+  size_t begin = all.rfind('\n', at);
+  size_t end = all.find('\n', at);
+  return all.substr(begin == std::string::npos ? 0 : begin + 1,
+                    end == std::string::npos ? std::string::npos : end - begin - 1);
+}
+
+int run(const RunArgs& args, const std::string& prog) {
+  auto description = load_machine_description(args.machine, prog);
+  if (!description) return print_error(prog, description.error()), kExitFailure;
+  if (args.processor >= description->processors.size())
+    return usage_error(prog, fmt::format("--processor {}: the platform has {} processor(s)",
+                                         args.processor, description->processors.size()));
+  std::string image_path;
+  if (args.image) {
+    image_path = *args.image;
+  } else {
+    auto bundled = bundled_demo(args.machine);
+    if (!bundled) return print_error(prog, bundled.error()), kExitFailure;
+    image_path = *bundled;
+  }
+  const std::filesystem::path image = std::filesystem::absolute(image_path);
+  if (!std::filesystem::is_regular_file(image))
+    return print_error(prog, make_error(TeeCode::kItemNotFound, "no image file {}", image_path)),
+           kExitFailure;
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(args.timeout_s * 1000));
+
+  RunReport report;
+  report.image = image.filename().string();
+  report.platform = description->model;
+  report.processor = description->processors[args.processor].name;
+
+  rpmsg::Bus& bus = rpmsg::install();
+  ::signal(SIGPIPE, SIG_IGN);
+  sigset_t none;
+  sigemptyset(&none);
+  auto machine = MachineProcess::start(args.machine, none);
+  if (!machine) return print_error(prog, machine.error()), kExitFailure;
+
+  remoteproc::NormalWorldOptions options;
+  options.firmware_path = {image.parent_path().string()};
+  auto world = remoteproc::NormalWorld::create(*description, machine->address(), options);
+  if (!world) return print_error(prog, world.error()), kExitFailure;
+  remoteproc::Rproc& rproc = *(*world)->rproc(args.processor);
+  if (int err = rproc.set_firmware(report.image); err)
+    return print_error(prog, make_error(TeeCode::kBadParameters, "cannot use firmware name {}",
+                                        report.image)),
+           kExitFailure;
+
+  std::cerr << fmt::format("{}: booting {} on {} ({})\n", prog, report.image, report.platform,
+                           report.processor);
+  if (int err = rproc.boot(); err) {
+    const std::string reason = refusal_reason((*world)->log());
+    print_error(prog, make_error(TeeCode::kSecurity, "{} did not boot ({}){}{}", report.image,
+                                 std::strerror(-err), reason.empty() ? "" : ": ", reason));
+    return kExitFailure;
+  }
+  const remoteproc::Rproc::BootTimes times = rproc.boot_times();
+  report.auth_load_ms = ms_between(times.parse_begin, times.parse_end);
+  report.start_ms = ms_between(times.start_begin, times.start_end);
+
+  // With --json stdout carries the summary only; the trace and the exchange go to stderr.
+  std::ostream& data = args.json ? std::cerr : std::cout;
+  TraceFollower trace(rproc, data);
+  trace.start();
+  if (auto first = trace.wait_first_line(timeout)) {
+    report.boot_to_trace_ms = ms_between(times.start_begin, first->at);
+    report.banner = first->text;
+  } else {
+    std::cerr << fmt::format("{}: the firmware wrote no trace within {} ms\n", prog,
+                             timeout.count());
+  }
+
+  int exit_code = kExitOk;
+  auto device = bus.wait_device(rproc, timeout);
+  std::shared_ptr<rpmsg::Channel> channel =
+      device ? device->wait_channel("rpmsg-tty", timeout) : nullptr;
+  if (channel) {
+    report.channel = channel->name();
+    report.channel_ms = ms_between(times.start_begin, Clock::now());
+    std::cerr << fmt::format("{}: channel {} (remote 0x{:x}, local 0x{:x})\n", prog,
+                             channel->name(), channel->remote_addr(), channel->local_addr());
+    for (const std::string& text : args.send) {
+      auto rtt = exchange(*channel, text, timeout, data);
+      if (!rtt) {
+        print_error(prog, rtt.error());
+        exit_code = kExitFailure;
+        break;
+      }
+      report.round_trips_ms.push_back(*rtt);
+    }
+    if (args.send.empty() && ::isatty(STDIN_FILENO)) console(*channel, timeout, report);
+  } else if (!args.send.empty()) {
+    print_error(prog, make_error(TeeCode::kItemNotFound,
+                                 "the firmware announced no rpmsg-tty channel within {} ms",
+                                 timeout.count()));
+    exit_code = kExitFailure;
+  }
+
+  const auto stop_begin = Clock::now();
+  const int stopped = rproc.shutdown();
+  report.stop_ms = ms_between(stop_begin, Clock::now());
+  trace.stop();
+  report.shutdown_acknowledged =
+      stopped == 0 && (*world)->log().contents().find("shutdown without ack") == std::string::npos;
+  if (stopped != 0) {
+    print_error(prog, make_error(TeeCode::kGeneric, "stop failed: {}", std::strerror(-stopped)));
+    exit_code = kExitFailure;
+  }
+  print_summary(report, args.json);
+  return exit_code;
+}
+
+}  // namespace
+
+int run_main(std::vector<std::string> argv, std::string prog) {
+  CLI::App app(
+      "Boot a signed firmware image on the simulated SoC: the machine (secure world) "
+      "authenticates and loads it, the core runs it, its trace is printed as it grows, "
+      "messages go back and forth over rpmsg, then it stops cleanly. Without IMAGE: the bundled "
+      "demo firmware of the platform.",
+      prog);
+  RunArgs args;
+  add_machine_options(app, args.machine);
+  app.add_option("image", args.image, "Signed image (default: the bundled demo)")
+      ->type_name("IMAGE");
+  app.add_option("--send", args.send,
+                 "Send TEXT on the rpmsg-tty channel and print the answer (repeatable); "
+                 "without it and with a terminal on stdin, an interactive console")
+      ->type_name("TEXT");
+  app.add_option("--timeout", args.timeout_s,
+                 "Seconds to wait for the trace, the channel and each answer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->type_name("S");
+  app.add_option("--processor", args.processor, "Which remote processor of the platform")
+      ->capture_default_str();
+  app.add_flag("--json", args.json, "Print the summary as JSON");
+  if (auto code = parse_args(app, std::move(argv))) return *code;
+  return run(args, prog);
+}
+
+}  // namespace rproctee::cli

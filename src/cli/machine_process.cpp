@@ -1,0 +1,82 @@
+#include "cli/machine_process.hpp"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+namespace rproctee::cli {
+
+namespace {
+
+std::vector<std::string> machine_argv(const MachineArgs& a, const std::string& socket) {
+  std::vector<std::string> args = {"/proc/self/exe", "machine", "--socket", socket};
+  if (a.dtb) {
+    args.insert(args.end(), {"--dtb", *a.dtb});
+  } else {
+    args.insert(args.end(), {"--platform", a.platform});
+  }
+  for (const auto& t : a.trust) args.insert(args.end(), {"--trust", t});
+  if (a.enc_key) args.insert(args.end(), {"--enc-key", *a.enc_key});
+  if (a.production) args.emplace_back("--production");
+  if (!a.state_dir.empty()) args.insert(args.end(), {"--state-dir", a.state_dir});
+  args.insert(args.end(), {"--core", a.core});
+  return args;
+}
+
+}  // namespace
+
+Result<MachineProcess> MachineProcess::start(const MachineArgs& a, const sigset_t& unblock) {
+  char tmpl[] = "/tmp/rproctee-machine-XXXXXX";
+  if (!::mkdtemp(tmpl)) return make_error(TeeCode::kGeneric, "mkdtemp failed");
+  const std::string run_dir = tmpl;
+  std::vector<std::string> args = machine_argv(a, run_dir + "/machine.sock");
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    std::filesystem::remove_all(run_dir);
+    return make_error(TeeCode::kGeneric, "fork failed");
+  }
+  if (pid == 0) {
+    ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
+    std::vector<char*> argv;
+    for (auto& s : args) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  MachineProcess child(run_dir, pid);
+  for (int i = 0; i < 300; ++i) {
+    struct stat st {};
+    if (::stat(child.socket_.c_str(), &st) == 0) return child;
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      child.pid_ = -1;
+      return make_error(TeeCode::kGeneric, "the machine exited before listening (status {})",
+                        status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  return make_error(TeeCode::kGeneric, "the machine did not listen on {} within 6 s",
+                    child.socket_);
+}
+
+MachineProcess::MachineProcess(MachineProcess&& other) noexcept
+    : run_dir_(std::move(other.run_dir_)), socket_(std::move(other.socket_)), pid_(other.pid_) {
+  other.pid_ = -1;
+  other.run_dir_.clear();
+}
+
+MachineProcess::~MachineProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  if (!run_dir_.empty()) std::filesystem::remove_all(run_dir_);
+}
+
+}  // namespace rproctee::cli

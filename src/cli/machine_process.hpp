@@ -1,0 +1,36 @@
+// `rproctee machine` as a child process of a command that runs the normal world (`up`, `run`):
+// started on a socket in a private run directory, stopped (SIGTERM, then waited for) and the
+// directory removed when the handle goes away.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <string>
+
+#include "cli/machine_options.hpp"
+#include "common/result.hpp"
+
+namespace rproctee::cli {
+
+class MachineProcess {
+ public:
+  /// Starts the machine and waits (up to 6 s) for its socket. `unblock` are signals the child
+  /// must take although the parent blocks them.
+  static Result<MachineProcess> start(const MachineArgs& args, const sigset_t& unblock);
+  MachineProcess(MachineProcess&& other) noexcept;
+  MachineProcess& operator=(MachineProcess&&) = delete;
+  ~MachineProcess();
+
+  /// "unix:PATH": how the normal world reaches it.
+  std::string address() const { return "unix:" + socket_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  MachineProcess(std::string run_dir, pid_t pid)
+      : run_dir_(std::move(run_dir)), socket_(run_dir_ + "/machine.sock"), pid_(pid) {}
+  std::string run_dir_, socket_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace rproctee::cli

@@ -1,0 +1,85 @@
+#include "rpmsg/channel.hpp"
+
+#include "rpmsg/rpmsg_device.hpp"
+
+namespace rproctee::rpmsg {
+
+Channel::Channel(std::weak_ptr<RpmsgDevice> device, std::string name, uint32_t remote_addr,
+                 size_t queue_limit)
+    : device_(std::move(device)),
+      name_(std::move(name)),
+      remote_addr_(remote_addr),
+      queue_limit_(queue_limit) {}
+
+void Channel::bind(std::unique_ptr<Endpoint> endpoint) {
+  local_addr_ = endpoint->addr();
+  endpoint_ = std::move(endpoint);
+}
+
+Status Channel::send(std::span<const uint8_t> payload) {
+  auto d = device_.lock();
+  if (!d) return make_error(TeeCode::kTargetDead, "ENODEV: rpmsg channel {} is gone", name_);
+  return send(payload, d->options().tx_timeout);
+}
+
+Status Channel::send(std::span<const uint8_t> payload, std::chrono::milliseconds timeout) {
+  auto d = device_.lock();
+  if (!d || closed_)
+    return make_error(TeeCode::kTargetDead, "ENODEV: rpmsg channel {} is closed", name_);
+  RPROCTEE_CHECK(d->send(local_addr_, remote_addr_, payload, timeout, &closed_));
+  std::lock_guard lock(queue_mutex_);
+  ++stats_.tx_messages;
+  stats_.tx_bytes += payload.size();
+  return {};
+}
+
+void Channel::deliver(std::span<const uint8_t> payload) {
+  {
+    std::lock_guard cb(receiver_mutex_);
+    if (receiver_) {
+      {
+        std::lock_guard lock(queue_mutex_);
+        ++stats_.rx_messages;
+        stats_.rx_bytes += payload.size();
+      }
+      receiver_(payload);
+      return;
+    }
+  }
+  std::lock_guard lock(queue_mutex_);
+  if (queue_.size() >= queue_limit_) {
+    ++stats_.rx_dropped;
+    return;
+  }
+  ++stats_.rx_messages;
+  stats_.rx_bytes += payload.size();
+  queue_.emplace_back(payload.begin(), payload.end());
+  queue_cv_.notify_all();
+}
+
+std::optional<std::vector<uint8_t>> Channel::receive(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(queue_mutex_);
+  queue_cv_.wait_for(lock, timeout, [&] { return !queue_.empty() || closed_; });
+  if (queue_.empty()) return std::nullopt;
+  auto message = std::move(queue_.front());
+  queue_.pop_front();
+  return message;
+}
+
+void Channel::set_receiver(std::function<void(std::span<const uint8_t>)> receiver) {
+  std::lock_guard cb(receiver_mutex_);
+  receiver_ = std::move(receiver);
+}
+
+void Channel::finish_close() {
+  endpoint_.reset();  // waits for a delivery in progress
+  std::lock_guard lock(queue_mutex_);
+  queue_cv_.notify_all();
+}
+
+ChannelStats Channel::stats() const {
+  std::lock_guard lock(queue_mutex_);
+  return stats_;
+}
+
+}  // namespace rproctee::rpmsg

@@ -1,0 +1,441 @@
+#include "rpmsg/rpmsg_device.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+
+#include "remoteproc/vdev.hpp"
+#include "rpmsg/wire.hpp"
+
+namespace rproctee::rpmsg {
+
+using Clock = std::chrono::steady_clock;
+
+std::shared_ptr<RpmsgDevice> RpmsgDevice::create(VirtioPort& port, DeviceOptions options) {
+  return std::shared_ptr<RpmsgDevice>(new RpmsgDevice(port, options));
+}
+
+RpmsgDevice::~RpmsgDevice() {
+  stop(false);
+}
+
+bool RpmsgDevice::running() const {
+  std::lock_guard lock(mutex_);
+  return running_;
+}
+
+// --- start / stop -----------------------------------------------------------------------
+
+int RpmsgDevice::start() {
+  std::unique_lock lock(mutex_);
+  if (started_) return -EBUSY;
+  started_ = true;
+  if (int err = setup_locked(); err) return err;
+  running_ = true;
+  if (port_.device_features() & kFeatureNameService) {
+    auto ns = std::make_shared<Binding>();
+    ns->receiver = [this](uint32_t, std::span<const uint8_t> payload) { on_name_service(payload); };
+    endpoints_[kNameServiceAddr] = ns;
+    ns_endpoint_ = std::make_unique<Endpoint>(weak_from_this(), kNameServiceAddr);
+  }
+  // As Linux's rpmsg_probe: the device may look at the vrings only once DRIVER_OK is set,
+  // which is why every RX buffer is posted before.
+  port_.set_status(remoteproc::kVirtioAcknowledge | remoteproc::kVirtioDriver |
+                   remoteproc::kVirtioDriverOk);
+  port_.log(fmt::format("rpmsg host is online ({} + {} buffers of {} bytes)",
+                        buffers_per_direction_, buffers_per_direction_, kBufferSize));
+  kick_unlocked(lock, rx_notifyid_);
+  return 0;
+}
+
+int RpmsgDevice::setup_locked() {
+  const std::vector<remoteproc::Vring> vrings = port_.vrings();
+  if (vrings.size() != 2) {
+    port_.log(fmt::format("rpmsg needs 2 vrings, the vdev has {}", vrings.size()));
+    return -EINVAL;
+  }
+  std::optional<VringLayout> layouts[2];
+  for (size_t i = 0; i < 2; ++i) {
+    const remoteproc::Vring& v = vrings[i];
+    layouts[i] = VringLayout::of(v.num, v.align);
+    if (!layouts[i] || !v.va || std::bit_cast<uintptr_t>(v.va) % 4 != 0) {
+      port_.log(fmt::format("vring{}: num {} / align {} unusable (powers of two, num <= 32768)", i,
+                            v.num, v.align));
+      return -EINVAL;
+    }
+  }
+  if (vrings[0].num != vrings[1].num || vrings[0].notifyid == vrings[1].notifyid) {
+    port_.log(
+        fmt::format("vrings must be symmetric with distinct notify ids (num {}/{}, "
+                    "notifyid {}/{})",
+                    vrings[0].num, vrings[1].num, vrings[0].notifyid, vrings[1].notifyid));
+    return -EINVAL;
+  }
+  buffers_per_direction_ = std::min(vrings[0].num, kMaxBuffersPerDirection);
+  const uint64_t needed = 2ull * buffers_per_direction_ * kBufferSize;
+  const remoteproc::MemoryMapping* buffers = port_.buffers();
+  if (!buffers || !buffers->va || buffers->size < needed) {
+    port_.log(buffers
+                  ? fmt::format("buffer carveout {} has {:#x} bytes, {} buffers need {:#x}",
+                                buffers->name, buffers->size, 2 * buffers_per_direction_, needed)
+                  : std::string("no vdev buffer carveout (vdevNbuffer)"));
+    return -ENOMEM;
+  }
+  buffer_va_ = buffers->va;
+  buffer_da_ = buffers->da;
+  rx_notifyid_ = vrings[0].notifyid;
+  tx_notifyid_ = vrings[1].notifyid;
+  // Vdev placed each vring in memory of at least vring_size(num, align) == layout.size bytes.
+  rx_.emplace(std::span(vrings[0].va, static_cast<size_t>(layouts[0]->size)), *layouts[0]);
+  tx_.emplace(std::span(vrings[1].va, static_cast<size_t>(layouts[1]->size)), *layouts[1]);
+  rx_->reset();
+  tx_->reset();
+  rx_with_device_.assign(buffers_per_direction_, false);
+  tx_with_device_.assign(buffers_per_direction_, false);
+  free_tx_.clear();
+  for (uint32_t i = buffers_per_direction_; i-- > 0;) free_tx_.push_back(static_cast<uint16_t>(i));
+  for (uint32_t i = 0; i < buffers_per_direction_; ++i) repost_rx_locked(static_cast<uint16_t>(i));
+  return 0;
+}
+
+void RpmsgDevice::stop(bool crashed) {
+  std::vector<std::shared_ptr<Channel>> closing;
+  {
+    std::unique_lock lock(mutex_);
+    if (!running_) return;
+    running_ = false;
+    tx_cv_.notify_all();
+    channel_cv_.notify_all();
+    idle_cv_.wait(lock, [&] { return kicks_in_flight_ == 0; });
+    if (crashed) port_.log("stopping after a crash of the remote processor");
+    closing.swap(channels_);
+    for (auto& c : closing) c->mark_closed();
+  }
+  ns_endpoint_.reset();
+  for (auto& c : closing) {
+    c->finish_close();
+    notify(c, false);
+  }
+  std::lock_guard lock(mutex_);
+  endpoints_.clear();
+}
+
+void RpmsgDevice::kick_unlocked(std::unique_lock<std::mutex>& lock, uint32_t notifyid) {
+  ++kicks_in_flight_;
+  lock.unlock();
+  port_.kick(notifyid);
+  lock.lock();
+  if (--kicks_in_flight_ == 0) idle_cv_.notify_all();
+}
+
+// --- receive ------------------------------------------------------------------------------
+
+bool RpmsgDevice::vring_interrupt(uint32_t notifyid) {
+  bool is_rx = false, is_tx = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_) return false;
+    is_rx = notifyid == rx_notifyid_;
+    is_tx = notifyid == tx_notifyid_;
+    if (is_tx) {
+      reclaim_locked();
+      tx_cv_.notify_all();
+    }
+  }
+  if (is_rx) receive();
+  return is_rx || is_tx;
+}
+
+void RpmsgDevice::repost_rx_locked(uint16_t id) {
+  rx_with_device_[id] = true;
+  rx_->post(id, buffer_da_ + uint64_t{id} * kBufferSize, kBufferSize, kDescFlagWrite);
+}
+
+void RpmsgDevice::receive() {
+  std::vector<Delivery> batch;
+  {
+    std::unique_lock lock(mutex_);
+    if (!running_ || stats_.rx_broken) return;
+    auto pending = rx_->pending();
+    if (!pending) {
+      stats_.rx_broken = true;
+      port_.log(fmt::format("vring0 is broken, no more messages will be read: {}",
+                            pending.error().message));
+      return;
+    }
+    // Reposted after the batch, so a buffer returned twice in one batch is caught.
+    std::vector<uint16_t> repost;
+    for (uint32_t n = 0; n < *pending; ++n) {
+      const UsedElem used = rx_->pop_used();
+      if (used.id >= buffers_per_direction_ || !rx_with_device_[used.id]) {
+        log_drop_locked(++stats_.rx_invalid,
+                        fmt::format("vring0 used id {} is not a buffer the device holds", used.id));
+        continue;
+      }
+      const auto id = static_cast<uint16_t>(used.id);
+      rx_with_device_[id] = false;
+      repost.push_back(id);
+      const std::span<const uint8_t> buffer(buffer_va_ + uint64_t{id} * kBufferSize, kBufferSize);
+      if (used.len < kHeaderSize || used.len > kBufferSize) {
+        log_drop_locked(++stats_.rx_invalid, fmt::format("vring0 used len {} outside [{}, {}]",
+                                                         used.len, kHeaderSize, kBufferSize));
+        continue;
+      }
+      const auto header = parse_header(buffer.first(used.len));
+      if (!header) {
+        log_drop_locked(++stats_.rx_invalid, header.error().message);
+        continue;
+      }
+      const auto ept = endpoints_.find(header->dst);
+      if (ept == endpoints_.end()) {
+        log_drop_locked(++stats_.rx_no_endpoint,
+                        fmt::format("message from {:#x} to unbound address {:#x} ({} bytes)",
+                                    header->src, header->dst, header->len));
+      } else {
+        const auto payload = buffer.subspan(kHeaderSize, header->len);
+        batch.push_back({ept->second, header->src, {payload.begin(), payload.end()}});
+        ++stats_.rx_messages;
+        stats_.rx_bytes += header->len;
+      }
+    }
+    for (uint16_t id : repost) repost_rx_locked(id);
+    if (!repost.empty()) kick_unlocked(lock, rx_notifyid_);
+  }
+  for (const Delivery& d : batch) {
+    std::lock_guard cb(d.binding->mutex);
+    if (d.binding->receiver) d.binding->receiver(d.src, d.payload);
+  }
+}
+
+void RpmsgDevice::log_drop_locked(uint64_t count, std::string_view what) {
+  if (count <= 10 || std::has_single_bit(count))
+    port_.log(fmt::format("dropped: {} ({} of this kind so far)", what, count));
+}
+
+// --- send ---------------------------------------------------------------------------------
+
+void RpmsgDevice::reclaim_locked() {
+  if (stats_.tx_broken) return;
+  auto pending = tx_->pending();
+  if (!pending) {
+    stats_.tx_broken = true;
+    port_.log(fmt::format("vring1 is broken, no more messages will be sent: {}",
+                          pending.error().message));
+    return;
+  }
+  for (uint32_t n = 0; n < *pending; ++n) {
+    const UsedElem used = tx_->pop_used();
+    if (used.id >= buffers_per_direction_ || !tx_with_device_[used.id]) {
+      log_drop_locked(++stats_.rx_invalid,
+                      fmt::format("vring1 used id {} is not a buffer the device holds", used.id));
+      continue;
+    }
+    tx_with_device_[used.id] = false;
+    free_tx_.push_back(static_cast<uint16_t>(used.id));
+  }
+}
+
+Status RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload) {
+  return send(src, dst, payload, options_.tx_timeout);
+}
+
+Status RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload,
+                         std::chrono::milliseconds timeout, const std::atomic<bool>* cancel) {
+  if (payload.size() > kMaxPayload)
+    return make_error(TeeCode::kExcessData, "EMSGSIZE: rpmsg payload of {} bytes (at most {})",
+                      payload.size(), kMaxPayload);
+  if (src == kAddrAny || dst == kAddrAny)
+    return make_error(TeeCode::kBadParameters, "EINVAL: rpmsg send from {:#x} to {:#x}", src, dst);
+  const auto deadline = Clock::now() + timeout;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (!running_ || (cancel && cancel->load()))
+      return make_error(TeeCode::kTargetDead, "ENODEV: the rpmsg channel or device is gone");
+    reclaim_locked();  // buffers the device returned without an interrupt
+    if (stats_.tx_broken)
+      return make_error(TeeCode::kCommunication, "EIO: vring1 broken by the remote processor");
+    if (!free_tx_.empty()) break;
+    if (tx_cv_.wait_until(lock, deadline) == std::cv_status::timeout && free_tx_.empty() &&
+        running_ && !(cancel && cancel->load())) {
+      ++stats_.tx_timeouts;
+      return make_error(TeeCode::kBusy,
+                        "ETIMEDOUT: no free rpmsg TX buffer within {} ms (the remote processor "
+                        "did not return any)",
+                        timeout.count());
+    }
+  }
+  const uint16_t id = free_tx_.back();
+  free_tx_.pop_back();
+  tx_with_device_[id] = true;
+  const uint64_t offset = uint64_t{buffers_per_direction_ + id} * kBufferSize;
+  const auto len = static_cast<uint16_t>(payload.size());
+  write_message(std::span(buffer_va_ + offset, kBufferSize), Header{src, dst, 0, len, 0}, payload);
+  tx_->post(id, buffer_da_ + offset, kHeaderSize + len, 0);
+  ++stats_.tx_messages;
+  stats_.tx_bytes += len;
+  kick_unlocked(lock, tx_notifyid_);
+  return {};
+}
+
+size_t RpmsgDevice::free_tx_buffers() const {
+  std::lock_guard lock(mutex_);
+  return free_tx_.size();
+}
+
+DeviceStats RpmsgDevice::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+// --- endpoints ----------------------------------------------------------------------------
+
+uint32_t RpmsgDevice::free_address_locked() const {
+  uint32_t addr = kFirstDynamicAddr;
+  for (auto it = endpoints_.lower_bound(addr); it != endpoints_.end() && it->first == addr; ++it)
+    ++addr;
+  return addr;
+}
+
+Result<std::unique_ptr<Endpoint>> RpmsgDevice::create_endpoint(uint32_t addr, Receiver receiver) {
+  std::lock_guard lock(mutex_);
+  if (!running_) return make_error(TeeCode::kBadState, "ENODEV: rpmsg device not running");
+  if (addr == kAddrAny) addr = free_address_locked();
+  if (addr == kAddrAny || endpoints_.count(addr))
+    return make_error(TeeCode::kBusy, "EBUSY: rpmsg address {:#x} already bound", addr);
+  auto binding = std::make_shared<Binding>();
+  binding->receiver = std::move(receiver);
+  endpoints_[addr] = std::move(binding);
+  return std::make_unique<Endpoint>(weak_from_this(), addr);
+}
+
+void RpmsgDevice::destroy_endpoint(uint32_t addr) {
+  std::shared_ptr<Binding> binding;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = endpoints_.find(addr);
+    if (it == endpoints_.end()) return;
+    binding = std::move(it->second);
+    endpoints_.erase(it);
+  }
+  std::lock_guard cb(binding->mutex);  // waits for a running receiver
+  binding->receiver = nullptr;
+}
+
+// --- name service and channels ------------------------------------------------------------
+
+void RpmsgDevice::on_name_service(std::span<const uint8_t> payload) {
+  auto msg = parse_ns_message(payload);
+  if (!msg) {
+    std::lock_guard lock(mutex_);
+    if (running_) log_drop_locked(++stats_.ns_invalid, msg.error().message);
+    return;
+  }
+  if (msg->action == NsAction::kCreate)
+    add_channel(msg->name, msg->addr);
+  else
+    remove_channel(msg->name, msg->addr);
+}
+
+void RpmsgDevice::add_channel(const std::string& name, uint32_t remote) {
+  auto channel =
+      std::make_shared<Channel>(weak_from_this(), name, remote, options_.channel_queue_limit);
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_) return;
+    const bool exists = std::any_of(channels_.begin(), channels_.end(), [&](const auto& c) {
+      return c->name() == name && c->remote_addr() == remote;
+    });
+    if (exists || channels_.size() >= options_.max_channels || remote == kAddrAny) {
+      log_drop_locked(
+          ++stats_.ns_invalid,
+          fmt::format("channel {}:{:#x} refused ({})", name, remote,
+                      exists               ? "already exists"
+                      : remote == kAddrAny ? "no address"
+                                           : fmt::format("{} channels already", channels_.size())));
+      return;
+    }
+    const uint32_t local = free_address_locked();
+    auto binding = std::make_shared<Binding>();
+    std::weak_ptr<Channel> weak = channel;
+    binding->receiver = [weak](uint32_t, std::span<const uint8_t> data) {
+      if (auto c = weak.lock()) c->deliver(data);
+    };
+    endpoints_[local] = std::move(binding);
+    channel->bind(std::make_unique<Endpoint>(weak_from_this(), local));
+    channels_.push_back(channel);
+    port_.log(fmt::format("creating channel {} addr {:#x} (local {:#x})", name, remote, local));
+    channel_cv_.notify_all();
+  }
+  notify(channel, true);
+}
+
+void RpmsgDevice::remove_channel(const std::string& name, uint32_t remote) {
+  std::shared_ptr<Channel> channel;
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_) return;
+    auto it = std::find_if(channels_.begin(), channels_.end(), [&](const auto& c) {
+      return c->name() == name && c->remote_addr() == remote;
+    });
+    if (it == channels_.end()) {
+      log_drop_locked(++stats_.ns_invalid,
+                      fmt::format("destroy of unknown channel {}:{:#x}", name, remote));
+      return;
+    }
+    channel = *it;
+    channels_.erase(it);
+    channel->mark_closed();
+    tx_cv_.notify_all();  // its blocked senders give up
+    port_.log(fmt::format("destroying channel {} addr {:#x}", name, remote));
+  }
+  channel->finish_close();
+  notify(channel, false);
+}
+
+std::vector<std::shared_ptr<Channel>> RpmsgDevice::channels() const {
+  std::lock_guard lock(mutex_);
+  return channels_;
+}
+
+std::shared_ptr<Channel> RpmsgDevice::find_channel(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& c : channels_)
+    if (c->name() == name) return c;
+  return nullptr;
+}
+
+std::shared_ptr<Channel> RpmsgDevice::wait_channel(std::string_view name,
+                                                   std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  std::shared_ptr<Channel> found;
+  channel_cv_.wait_for(lock, timeout, [&] {
+    for (const auto& c : channels_)
+      if (c->name() == name) found = c;
+    return found || (started_ && !running_);
+  });
+  return found;
+}
+
+uint64_t RpmsgDevice::subscribe(ChannelObserver observer) {
+  std::lock_guard lock(observers_mutex_);
+  observers_[next_observer_] = std::move(observer);
+  return next_observer_++;
+}
+
+void RpmsgDevice::unsubscribe(uint64_t id) {
+  std::lock_guard lock(observers_mutex_);
+  observers_.erase(id);
+}
+
+void RpmsgDevice::notify(const std::shared_ptr<Channel>& channel, bool added) {
+  std::lock_guard lock(observers_mutex_);
+  // A copy: an observer may unsubscribe itself.
+  const auto observers = observers_;
+  for (const auto& [id, o] : observers) {
+    if (!observers_.count(id)) continue;
+    const auto& f = added ? o.added : o.removed;
+    if (f) f(channel);
+  }
+}
+
+}  // namespace rproctee::rpmsg

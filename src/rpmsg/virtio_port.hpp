@@ -1,0 +1,31 @@
+// What the rpmsg device needs from the virtio device it drives: its vrings and buffer memory,
+// the status byte, its feature bits, kicks and a log. remoteproc::Vdev provides it through
+// VdevPort (vdev_port.hpp); tests provide plain memory.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "remoteproc/rproc.hpp"
+#include "remoteproc/vdev.hpp"
+
+namespace rproctee::rpmsg {
+
+class VirtioPort {
+ public:
+  virtual ~VirtioPort() = default;
+  /// The vrings as placed by the host: vring0 carries device -> host, vring1 host -> device.
+  virtual std::vector<remoteproc::Vring> vrings() const = 0;
+  /// The buffer carveout ("vdevNbuffer"), or nullptr when there is none.
+  virtual const remoteproc::MemoryMapping* buffers() const = 0;
+  /// The device's feature bits (fw_rsc_vdev.dfeatures).
+  virtual uint32_t device_features() const = 0;
+  virtual uint8_t status() = 0;
+  virtual void set_status(uint8_t status) = 0;
+  /// Tells the processor that vring `notifyid` has new buffers.
+  virtual void kick(uint32_t notifyid) = 0;
+  virtual void log(std::string_view message) = 0;
+};
+
+}  // namespace rproctee::rpmsg

@@ -1,0 +1,45 @@
+// What the platform service drives on a remote core (hold-boot and reset), and how a core
+// reports a crash: the interface between the secure world and whichever core model runs.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "common/result.hpp"
+
+namespace rproctee::soc {
+
+/// r0-r15, xPSR, orig_r0: the ARM elf_gregset_t layout used in core dumps.
+using ArmRegisters = std::array<uint32_t, 18>;
+
+/// What the platform service drives: hold-boot and reset of one core.
+class CoreControl {
+ public:
+  virtual ~CoreControl() = default;
+  /// Releases hold-boot: the core fetches its vector table at `boot_address` (da).
+  virtual Status start(uint32_t boot_address, bool secure_boot) = 0;
+  /// Asserts hold-boot and reset; returns once the core no longer runs.
+  virtual void stop() = 0;
+  virtual bool running() const = 0;
+  /// The registers as last seen (for core dumps); zeros for a core that never ran.
+  virtual ArmRegisters registers() const { return {}; }
+};
+
+enum class CrashKind : uint32_t {
+  kBadAccess = 1,
+  kUndefinedInstruction = 2,
+  kBreakpoint = 3,
+  kLockup = 4,
+  kWatchdog = 5,
+};
+const char* crash_kind_name(CrashKind kind);
+
+struct CrashReport {
+  CrashKind kind = CrashKind::kBadAccess;
+  uint32_t pc = 0;       ///< the faulting instruction
+  uint32_t address = 0;  ///< the data address of a bad access (0 otherwise)
+  std::string text;      ///< one line for the kernel log
+};
+
+}  // namespace rproctee::soc
