@@ -18,9 +18,12 @@
 #include "cli/command.hpp"
 #include "cli/machine_options.hpp"
 #include "cli/machine_process.hpp"
+#include "cli/temp_directory.hpp"
 #include "remoteproc/control_server.hpp"
 #include "remoteproc/fuse_tree.hpp"
 #include "remoteproc/platform_driver.hpp"
+#include "rpmsg/bus.hpp"
+#include "rpmsg/tty_bridge.hpp"
 
 namespace rproctee::cli {
 
@@ -65,6 +68,12 @@ int up_main(std::vector<std::string> argv, std::string prog) {
       ->check(CLI::ExistingDirectory)
       ->type_name("DIR");
   app.add_option("--socket", socket, "Control socket for `rproctee ctl`")->capture_default_str();
+  std::optional<std::string> tty_dir;
+  app.add_option("--tty-dir", tty_dir,
+                 "Where the ttyRPMSGn links of the rpmsg-tty channels go (default: DIR/dev of "
+                 "--mount, else a private directory named in the log)")
+      ->check(CLI::ExistingDirectory)
+      ->type_name("DIR");
   unsigned shutdown_ms = 500;
   app.add_option("--shutdown-timeout", shutdown_ms,
                  "How long a stop waits for the firmware to acknowledge the shutdown request "
@@ -88,6 +97,17 @@ int up_main(std::vector<std::string> argv, std::string prog) {
   auto child = MachineProcess::start(machine, stops);
   if (!child) return print_error(prog, child.error()), kExitFailure;
   int exit_code = kExitOk;
+  // rpmsg_tty: each "rpmsg-tty" channel becomes a pty, linked as ttyRPMSGn in LINKS/dev, which
+  // the mount shows as DIR/dev.
+  std::string links_dir = tty_dir.value_or("");
+  std::unique_ptr<TempDirectory> private_links;
+  if (links_dir.empty()) {
+    auto made = TempDirectory::create("rproctee-tty");
+    if (!made) return print_error(prog, made.error()), kExitFailure;
+    private_links = std::move(*made);
+    links_dir = private_links->path();
+  }
+  auto ttys = rpmsg::TtyBridge::on_bus(rpmsg::install(), links_dir);
   {
     remoteproc::NormalWorldOptions options;
     options.firmware_path = firmware_path;
@@ -107,7 +127,8 @@ int up_main(std::vector<std::string> argv, std::string prog) {
         exit_code = kExitFailure;
       } else {
         if (mount) {
-          auto mounted = remoteproc::FuseTree::mount((*world)->sysfs(), (*world)->dumps(), *mount);
+          auto mounted = remoteproc::FuseTree::mount((*world)->sysfs(), (*world)->dumps(), *mount,
+                                                     links_dir + "/dev");
           if (!mounted) {
             print_error(prog, mounted.error());
             exit_code = kExitFailure;
@@ -117,8 +138,9 @@ int up_main(std::vector<std::string> argv, std::string prog) {
         }
         if (exit_code == kExitOk) {
           std::cerr << fmt::format(
-              "{}: {} processor(s) up; {}control socket {}\n", prog, (*world)->rprocs().size(),
-              mount ? fmt::format("tree mounted at {}; ", *mount) : "", socket);
+              "{}: {} processor(s) up; {}control socket {}; rpmsg ttys in {}/dev\n", prog,
+              (*world)->rprocs().size(), mount ? fmt::format("tree mounted at {}; ", *mount) : "",
+              socket, mount ? *mount : links_dir);
           if (tree) {
             tree->run();  // until unmounted or a signal
           } else {

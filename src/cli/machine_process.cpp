@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -31,15 +30,10 @@ std::vector<std::string> machine_argv(const MachineArgs& a, const std::string& s
 }  // namespace
 
 Result<MachineProcess> MachineProcess::start(const MachineArgs& a, const sigset_t& unblock) {
-  char tmpl[] = "/tmp/rproctee-machine-XXXXXX";
-  if (!::mkdtemp(tmpl)) return make_error(TeeCode::kGeneric, "mkdtemp failed");
-  const std::string run_dir = tmpl;
-  std::vector<std::string> args = machine_argv(a, run_dir + "/machine.sock");
+  RPROCTEE_ASSIGN(auto run_dir, TempDirectory::create("rproctee-machine"));
+  std::vector<std::string> args = machine_argv(a, run_dir->path() + "/machine.sock");
   const pid_t pid = ::fork();
-  if (pid < 0) {
-    std::filesystem::remove_all(run_dir);
-    return make_error(TeeCode::kGeneric, "fork failed");
-  }
+  if (pid < 0) return make_error(TeeCode::kGeneric, "fork failed");
   if (pid == 0) {
     ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
     std::vector<char*> argv;
@@ -48,7 +42,7 @@ Result<MachineProcess> MachineProcess::start(const MachineArgs& a, const sigset_
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
-  MachineProcess child(run_dir, pid);
+  MachineProcess child(std::move(run_dir), pid);
   for (int i = 0; i < 300; ++i) {
     struct stat st {};
     if (::stat(child.socket_.c_str(), &st) == 0) return child;
@@ -68,15 +62,12 @@ Result<MachineProcess> MachineProcess::start(const MachineArgs& a, const sigset_
 MachineProcess::MachineProcess(MachineProcess&& other) noexcept
     : run_dir_(std::move(other.run_dir_)), socket_(std::move(other.socket_)), pid_(other.pid_) {
   other.pid_ = -1;
-  other.run_dir_.clear();
 }
 
 MachineProcess::~MachineProcess() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  if (!run_dir_.empty()) std::filesystem::remove_all(run_dir_);
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  ::waitpid(pid_, nullptr, 0);
 }
 
 }  // namespace rproctee::cli

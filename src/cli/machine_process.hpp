@@ -6,9 +6,11 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "cli/machine_options.hpp"
+#include "cli/temp_directory.hpp"
 #include "common/result.hpp"
 
 namespace rproctee::cli {
@@ -27,9 +29,10 @@ class MachineProcess {
   pid_t pid() const { return pid_; }
 
  private:
-  MachineProcess(std::string run_dir, pid_t pid)
-      : run_dir_(std::move(run_dir)), socket_(run_dir_ + "/machine.sock"), pid_(pid) {}
-  std::string run_dir_, socket_;
+  MachineProcess(std::unique_ptr<TempDirectory> run_dir, pid_t pid)
+      : run_dir_(std::move(run_dir)), socket_(run_dir_->path() + "/machine.sock"), pid_(pid) {}
+  std::unique_ptr<TempDirectory> run_dir_;  // removed after the machine stopped
+  std::string socket_;
   pid_t pid_ = -1;
 };
 

@@ -10,6 +10,9 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
+#include <optional>
+#include <string>
 
 namespace rproctee::remoteproc {
 
@@ -18,10 +21,21 @@ namespace {
 struct Context {
   SysfsTree* tree;
   DevcoredumpStore* dumps;
+  std::string dev_dir;  // empty: no dev/ directory
 };
 
 Context& ctx() {
   return *static_cast<Context*>(fuse_get_context()->private_data);
+}
+
+constexpr std::string_view kDev = "dev";
+
+/// For "dev" and "dev/NAME" when the mount has a dev/ directory: "" or "NAME".
+std::optional<std::string_view> dev_entry(std::string_view p) {
+  if (ctx().dev_dir.empty()) return std::nullopt;
+  if (p == kDev) return std::string_view();
+  if (p.starts_with("dev/") && p.find('/', 4) == std::string_view::npos) return p.substr(4);
+  return std::nullopt;
 }
 
 std::string_view rel(const char* path) {
@@ -42,6 +56,14 @@ int devcd_of(std::string_view p) {
 
 int op_getattr(const char* path, struct stat* st, fuse_file_info*) {
   std::memset(st, 0, sizeof *st);
+  if (auto dev = dev_entry(rel(path))) {
+    if (dev->empty()) {
+      st->st_mode = S_IFDIR | 0755;
+      st->st_nlink = 2;
+      return 0;
+    }
+    return ::lstat((ctx().dev_dir + "/" + std::string(*dev)).c_str(), st) == 0 ? 0 : -errno;
+  }
   SysfsEntry e;
   if (const int err = ctx().tree->lookup(rel(path), e); err) return err;
   st->st_uid = ::getuid();
@@ -60,10 +82,26 @@ int op_getattr(const char* path, struct stat* st, fuse_file_info*) {
 int op_readdir(const char* path, void* buf, fuse_fill_dir_t fill, off_t, fuse_file_info*,
                fuse_readdir_flags) {
   std::vector<std::string> names;
-  if (const int err = ctx().tree->list(rel(path), names); err) return err;
+  if (auto dev = dev_entry(rel(path)); dev && dev->empty()) {
+    std::error_code ec;
+    for (const auto& link : std::filesystem::directory_iterator(ctx().dev_dir, ec))
+      names.push_back(link.path().filename().string());
+  } else if (const int err = ctx().tree->list(rel(path), names); err) {
+    return err;
+  }
+  if (rel(path).empty() && !ctx().dev_dir.empty()) names.emplace_back(kDev);
   fill(buf, ".", nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
   fill(buf, "..", nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
   for (const auto& n : names) fill(buf, n.c_str(), nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
+  return 0;
+}
+
+int op_readlink(const char* path, char* buf, size_t size) {
+  auto dev = dev_entry(rel(path));
+  if (!dev || dev->empty() || size == 0) return -EINVAL;
+  const ssize_t n = ::readlink((ctx().dev_dir + "/" + std::string(*dev)).c_str(), buf, size - 1);
+  if (n < 0) return -errno;
+  buf[n] = '\0';
   return 0;
 }
 
@@ -123,6 +161,7 @@ const fuse_operations kOps = [] {
   fuse_operations o{};
   o.getattr = op_getattr;
   o.readdir = op_readdir;
+  o.readlink = op_readlink;
   o.open = op_open;
   o.read = op_read;
   o.write = op_write;
@@ -141,14 +180,15 @@ struct FuseTree::Impl {
 };
 
 Result<std::unique_ptr<FuseTree>> FuseTree::mount(SysfsTree& tree, DevcoredumpStore& dumps,
-                                                  const std::string& mountpoint) {
+                                                  const std::string& mountpoint,
+                                                  std::string dev_dir) {
   if (::access("/dev/fuse", R_OK | W_OK) != 0)
     return make_error(TeeCode::kNotSupported,
                       "/dev/fuse is not available: use `rproctee ctl` instead of "
                       "a mount");
   std::unique_ptr<FuseTree> t(new FuseTree());
   t->impl_ = std::make_unique<Impl>();
-  t->impl_->context = Context{&tree, &dumps};
+  t->impl_->context = Context{&tree, &dumps, std::move(dev_dir)};
   t->mountpoint_ = mountpoint;
   // No entry or attribute cache (kernfs revalidates every lookup): trace0 and devcdN come and
   // go, and `echo x > trace0` just after a stop must fail as on sysfs (EACCES), not with the

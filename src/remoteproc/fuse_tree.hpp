@@ -15,8 +15,11 @@ namespace rproctee::remoteproc {
 class FuseTree {
  public:
   /// Mounts `tree` at `mountpoint` (which must exist). NOT_SUPPORTED without /dev/fuse.
+  /// With `dev_dir`, the mount also has a `dev/` directory showing the symbolic links of that
+  /// real directory (the tty bridge's ttyRPMSGn -> /dev/pts/M).
   static Result<std::unique_ptr<FuseTree>> mount(SysfsTree& tree, DevcoredumpStore& dumps,
-                                                 const std::string& mountpoint);
+                                                 const std::string& mountpoint,
+                                                 std::string dev_dir = {});
   ~FuseTree();  // unmounts
 
   /// Serves requests until unmounted (`rproctee down`, umount) or exit() / SIGINT / SIGTERM.

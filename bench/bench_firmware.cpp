@@ -1,0 +1,326 @@
+// The whole system running the real demo firmware (firmware/, demo-m33.sign signed with the
+// development key): a STM32MP25 machine served on a Unix socket by a thread of this process,
+// the normal world's remoteproc + rpmsg host, the emulated Cortex-M33. Wall time throughout.
+//
+//   BM_Boot        repeated boot/shutdown cycles (the shutdown is not timed). Per cycle:
+//                  authenticate+load (boot_times parse_begin..parse_end, LOAD through the TA),
+//                  START (start_begin..start_end), START -> the first complete trace line in
+//                  trace0 (a watcher thread polls the trace buffer's bytes from before boot(),
+//                  since trace0 itself is only readable once boot() returned), and boot() ->
+//                  the "rpmsg-tty" channel announced. Counters: <what>_median_us, _p99_us.
+//   BM_RoundTrip/<bytes>   send one message, receive its echo (checked byte-exact);
+//                          counters median_us, p99_us, min_us over every round trip.
+//   BM_Throughput/496      a sender thread keeps up to kWindow messages in flight, this thread
+//                          receives the echoes (in order, checked); counters MB_per_s (payload
+//                          bytes echoed back, 1e6 bytes) and msgs_per_s.
+//
+// Skipped with an error when the demo firmware was not built (no arm-none-eabi-gcc).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <semaphore>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "remoteproc/platform_driver.hpp"
+#include "rpmsg/bus.hpp"
+#include "rpmsg/channel.hpp"
+#include "rpmsg/rpmsg_device.hpp"
+#include "support/machine_fixture.hpp"
+
+namespace {
+
+using namespace rproctee::test;  // NOLINT: benchmark glue
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using Bytes = std::vector<uint8_t>;
+
+#ifdef RPROCTEE_DEMO_FIRMWARE_DIR
+const std::filesystem::path kDemoDir = RPROCTEE_DEMO_FIRMWARE_DIR;
+#else
+const std::filesystem::path kDemoDir;
+#endif
+constexpr auto kWait = 20s;  // a bound on every wait, never a speed check
+constexpr int kBootCycles = 40;
+constexpr int kRoundTrips = 3000;
+constexpr int kThroughputMessages = 4000;  // per iteration
+constexpr int kWindow = 32;                // messages in flight (the vrings hold 16 each way)
+
+double us(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+
+/// The sample at quantile `q` (nearest rank); 0 when empty.
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size())));
+  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+void put_percentiles(benchmark::State& state, const std::string& what,
+                     const std::vector<double>& samples) {
+  const std::string prefix = what.empty() ? "" : what + "_";
+  state.counters[prefix + "median_us"] = quantile(samples, 0.5);
+  state.counters[prefix + "p99_us"] = quantile(samples, 0.99);
+}
+
+/// The machine, the normal world and processor 0 with demo-m33.sign selected.
+class System {
+ public:
+  System() : machine_(TransportKind::kSocket, config()) {
+    bus_ = &rproctee::rpmsg::install();
+    rproctee::remoteproc::NormalWorldOptions options;
+    options.firmware_path = {kDemoDir.string()};
+    options.echo_log = false;
+    auto w = rproctee::remoteproc::NormalWorld::create(machine_.machine().description(),
+                                                       machine_.tee_name(), std::move(options));
+    if (!w) throw std::runtime_error(w.error().message);
+    nw_ = std::move(*w);
+    if (rproc().set_firmware("demo-m33.sign") != 0)
+      throw std::runtime_error("cannot select demo-m33.sign");
+  }
+  ~System() { shutdown(); }
+
+  rproctee::remoteproc::Rproc& rproc() { return *nw_->rproc(0); }
+  std::string log() { return nw_->log().contents(); }
+
+  /// boot() and wait for the tty channel; throws on failure.
+  void boot() {
+    if (int err = rproc().boot(); err != 0)
+      throw std::runtime_error("boot failed (" + std::to_string(err) + "): " + log());
+    booted_ = true;
+    auto device = bus_->wait_device(rproc(), kWait);
+    channel_ = device ? device->wait_channel("rpmsg-tty", kWait) : nullptr;
+    if (!channel_) throw std::runtime_error("no rpmsg-tty channel: " + log());
+    const auto traces = rproc().traces();
+    if (traces.empty()) throw std::runtime_error("the firmware has no trace buffer");
+    trace_va_ = traces[0].va;
+    trace_len_ = traces[0].len;
+  }
+  void shutdown() {
+    if (!booted_) return;
+    channel_.reset();
+    booted_ = false;
+    rproc().shutdown();
+  }
+  /// The tty channel of a running firmware (booting it when needed).
+  rproctee::rpmsg::Channel& channel() {
+    if (!channel_) boot();
+    return *channel_;
+  }
+  /// Where the normal world sees trace0 (known after the first boot; the carveouts stay).
+  const volatile uint8_t* trace_va() const { return trace_va_; }
+  size_t trace_len() const { return trace_len_; }
+
+ private:
+  static MachineConfig config() {
+    MachineConfig c;
+    c.preset = "stm32mp25";
+    c.emulate_cores = true;
+    c.populate = true;  // resident memories, as on a board
+    return c;
+  }
+
+  MachineUnderTest machine_;
+  rproctee::rpmsg::Bus* bus_ = nullptr;
+  std::unique_ptr<rproctee::remoteproc::NormalWorld> nw_;
+  std::shared_ptr<rproctee::rpmsg::Channel> channel_;
+  bool booted_ = false;
+  const uint8_t* trace_va_ = nullptr;
+  size_t trace_len_ = 0;
+};
+
+std::unique_ptr<System>& system_slot() {
+  static std::unique_ptr<System> s;
+  return s;
+}
+/// The process's system, created on first use; null (with an error on `state`) without the
+/// demo firmware or when it cannot come up.
+System* system_for(benchmark::State& state) {
+  auto& s = system_slot();
+  if (s) return s.get();
+  if (kDemoDir.empty() || !std::filesystem::exists(kDemoDir / "demo-m33.sign")) {
+    state.SkipWithError("the demo firmware was not built (arm-none-eabi-gcc missing)");
+    return nullptr;
+  }
+  try {
+    s = std::make_unique<System>();
+    s->boot();  // learns where the trace buffer is
+  } catch (const std::exception& e) {
+    s.reset();
+    state.SkipWithError(e.what());
+  }
+  return s.get();
+}
+
+/// True once the trace buffer holds a complete line.
+bool trace_has_line(const volatile uint8_t* va, size_t len) {
+  for (size_t i = 0; i < len; ++i) {
+    const uint8_t c = va[i];
+    if (c == '\n') return true;
+    if (c == 0) return false;
+  }
+  return false;
+}
+
+void BM_Boot(benchmark::State& state) {
+  System* sys = system_for(state);
+  if (!sys) return;
+  std::vector<double> load, start, trace, channel;
+  for (auto _ : state) {
+    sys->shutdown();  // wipes the memories: the trace buffer is empty again
+    std::atomic<bool> give_up{false};
+    std::atomic<Clock::rep> seen{0};  // Clock ticks; 0: not yet
+    std::thread watcher([&] {
+      while (!give_up.load(std::memory_order_relaxed)) {
+        if (trace_has_line(sys->trace_va(), sys->trace_len())) {
+          seen = Clock::now().time_since_epoch().count();
+          return;
+        }
+        std::this_thread::yield();
+      }
+    });
+    const auto t0 = Clock::now();
+    try {
+      sys->boot();
+    } catch (const std::exception& e) {
+      give_up = true;
+      watcher.join();
+      state.SkipWithError(e.what());
+      break;
+    }
+    const auto t1 = Clock::now();
+    const auto watch_deadline = t1 + kWait;
+    while (seen.load() == 0 && Clock::now() < watch_deadline) std::this_thread::sleep_for(100us);
+    give_up = true;
+    watcher.join();
+    if (seen.load() == 0) {
+      state.SkipWithError("no trace line after the boot");
+      break;
+    }
+    const auto times = sys->rproc().boot_times();
+    load.push_back(us(times.parse_end - times.parse_begin));
+    start.push_back(us(times.start_end - times.start_begin));
+    trace.push_back(us(Clock::time_point(Clock::duration(seen.load())) - times.start_begin));
+    channel.push_back(us(t1 - t0));
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+  }
+  put_percentiles(state, "load", load);
+  put_percentiles(state, "start", start);
+  put_percentiles(state, "start_to_trace", trace);
+  put_percentiles(state, "boot_to_channel", channel);
+}
+
+void BM_RoundTrip(benchmark::State& state) {
+  System* sys = system_for(state);
+  if (!sys) return;
+  const auto size = static_cast<size_t>(state.range(0));
+  Bytes payload(size);
+  for (size_t i = 0; i < size; ++i) payload[i] = static_cast<uint8_t>(0x41 + i * 7 % 26);
+  auto& channel = sys->channel();
+  for (int i = 0; i < 50; ++i) {  // warm up
+    if (!channel.send(payload) || channel.receive(kWait) != payload) {
+      state.SkipWithError("no echo");
+      return;
+    }
+  }
+  std::vector<double> samples;
+  samples.reserve(static_cast<size_t>(state.max_iterations));
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    const bool sent = static_cast<bool>(channel.send(payload));
+    auto echo = channel.receive(kWait);
+    const auto t1 = Clock::now();
+    if (!sent || echo != payload) {
+      state.SkipWithError("no byte-exact echo");
+      break;
+    }
+    samples.push_back(us(t1 - t0));
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+  }
+  put_percentiles(state, "", samples);
+  state.counters["min_us"] = quantile(samples, 0);
+  state.counters["bytes"] = static_cast<double>(size);
+}
+
+void BM_Throughput(benchmark::State& state) {
+  System* sys = system_for(state);
+  if (!sys) return;
+  const auto size = static_cast<size_t>(state.range(0));
+  auto& channel = sys->channel();
+  double seconds = 0;
+  uint64_t messages = 0;
+  for (auto _ : state) {
+    std::counting_semaphore<kWindow> window(kWindow);
+    std::atomic<bool> failed{false};
+    const auto t0 = Clock::now();
+    std::thread sender([&] {
+      Bytes payload(size, 0x5a);
+      for (uint32_t seq = 0; seq < kThroughputMessages; ++seq) {
+        while (!window.try_acquire_for(10ms))
+          if (failed.load()) return;
+        std::memcpy(payload.data(), &seq, sizeof seq);
+        if (!channel.send(payload)) {
+          failed = true;
+          return;
+        }
+      }
+    });
+    uint32_t received = 0;
+    for (; received < kThroughputMessages && !failed.load(); ++received) {
+      auto echo = channel.receive(kWait);
+      uint32_t seq = 0;
+      if (!echo || echo->size() != size) break;
+      std::memcpy(&seq, echo->data(), sizeof seq);
+      if (seq != received) break;
+      window.release();
+    }
+    const auto t1 = Clock::now();
+    if (received != kThroughputMessages) failed = true;  // stops the sender
+    sender.join();
+    if (failed.load() || received != kThroughputMessages) {
+      state.SkipWithError("the pipelined echo lost or reordered messages");
+      break;
+    }
+    const double s = std::chrono::duration<double>(t1 - t0).count();
+    state.SetIterationTime(s);
+    seconds += s;
+    messages += kThroughputMessages;
+  }
+  if (seconds > 0) {
+    state.counters["MB_per_s"] = static_cast<double>(messages * size) / seconds / 1e6;
+    state.counters["msgs_per_s"] = static_cast<double>(messages) / seconds;
+  }
+  state.counters["bytes"] = static_cast<double>(size);
+  state.counters["window"] = kWindow;
+}
+
+BENCHMARK(BM_Boot)->Iterations(kBootCycles)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RoundTrip)
+    ->Arg(1)
+    ->Arg(496)
+    ->Iterations(kRoundTrips)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Throughput)->Arg(496)->Iterations(5)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  system_slot().reset();  // shut the firmware down before the machine goes
+  return 0;
+}

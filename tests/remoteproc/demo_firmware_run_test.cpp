@@ -1,0 +1,279 @@
+// The whole system with firmware that really runs: the demo firmware (firmware/, signed at
+// build time with the development key) authenticated and loaded by the TA, executed by the
+// emulated Cortex-M core, talking to the normal world's rpmsg host over the IPCC and vrings.
+//
+// Covered: boot to the trace banner and a stop the firmware acknowledges (memories wiped
+// after); the OpenAMP ping (every payload size 1..496 echoed byte-exact, 497 refused); a fault
+// -> crashed -> core dump (opened by gdb-multiarch at the faulting function) -> recovery that
+// re-authenticates -> the firmware answers again; the watchdog variant; a STOP of a core
+// spinning in a busy loop; the multi-image (TF-M-like + application) boot; the M4 preset; the
+// vendor ELF (ST's OpenAMP TTY echo) signed with a test key: loaded, resource table parsed.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/fault_injection.hpp"
+#include "remoteproc/platform_driver.hpp"
+#include "rpmsg/bus.hpp"
+#include "rpmsg/channel.hpp"
+#include "rpmsg/rpmsg_device.hpp"
+#include "support/image_crafting.hpp"
+#include "support/machine_fixture.hpp"
+#include "support/run_command.hpp"
+#include "support/test_data.hpp"
+
+namespace rproctee::test {
+namespace {
+
+using namespace std::chrono_literals;
+using remoteproc::RprocState;
+using Bytes = std::vector<uint8_t>;
+
+#ifdef RPROCTEE_DEMO_FIRMWARE_DIR
+const std::filesystem::path kDemoDir = RPROCTEE_DEMO_FIRMWARE_DIR;
+#else
+const std::filesystem::path kDemoDir;
+#endif
+// Generous: the suite also runs under ASan on a loaded 2-core machine. Never a speed check.
+constexpr auto kWait = 20s;
+
+Bytes text_bytes(const std::string& s) {
+  return Bytes(s.begin(), s.end());
+}
+
+class DemoFirmwareRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (kDemoDir.empty() || !std::filesystem::exists(kDemoDir / "demo-m33.sign"))
+      GTEST_SKIP() << "the demo firmware was not built (arm-none-eabi-gcc missing)";
+    bus_ = &rpmsg::install();
+  }
+  void TearDown() override {
+    disarm_faults();
+    nw_.reset();
+    machine_.reset();
+  }
+
+  void Start(const std::string& preset = "stm32mp25", bool emulate = true) {
+    MachineConfig config;
+    config.preset = preset;
+    config.emulate_cores = emulate;
+    machine_ = std::make_unique<MachineUnderTest>(TransportKind::kSocket, config);
+    remoteproc::NormalWorldOptions options;
+    options.firmware_path = {kDemoDir.string(), dir_.path().string()};
+    options.echo_log = false;
+    auto w = remoteproc::NormalWorld::create(machine_->machine().description(),
+                                             machine_->tee_name(), std::move(options));
+    ASSERT_TRUE(w) << w.error().message;
+    nw_ = std::move(*w);
+  }
+
+  /// Boots `firmware` (a file name in the demo or the test folder) on processor 0.
+  void Boot(const std::string& firmware) {
+    ASSERT_EQ(rproc().set_firmware(firmware), 0);
+    ASSERT_EQ(rproc().boot(), 0) << Log();
+  }
+
+  remoteproc::Rproc& rproc() { return *nw_->rproc(0); }
+  std::string Log() { return nw_->log().contents(); }
+  std::string Trace() {
+    std::string out;
+    nw_->sysfs().read("sys/kernel/debug/remoteproc/remoteproc0/trace0", out);
+    return out;
+  }
+
+  /// Polls `done` until it holds or kWait passes.
+  template <typename F>
+  bool Eventually(F done) {
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(2ms);
+    }
+    return true;
+  }
+  bool TraceShows(const std::string& text) {
+    return Eventually([&] { return Trace().find(text) != std::string::npos; });
+  }
+
+  /// The "rpmsg-tty" channel the firmware announces after DRIVER_OK.
+  std::shared_ptr<rpmsg::Channel> TtyChannel() {
+    auto device = bus_->wait_device(rproc(), kWait);
+    EXPECT_NE(device, nullptr) << Log();
+    if (!device) return nullptr;
+    auto channel = device->wait_channel("rpmsg-tty", kWait);
+    EXPECT_NE(channel, nullptr) << Log() << Trace();
+    return channel;
+  }
+
+  /// Sends `payload` and returns the next message (empty on timeout).
+  Bytes Exchange(rpmsg::Channel& channel, const Bytes& payload) {
+    auto sent = channel.send(payload);
+    EXPECT_TRUE(sent) << sent.error().message;
+    return channel.receive(kWait).value_or(Bytes{});
+  }
+
+  /// Waits for the crash worker to have recovered the processor after crash number `n`.
+  bool RecoveredFrom(uint32_t n) {
+    return Eventually([&] {
+      return rproc().crash_count() >= n && rproc().state() == RprocState::kRunning &&
+             Log().find("recovery of m33 done") != std::string::npos;
+    });
+  }
+
+  rpmsg::Bus* bus_ = nullptr;
+  TempDir dir_;
+  std::unique_ptr<MachineUnderTest> machine_;
+  std::unique_ptr<remoteproc::NormalWorld> nw_;
+};
+
+TEST_F(DemoFirmwareRun, BootsToTheTraceBannerAndAcknowledgesTheShutdown) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign"));
+  EXPECT_TRUE(TraceShows("rproctee demo firmware 1.0.0 on cortex-m33 (demo-m33)\n")) << Trace();
+  EXPECT_TRUE(machine_->machine().soc().core(0).running());
+  ASSERT_NE(TtyChannel(), nullptr);
+  EXPECT_TRUE(TraceShows("rpmsg: announced \"rpmsg-tty\" at 0x400")) << Trace();
+  // The stop rings the shutdown channel: the firmware clears it (no warning), the core stops
+  // and the secure world wipes every memory of the processor.
+  ASSERT_EQ(rproc().shutdown(), 0);
+  EXPECT_EQ(Log().find("shutdown without ack"), std::string::npos) << Log();
+  EXPECT_FALSE(machine_->machine().soc().core(0).running());
+  EXPECT_TRUE(machine_->memories_zero());
+}
+
+TEST_F(DemoFirmwareRun, EchoesEveryPayloadSizeByteExact) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign"));
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  const uint64_t interrupts_before = rproc().vq_interrupts();
+  for (size_t size = 1; size <= 496; ++size) {
+    Bytes payload(size);
+    for (size_t i = 0; i < size; ++i) payload[i] = static_cast<uint8_t>(0x80 + i * 7 + size);
+    ASSERT_EQ(Exchange(*channel, payload), payload) << "payload of " << size << " bytes";
+  }
+  // Both directions of the IPCC carried them: the firmware signalled its vrings back.
+  EXPECT_GE(rproc().vq_interrupts() - interrupts_before, 496u);
+  EXPECT_FALSE(channel->send(Bytes(497, 0x55)));  // one byte over the rpmsg payload limit
+  const auto stats = channel->stats();
+  EXPECT_EQ(stats.tx_messages, 496u);
+  EXPECT_EQ(stats.rx_messages, 496u);
+  EXPECT_EQ(Exchange(*channel, text_bytes("version")),
+            text_bytes("rproctee demo firmware 1.0.0 on cortex-m33 (demo-m33)"));
+}
+
+TEST_F(DemoFirmwareRun, FaultIsACrashWithACoreDumpAndRecoveryReauthenticates) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign"));
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  disarm_faults();  // zeroes the event counters: hashing from here on is the recovery's
+  ASSERT_TRUE(channel->send(text_bytes("fault")));
+  ASSERT_TRUE(RecoveredFrom(1)) << Log();
+  const std::string log = Log();
+  EXPECT_NE(log.find("core crash: bad memory access at pc 0x"), std::string::npos) << log;
+  EXPECT_NE(log.find("address 0x60000000"), std::string::npos) << log;
+  EXPECT_NE(log.find("crash detected in m33: type mmufault"), std::string::npos) << log;
+  // Recovery loaded the image again through the TA: it was hashed again (authenticated).
+  EXPECT_GT(fault_events(FaultPoint::kHash), 0u);
+  // The old channel is gone with the crash; the restarted firmware announces a new one.
+  EXPECT_TRUE(channel->closed());
+  auto again = TtyChannel();
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(Exchange(*again, text_bytes("after recovery")), text_bytes("after recovery"));
+
+  // The dump: an ELF core of the processor's memories with its registers; gdb-multiarch with
+  // the firmware's ELF shows the function that faulted.
+  const auto dumps = nw_->dumps().list();
+  ASSERT_FALSE(dumps.empty());
+  const auto dump = nw_->dumps().get(dumps.back());
+  ASSERT_NE(dump, nullptr);
+  ASSERT_GT(dump->size(), 52u);
+  EXPECT_EQ(Bytes(dump->begin(), dump->begin() + 4), (Bytes{0x7f, 'E', 'L', 'F'}));
+  const auto which = run_command({"/bin/sh", "-c", "command -v gdb-multiarch"});
+  if (which.exit_code != 0) GTEST_SKIP() << "gdb-multiarch is not installed";
+  write_bytes(dir_ / "core", *dump);
+  const std::string gdb_path = which.out.substr(0, which.out.find('\n'));
+  const auto gdb = run_command({gdb_path, "-nx", "-batch", "-ex", "bt",
+                                (kDemoDir / "demo-m33.elf").string(), dir_ / "core"});
+  EXPECT_NE(gdb.out.find("demo_fault"), std::string::npos) << gdb.out << gdb.err;
+}
+
+TEST_F(DemoFirmwareRun, WatchdogExpiryIsACrashAndRecoveryRestartsTheFirmware) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign"));
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  ASSERT_TRUE(channel->send(text_bytes("hang")));
+  ASSERT_TRUE(RecoveredFrom(1)) << Log();
+  EXPECT_NE(Log().find("core crash: watchdog"), std::string::npos) << Log();
+  EXPECT_NE(Log().find("crash detected in m33: type watchdog"), std::string::npos) << Log();
+  auto again = TtyChannel();
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(Exchange(*again, text_bytes("alive")), text_bytes("alive"));
+}
+
+TEST_F(DemoFirmwareRun, StopOfACoreSpinningInABusyLoopCompletes) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_EQ(rproc().set_recovery_disabled(true), 0);
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign"));
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  ASSERT_TRUE(channel->send(text_bytes("hang")));
+  ASSERT_TRUE(TraceShows("command: hang")) << Trace();
+  // The core now spins without WFI (the watchdog would bite about a second of virtual time
+  // later): the stop must interrupt the loop rather than wait for it.
+  ASSERT_EQ(rproc().shutdown(), 0) << Log();
+  EXPECT_EQ(rproc().state(), RprocState::kOffline);
+  EXPECT_FALSE(machine_->machine().soc().core(0).running());
+  EXPECT_TRUE(machine_->memories_zero());
+}
+
+TEST_F(DemoFirmwareRun, MultiImageBootsThroughTheSecureImage) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-multi.sign"));
+  // BOOTADDR points at the TF-M-like image (0x80000000), which hands over to the application.
+  EXPECT_TRUE(TraceShows("rproctee demo firmware 1.0.0 on cortex-m33 (demo-multi)\n")) << Trace();
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  EXPECT_EQ(Exchange(*channel, text_bytes("multi")), text_bytes("multi"));
+  ASSERT_EQ(rproc().shutdown(), 0);
+}
+
+TEST_F(DemoFirmwareRun, M4PresetBoots) {
+  ASSERT_NO_FATAL_FAILURE(Start("stm32mp15"));
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m4.sign"));
+  EXPECT_TRUE(TraceShows("rproctee demo firmware 1.0.0 on cortex-m4 (demo-m4)\n")) << Trace();
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  EXPECT_EQ(Exchange(*channel, text_bytes("m4 echo")), text_bytes("m4 echo"));
+  ASSERT_EQ(rproc().shutdown(), 0);
+  EXPECT_EQ(Log().find("shutdown without ack"), std::string::npos) << Log();
+}
+
+TEST_F(DemoFirmwareRun, VendorElfSignedWithATestKeyLoadsAndItsResourceTableIsParsed) {
+  const auto vendor = shared_vectors_dir() / "real" / "st_mp215_openamp_tty_echo_cm33_ns.elf";
+  // ST's firmware needs ST peripherals to run: the core is held, only loading is checked.
+  ASSERT_NO_FATAL_FAILURE(Start("stm32mp25", /*emulate=*/false));
+  write_bytes(dir_ / "st-tty-echo.sign", sign_elfs({read_bytes(vendor)}, test_key("rsa2048")));
+  ASSERT_NO_FATAL_FAILURE(Boot("st-tty-echo.sign"));
+  std::string table;
+  ASSERT_EQ(nw_->sysfs().read("sys/kernel/debug/remoteproc/remoteproc0/resource_table", table), 0);
+  EXPECT_NE(table.find("is of type vdev"), std::string::npos) << table;
+  EXPECT_NE(table.find("  ID 7\n"), std::string::npos) << table;
+  // The host placed both vrings (FW_RSC_ADDR_ANY in the image) in the vring regions.
+  EXPECT_NE(table.find("0x812f8000"), std::string::npos) << table;
+  EXPECT_NE(table.find("0x812f9000"), std::string::npos) << table;
+  ASSERT_EQ(rproc().shutdown(), 0);
+}
+
+}  // namespace
+}  // namespace rproctee::test
