@@ -13,6 +13,9 @@
 //   BM_Throughput/496      a sender thread keeps up to kWindow messages in flight, this thread
 //                          receives the echoes (in order, checked); counters MB_per_s (payload
 //                          bytes echoed back, 1e6 bytes) and msgs_per_s.
+//   BM_ThreadPingPong      the floor of a round trip: a token handed to another thread and back
+//                          (mutex + condition variable each way, as a message crosses from the
+//                          host to the core's thread and back); median_us, p99_us.
 //
 // Skipped with an error when the demo firmware was not built (no arm-none-eabi-gcc).
 #include <benchmark/benchmark.h>
@@ -21,10 +24,12 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <semaphore>
 #include <stdexcept>
 #include <string>
@@ -305,10 +310,50 @@ void BM_Throughput(benchmark::State& state) {
   state.counters["window"] = kWindow;
 }
 
+void BM_ThreadPingPong(benchmark::State& state) {
+  std::mutex mutex;
+  std::condition_variable cv;
+  int turn = 0;  // 0: the benchmark thread's, 1: the echo thread's, 2: stop
+  std::thread echo([&] {
+    std::unique_lock lock(mutex);
+    while (true) {
+      cv.wait(lock, [&] { return turn != 0; });
+      if (turn == 2) return;
+      turn = 0;
+      cv.notify_all();
+    }
+  });
+  std::vector<double> samples;
+  samples.reserve(static_cast<size_t>(state.max_iterations));
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    {
+      std::unique_lock lock(mutex);
+      turn = 1;
+      cv.notify_all();
+      cv.wait(lock, [&] { return turn == 0; });
+    }
+    const auto t1 = Clock::now();
+    samples.push_back(us(t1 - t0));
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+  }
+  {
+    std::lock_guard lock(mutex);
+    turn = 2;
+  }
+  cv.notify_all();
+  echo.join();
+  put_percentiles(state, "", samples);
+}
+
 BENCHMARK(BM_Boot)->Iterations(kBootCycles)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RoundTrip)
     ->Arg(1)
     ->Arg(496)
+    ->Iterations(kRoundTrips)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ThreadPingPong)
     ->Iterations(kRoundTrips)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);

@@ -195,3 +195,73 @@ awk '
     printf "%-34s %10s\n", "empty InvokeCommand, socket:", fmt(v["BM_EmptyInvoke/0"])
     printf "%-34s %10s\n", "empty InvokeCommand, inproc:", fmt(v["BM_EmptyInvoke/1"])
   }' "$work/tee_medians.txt"
+
+# --- 6. The demo firmware on the emulated core -------------------------------------------------
+# bench/bench_unicorn_loop.cpp: a `subs r0, #1; bne` loop on the project's Cortex-M core beside
+# the same loop on a bare Unicorn engine (no hooks), medians of 5 repetitions;
+# bench/bench_firmware.cpp: boot/shutdown cycles of demo-m33.sign, rpmsg round trips (echo)
+# beside a two-thread mutex/condvar ping-pong, pipelined 496-byte throughput. About a minute.
+log "building rproctee_bench_firmware, rproctee_bench_unicorn_loop and the demo firmware"
+cmake --build --preset release -j "$(nproc)" --target rproctee_bench_firmware \
+  rproctee_bench_unicorn_loop >&2
+log "running $build/bench/rproctee_bench_unicorn_loop and $build/bench/rproctee_bench_firmware"
+"$build/bench/rproctee_bench_unicorn_loop" --benchmark_out="$results/bench_unicorn_loop.json" \
+  --benchmark_out_format=json >&2
+"$build/bench/rproctee_bench_firmware" --benchmark_out="$results/bench_firmware.json" \
+  --benchmark_out_format=json >&2
+# Every numeric field of every run, one line each: "<run name>[:<aggregate>] <field> <value>".
+awk '
+  /^    \{/ { name = agg = ""; n = 0; next }
+  /"run_name":/       { name = $2; gsub(/[",]/, "", name); sub(/\/iterations.*/, "", name)
+                        sub(/\/repeats.*/, "", name); sub(/\/manual_time.*/, "", name); next }
+  /"aggregate_name":/ { agg = $2; gsub(/[",]/, "", agg); next }
+  /^      "[A-Za-z_]+": -?[0-9.]+(e[-+][0-9]+)?,?$/ {
+    key = $1; gsub(/[":]/, "", key); v = $2; gsub(/,/, "", v); keys[++n] = key; vals[n] = v; next
+  }
+  /^    \}/ { for (i = 1; i <= n; ++i) print name (agg == "" ? "" : ":" agg), keys[i], vals[i] }
+' "$results/bench_unicorn_loop.json" "$results/bench_firmware.json" >"$work/firmware.txt"
+awk '
+  { v[$1, $2] = $3 }
+  function fmt(x) {
+    if (x >= 100000) return sprintf("%.0f ms", x / 1000)
+    if (x >= 1000) return sprintf("%.2f ms", x / 1000)
+    return sprintf("%.1f us", x)
+  }
+  function brow(label, key) {
+    printf "%-34s %10s %10s\n", label ":", fmt(v[b, key "_median_us"]), fmt(v[b, key "_p99_us"])
+  }
+  function row(label, x, limit_label, limit, extra) {
+    if (limit > 0)
+      printf "%-34s %10s | %-22s %10s | %6.2fx%s\n", label ":", fmt(x), limit_label, fmt(limit),
+             x / limit, extra
+    else printf "%-34s %10s%s\n", label ":", fmt(x), extra
+  }
+  END {
+    print ""
+    print "The demo firmware on the emulated Cortex-M33 (wall time; demo-m33.sign, machine served"
+    print "on a Unix socket, stm32mp25 preset)"
+    b = "BM_Boot"
+    printf "%-34s %10s %10s\n", "Boot (" v[b, "iterations"] " boot/shutdown cycles)", "median", "p99"
+    brow("authenticate+load (LOAD)", "load")
+    brow("START", "start")
+    brow("START -> first trace line", "start_to_trace")
+    brow("boot() -> rpmsg-tty announced", "boot_to_channel")
+    pp = "BM_ThreadPingPong"
+    printf "rpmsg round trip (%d each; limit: a mutex/condvar ping-pong between two threads)\n",
+           v["BM_RoundTrip/496", "iterations"]
+    row("thread ping-pong, median", v[pp, "median_us"], "", 0, "")
+    for (s = 1; s <= 2; ++s) {
+      size = s == 1 ? 1 : 496; r = "BM_RoundTrip/" size
+      row("RTT " size " B, median", v[r, "median_us"], "ping-pong median:", v[pp, "median_us"], "")
+      row("RTT " size " B, p99", v[r, "p99_us"], "ping-pong p99:", v[pp, "p99_us"], "")
+    }
+    t = "BM_Throughput/496"; rtt = v["BM_RoundTrip/496", "median_us"]
+    bound = rtt > 0 ? 496 / rtt : 0  # MB/s one message at a time
+    printf "%-34s %7.2f MB/s | %-22s %7.2f MB/s | %6.2fx | %.0f msgs/s, %d in flight\n",
+           "throughput 496 B, pipelined:", v[t, "MB_per_s"], "one at a time (RTT):", bound,
+           bound > 0 ? v[t, "MB_per_s"] / bound : 0, v[t, "msgs_per_s"], v[t, "window"]
+    e = v["BM_EmulatedCoreLoop:median", "mips"]; u = v["BM_BareUnicornLoop:median", "mips"]
+    printf "%-34s %7.0f MIPS | %-22s %7.0f MIPS | %6.2fx | core model costs %.0f%%\n",
+           "emulated core (subs/bne loop):", e, "bare Unicorn loop:", u, u > 0 ? e / u : 0,
+           u > 0 ? 100 * (1 - e / u) : 0
+  }' "$work/firmware.txt"

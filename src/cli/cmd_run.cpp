@@ -76,6 +76,21 @@ Result<double> exchange(rpmsg::Channel& channel, const std::string& text,
   return ms_between(t0, t1);
 }
 
+/// The firmware's "rpmsg-tty" channel, other than `previous` (a channel closed by a crash).
+std::shared_ptr<rpmsg::Channel> tty_channel(rpmsg::Bus& bus, remoteproc::Rproc& rproc,
+                                            const std::shared_ptr<rpmsg::Channel>& previous,
+                                            std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto device = bus.wait_device(rproc, left);
+    auto channel = device ? device->wait_channel("rpmsg-tty", left) : nullptr;
+    if (channel && channel != previous && !channel->closed()) return channel;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return nullptr;
+}
+
 /// Lines typed on the terminal go to the firmware; what it answers is printed.
 void console(rpmsg::Channel& channel, std::chrono::milliseconds timeout, RunReport& report) {
   std::cerr << fmt::format("type a line to send it on {}; Ctrl-D stops the processor\n",
@@ -207,9 +222,7 @@ int run(const RunArgs& args, const std::string& prog) {
   }
 
   int exit_code = kExitOk;
-  auto device = bus.wait_device(rproc, timeout);
-  std::shared_ptr<rpmsg::Channel> channel =
-      device ? device->wait_channel("rpmsg-tty", timeout) : nullptr;
+  std::shared_ptr<rpmsg::Channel> channel = tty_channel(bus, rproc, nullptr, timeout);
   if (channel) {
     report.channel = channel->name();
     report.channel_ms = ms_between(times.start_begin, Clock::now());
@@ -217,12 +230,23 @@ int run(const RunArgs& args, const std::string& prog) {
                              channel->name(), channel->remote_addr(), channel->local_addr());
     for (const std::string& text : args.send) {
       auto rtt = exchange(*channel, text, timeout, data);
-      if (!rtt) {
+      if (rtt) {
+        report.round_trips_ms.push_back(*rtt);
+        continue;
+      }
+      // The firmware crashed (its channel went away with it): the normal world recovers it,
+      // and the restarted firmware announces a new channel.
+      auto next = channel->closed() ? tty_channel(bus, rproc, channel, timeout) : nullptr;
+      if (!next) {
         print_error(prog, rtt.error());
         exit_code = kExitFailure;
         break;
       }
-      report.round_trips_ms.push_back(*rtt);
+      std::cerr << fmt::format(
+          "{}: no answer to \"{}\": the firmware crashed (crash #{}), was recovered and "
+          "announced {} again\n",
+          prog, text, rproc.crash_count(), next->name());
+      channel = next;
     }
     if (args.send.empty() && ::isatty(STDIN_FILENO)) console(*channel, timeout, report);
   } else if (!args.send.empty()) {

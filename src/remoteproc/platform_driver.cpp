@@ -17,7 +17,7 @@ Result<std::unique_ptr<NormalWorld>> NormalWorld::create(const platform::Descrip
     const std::string dev = fmt::format("remoteproc remoteproc{}", i);
     std::vector<MemoryMapping> carveouts;
     for (size_t ri : p.regions) {
-      const MappedRegion* m = w->soc_->region(d.regions[ri].name);
+      const MappedRegion* m = w->soc_->region(d.regions[ri].name, d.regions[ri].pa);
       if (!m) continue;  // firewalled: the normal world never maps it
       carveouts.push_back(MemoryMapping{m->name, p.pa_to_da(m->pa), m->pa, m->size, m->va});
     }

@@ -44,9 +44,9 @@ SocLink::~SocLink() {
   for (const MappedRegion& r : regions_) ::munmap(r.va, r.size);
 }
 
-const MappedRegion* SocLink::region(const std::string& name) const {
+const MappedRegion* SocLink::region(const std::string& name, uint64_t pa) const {
   for (const MappedRegion& r : regions_)
-    if (r.name == name) return &r;
+    if (r.name == name && r.pa == pa) return &r;
   return nullptr;
 }
 

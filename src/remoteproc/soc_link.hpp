@@ -32,7 +32,8 @@ class SocLink {
   ~SocLink();
 
   const std::vector<MappedRegion>& regions() const { return regions_; }
-  const MappedRegion* region(const std::string& name) const;
+  /// The mapped region `name` at `pa` (names repeat across processors: vdev0vring0, ...).
+  const MappedRegion* region(const std::string& name, uint64_t pa) const;
 
   /// Releases / asserts the reset of a processor the normal world controls (ELF mode):
   /// `processor` is its index in the platform description. ACCESS_DENIED for TEE processors.

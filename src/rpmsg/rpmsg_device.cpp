@@ -246,7 +246,9 @@ Status RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t> pa
                       payload.size(), kMaxPayload);
   if (src == kAddrAny || dst == kAddrAny)
     return make_error(TeeCode::kBadParameters, "EINVAL: rpmsg send from {:#x} to {:#x}", src, dst);
-  const auto deadline = Clock::now() + timeout;
+  // Clamped so that a "forever" timeout cannot overflow the deadline.
+  const auto deadline =
+      Clock::now() + std::min(timeout, std::chrono::milliseconds(86400000LL * 365));
   std::unique_lock lock(mutex_);
   for (;;) {
     if (!running_ || (cancel && cancel->load()))

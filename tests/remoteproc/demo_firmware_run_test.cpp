@@ -59,6 +59,7 @@ class DemoFirmwareRun : public ::testing::Test {
     disarm_faults();
     nw_.reset();
     machine_.reset();
+    rpmsg::uninstall();  // the bus is process-wide: later tests expect untouched vdevs
   }
 
   void Start(const std::string& preset = "stm32mp25", bool emulate = true) {

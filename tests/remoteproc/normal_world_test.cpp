@@ -60,8 +60,9 @@ Bytes signed_firmware(size_t code_size = 8192, const std::string& key = "rsa2048
 }
 
 /// Processor 1 of the dual preset: code at 0x82000000, data at 0x82400000, and a resource
-/// table in m1-ipc-shmem (0x82800000) with a trace and a vdev whose vrings are at fixed
-/// addresses in m1-vdev0vring0/1.
+/// table in m1-ipc-shmem (0x82800000) with a trace and a vdev whose vrings the host places
+/// (FW_RSC_ADDR_ANY): in processor 1's own vdev0vring0/1 regions (0x828f8000, 0x828f9000), not
+/// in processor 0's regions of the same names.
 Bytes processor1_firmware() {
   ElfBuilder b;
   Bytes code(0x800, 0x61);
@@ -71,7 +72,7 @@ Bytes processor1_firmware() {
     code[4 + i] = static_cast<uint8_t>(pc >> (8 * i));
   }
   const Bytes table = RscTableBuilder()
-                          .add_vdev(7, 0, 1, {{0x828f8000, 16, 16, 0}, {0x828f9000, 16, 16, 1}}, 0)
+                          .add_vdev(7, 0, 1, {{0xFFFFFFFF, 16, 16, 0}, {0xFFFFFFFF, 16, 16, 1}}, 0)
                           .add_trace(0x82801000, 0x200, "m1_trace")
                           .build();
   b.entry(pc);

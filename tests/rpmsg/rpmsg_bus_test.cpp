@@ -169,9 +169,9 @@ TEST_F(RpmsgBus, BootBindsShutdownUnbinds) {
                                               "dev-remoteproc0", "dev+remoteproc0"}));
 }
 
-TEST_F(RpmsgBus, CrashStopsTheDeviceAndWakesSenders) {
+TEST_F(RpmsgBus, CrashRecoveryReplacesTheDeviceAndWakesSenders) {
   Board board(0);
-  ASSERT_EQ(board.rproc->set_recovery_disabled(true), 0);
+  ASSERT_EQ(board.rproc->set_coredump(remoteproc::CoredumpMode::kDisabled), 0);
   ASSERT_EQ(board.rproc->boot(), 0);
   auto dev = bus_->wait_device(*board.rproc, 2s);
   ASSERT_TRUE(dev);
@@ -184,11 +184,22 @@ TEST_F(RpmsgBus, CrashStopsTheDeviceAndWakesSenders) {
   auto waiting =
       std::async(std::launch::async, [&] { return tty->send(std::vector<uint8_t>{2}, 30s); });
   EXPECT_EQ(waiting.wait_for(100ms), std::future_status::timeout);
+  // Recovery: stop(crashed) unbinds the device (the sender fails at once), then the
+  // processor boots again with a new device.
   board.rproc->report_crash(remoteproc::CrashType::kWatchdog);
   board.rproc->flush_crash_work();
   ASSERT_EQ(waiting.wait_for(2s), std::future_status::ready);
-  EXPECT_FALSE(waiting.get());
-  EXPECT_EQ(bus_->device(*board.rproc), nullptr);
+  const auto r = waiting.get();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("ENODEV"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(tty->closed());
+  EXPECT_FALSE(dev->running());
+  EXPECT_EQ(board.rproc->state(), remoteproc::RprocState::kRunning) << board.log.contents();
+  auto after = bus_->wait_device(*board.rproc, 2s);
+  ASSERT_TRUE(after);
+  EXPECT_NE(after, dev);
+  EXPECT_NE(board.log.contents().find("stopping after a crash"), std::string::npos);
+  ASSERT_EQ(board.rproc->shutdown(), 0);
 }
 
 TEST_F(RpmsgBus, TwoProcessorsDoNotCrossTalk) {

@@ -99,14 +99,14 @@ TEST_F(RpmsgDevice, NameServiceCreatesAndDestroysChannels) {
   ASSERT_EQ(start(), 0);
   std::vector<std::string> events;
   std::mutex m;
-  dev_->subscribe({[&](const std::shared_ptr<rpmsg::Channel>& c) {
-                     std::lock_guard l(m);
-                     events.push_back("+" + c->name());
-                   },
-                   [&](const std::shared_ptr<rpmsg::Channel>& c) {
-                     std::lock_guard l(m);
-                     events.push_back("-" + c->name());
-                   }});
+  const uint64_t sub = dev_->subscribe({[&](const std::shared_ptr<rpmsg::Channel>& c) {
+                                          std::lock_guard l(m);
+                                          events.push_back("+" + c->name());
+                                        },
+                                        [&](const std::shared_ptr<rpmsg::Channel>& c) {
+                                          std::lock_guard l(m);
+                                          events.push_back("-" + c->name());
+                                        }});
   auto tty = announce("rpmsg-tty");
   ASSERT_TRUE(tty);
   EXPECT_EQ(tty->remote_addr(), FakeRpmsgDevice::kDeviceAddr);
@@ -131,6 +131,7 @@ TEST_F(RpmsgDevice, NameServiceCreatesAndDestroysChannels) {
   auto again = announce("rpmsg-tty");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->local_addr(), rpmsg::kFirstDynamicAddr);
+  dev_->unsubscribe(sub);
 }
 
 TEST_F(RpmsgDevice, EchoOfEveryPayloadSize) {
@@ -164,6 +165,14 @@ TEST_F(RpmsgDevice, PayloadOver496IsRefused) {
   fake_.settle();
   EXPECT_EQ(fake_.avail_idx(1), 0);  // nothing reached the vring
   EXPECT_EQ(dev_->free_tx_buffers(), fake_.num());
+}
+
+TEST_F(RpmsgDevice, ForeverTimeoutDoesNotOverflow) {
+  ASSERT_EQ(start(), 0);
+  auto tty = announce();
+  ASSERT_TRUE(tty);
+  EXPECT_TRUE(tty->send(pattern(2, 0), std::chrono::milliseconds::max()));
+  EXPECT_TRUE(fake_.wait_message(1s));
 }
 
 TEST_F(RpmsgDevice, TxExhaustionThenRecovery) {

@@ -135,7 +135,10 @@ class DemoFirmwareTest : public ::testing::Test {
   static bool built() { return !kDir.empty() && std::ifstream(kDir + "/demo-m33.elf").good(); }
 
   // Maps the layout's memories, loads the ELF files and starts the core at `boot`.
-  void boot(const Layout& layout, const std::vector<std::string>& elfs, uint32_t boot) {
+  // With `core_watchdog`, the core's own IWDG model (expiry = a watchdog crash) replaces the
+  // register stub.
+  void boot(const Layout& layout, const std::vector<std::string>& elfs, uint32_t boot,
+            bool core_watchdog = false) {
     layout_ = &layout;
     ipcc_.emplace(layout.ipcc_base);
     ipcc_mmio_.emplace(*ipcc_);
@@ -161,13 +164,19 @@ class DemoFirmwareTest : public ::testing::Test {
     }
     ASSERT_NE(trace_da_, 0u);
     ASSERT_NE(status_, 0u);
-    auto core = CortexMCore::create(std::move(memories),
-                                    {ipcc_mmio_->mapping(layout.ipcc_rx_irq, layout.ipcc_tx_irq),
-                                     MmioMapping{layout.iwdg_base, 0x400, &iwdg_, {}}},
-                                    [this](const CrashReport& r) {
-                                      std::lock_guard lock(mutex_);
-                                      crashes_.push_back(r);
-                                    });
+    std::vector<MmioMapping> devices{ipcc_mmio_->mapping(layout.ipcc_rx_irq, layout.ipcc_tx_irq)};
+    CortexMOptions options;
+    if (core_watchdog)
+      options.watchdog_base = layout.iwdg_base;
+    else
+      devices.push_back(MmioMapping{layout.iwdg_base, 0x400, &iwdg_, {}});
+    auto core = CortexMCore::create(
+        std::move(memories), std::move(devices),
+        [this](const CrashReport& r) {
+          std::lock_guard lock(mutex_);
+          crashes_.push_back(r);
+        },
+        options);
     ASSERT_TRUE(core) << core.error().message;
     core_ = std::move(core).value();
     auto started = core_->start(boot, false);
@@ -413,6 +422,22 @@ TEST_F(DemoFirmwareTest, FaultCommandIsABadAccessInDemoFault) {
   EXPECT_GE(r.pc, f.value & ~1u) << r.text;
   EXPECT_LT(r.pc, (f.value & ~1u) + f.size) << r.text;
   EXPECT_NE(trace().find("command: fault\n"), std::string::npos) << trace();
+}
+
+TEST_F(DemoFirmwareTest, HangCommandLetsTheWatchdogExpire) {
+  SKIP_UNLESS_BUILT();
+  ASSERT_NO_FATAL_FAILURE(boot(kMp25, {"demo-m33.elf"}, kMp25.boot, /*core_watchdog=*/true));
+  ASSERT_TRUE(traced(banner("demo-m33"))) << trace();
+  setup_vrings();
+  driver_ok();
+  ASSERT_TRUE(received(0)) << trace();
+  // Idle in WFI, virtual time follows the wall clock: longer than the 1 s timeout, refreshed.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_TRUE(crashes().empty()) << crashes()[0].text;
+  send(0x401, "hang");
+  ASSERT_TRUE(eventually([&] { return !crashes().empty(); })) << trace();
+  EXPECT_EQ(crashes()[0].kind, CrashKind::kWatchdog) << crashes()[0].text;
+  EXPECT_NE(trace().find("command: hang\n"), std::string::npos) << trace();
 }
 
 TEST_F(DemoFirmwareTest, ShutdownRequestIsAcknowledged) {

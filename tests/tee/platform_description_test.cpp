@@ -126,7 +126,7 @@ TEST(PlatformPresets, Stm32mp15WithTheM4DmaRanges) {
                   {"vdev0vring0", 0x10040000, 0x1000, false},
                   {"vdev0vring1", 0x10041000, 0x1000, false},
                   {"vdev0buffer", 0x10042000, 0x4000, false},
-                  {"mcuram", 0x30000000, 0x40000, true}});
+                  {"mcuram", 0x30000000, 0x40000, false}});
   expect_mailboxes(p, 0x4c001000);
   EXPECT_EQ(p.boot_address, 0u);
   ASSERT_EQ(p.dma_ranges.size(), 3u);
@@ -175,9 +175,9 @@ TEST(PlatformPresets, Stm32mp25Dual) {
                  {{"m1-firmware", 0x82000000, 0x400000, true},
                   {"m1-data", 0x82400000, 0x400000, true},
                   {"m1-ipc-shmem", 0x82800000, 0xf8000, false},
-                  {"m1-vdev0vring0", 0x828f8000, 0x1000, false},
-                  {"m1-vdev0vring1", 0x828f9000, 0x1000, false},
-                  {"m1-vdev0buffer", 0x828fa000, 0x6000, false}});
+                  {"vdev0vring0", 0x828f8000, 0x1000, false},
+                  {"vdev0vring1", 0x828f9000, 0x1000, false},
+                  {"vdev0buffer", 0x828fa000, 0x6000, false}});
   expect_mailboxes(p, 0x404a0000);
   EXPECT_EQ(p.boot_address, 0x82000000u);
   EXPECT_EQ(d->processor(1), &p);
