@@ -144,15 +144,23 @@ void print_summary(const RunReport& r, bool json) {
                                                    : "no acknowledgement");
 }
 
-/// The TA's reason for refusing the image, from the kernel log ("" when none is there).
-std::string refusal_reason(const remoteproc::KernelLog& log) {
+/// The TA's reason for refusing the image, from the kernel log line that carries its code
+/// ("... remoteproc remoteproc0: TEE LOAD_FW failed: ... [TEE_ERROR_X 0x...]"): the message
+/// without the log prefix and the code. nullopt when the log has none.
+std::optional<Error> refusal(const remoteproc::KernelLog& log) {
   const std::string all = log.contents();
-  size_t at = all.rfind("TEE_ERROR");
-  if (at == std::string::npos) return {};
-  size_t begin = all.rfind('\n', at);
-  size_t end = all.find('\n', at);
-  return all.substr(begin == std::string::npos ? 0 : begin + 1,
-                    end == std::string::npos ? std::string::npos : end - begin - 1);
+  const size_t code_at = all.rfind(" [TEE_ERROR_");
+  if (code_at == std::string::npos) return std::nullopt;
+  const size_t line_begin = all.rfind('\n', code_at);
+  std::string line = all.substr(line_begin == std::string::npos ? 0 : line_begin + 1,
+                                code_at - (line_begin == std::string::npos ? 0 : line_begin + 1));
+  if (size_t device = line.find("remoteproc remoteproc"); device != std::string::npos)
+    if (size_t colon = line.find(": ", device); colon != std::string::npos)
+      line = line.substr(colon + 2);
+  uint32_t code = static_cast<uint32_t>(TeeCode::kSecurity);
+  if (size_t hex = all.find(" 0x", code_at); hex != std::string::npos)
+    code = static_cast<uint32_t>(std::strtoul(all.c_str() + hex + 1, nullptr, 16));
+  return Error{static_cast<TeeCode>(code), line};
 }
 
 int run(const RunArgs& args, const std::string& prog) {
@@ -200,9 +208,11 @@ int run(const RunArgs& args, const std::string& prog) {
   std::cerr << fmt::format("{}: booting {} on {} ({})\n", prog, report.image, report.platform,
                            report.processor);
   if (int err = rproc.boot(); err) {
-    const std::string reason = refusal_reason((*world)->log());
-    print_error(prog, make_error(TeeCode::kSecurity, "{} did not boot ({}){}{}", report.image,
-                                 std::strerror(-err), reason.empty() ? "" : ": ", reason));
+    const auto reason = refusal((*world)->log());
+    print_error(prog, reason ? make_error(reason->code, "{} did not boot: {}", report.image,
+                                          reason->message)
+                             : make_error(TeeCode::kGeneric, "{} did not boot: {}",
+                                          report.image, std::strerror(-err)));
     return kExitFailure;
   }
   const remoteproc::Rproc::BootTimes times = rproc.boot_times();

@@ -21,7 +21,8 @@ std::string vec(const std::string& rel) {
 }
 
 TEST(Cli, EveryCommandHasHelp) {
-  for (const char* cmd : {"sign", "verify", "inspect", "keygen", "pubkey", "digest", "stitch"}) {
+  for (const char* cmd : {"sign", "verify", "inspect", "keygen", "pubkey", "digest", "stitch", "run",
+                          "machine", "up", "ctl", "down"}) {
     auto r = run_rproctee({cmd, "--help"});
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << r.out;
