@@ -30,6 +30,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <semaphore>
 #include <stdexcept>
 #include <string>
@@ -226,6 +227,14 @@ void BM_Boot(benchmark::State& state) {
   put_percentiles(state, "boot_to_channel", channel);
 }
 
+/// Why an exchange failed.
+std::string no_echo(const rproctee::Status& sent, const std::optional<std::vector<uint8_t>>& echo) {
+  if (!sent) return "send failed: " + sent.error().message;
+  if (!echo) return "no echo within the bound";
+  return "an echo that differs (" + std::to_string(echo->size()) + " bytes: " +
+         std::string(echo->begin(), echo->begin() + std::min<size_t>(echo->size(), 60)) + ")";
+}
+
 void BM_RoundTrip(benchmark::State& state) {
   System* sys = system_for(state);
   if (!sys) return;
@@ -234,8 +243,10 @@ void BM_RoundTrip(benchmark::State& state) {
   for (size_t i = 0; i < size; ++i) payload[i] = static_cast<uint8_t>(0x41 + i * 7 % 26);
   auto& channel = sys->channel();
   for (int i = 0; i < 50; ++i) {  // warm up
-    if (!channel.send(payload) || channel.receive(kWait) != payload) {
-      state.SkipWithError("no echo");
+    auto sent = channel.send(payload);
+    auto echo = sent ? channel.receive(kWait) : std::nullopt;
+    if (echo != payload) {
+      state.SkipWithError(no_echo(sent, echo).c_str());
       return;
     }
   }
@@ -243,11 +254,11 @@ void BM_RoundTrip(benchmark::State& state) {
   samples.reserve(static_cast<size_t>(state.max_iterations));
   for (auto _ : state) {
     const auto t0 = Clock::now();
-    const bool sent = static_cast<bool>(channel.send(payload));
-    auto echo = channel.receive(kWait);
+    auto sent = channel.send(payload);
+    auto echo = sent ? channel.receive(kWait) : std::nullopt;
     const auto t1 = Clock::now();
-    if (!sent || echo != payload) {
-      state.SkipWithError("no byte-exact echo");
+    if (echo != payload) {
+      state.SkipWithError(no_echo(sent, echo).c_str());
       break;
     }
     samples.push_back(us(t1 - t0));

@@ -53,6 +53,7 @@ struct RunArgs {
 /// What the summary reports.
 struct RunReport {
   std::string image, platform, processor, banner;
+  bool authenticated = true;  // TEE-controlled; false: the ELF backend loads it unchecked
   double auth_load_ms = 0, start_ms = 0, boot_to_trace_ms = -1, stop_ms = 0;
   double channel_ms = -1;
   std::string channel;
@@ -118,6 +119,7 @@ void print_summary(const RunReport& r, bool json) {
                         {"platform", r.platform},
                         {"processor", r.processor},
                         {"banner", r.banner},
+                        {"authenticated", r.authenticated},
                         {"authenticate_and_load_ms", r.auth_load_ms},
                         {"start_ms", r.start_ms},
                         {"boot_to_first_trace_ms", r.boot_to_trace_ms},
@@ -130,7 +132,9 @@ void print_summary(const RunReport& r, bool json) {
     return;
   }
   std::cout << fmt::format("summary: {} on {} ({})\n", r.image, r.platform, r.processor);
-  std::cout << fmt::format("  authenticate + load  {:8.3f} ms\n", r.auth_load_ms);
+  std::cout << fmt::format("  {:<20} {:8.3f} ms\n",
+                           r.authenticated ? "authenticate + load" : "parse ELF (unsigned)",
+                           r.auth_load_ms);
   std::cout << fmt::format("  start                {:8.3f} ms\n", r.start_ms);
   if (r.boot_to_trace_ms >= 0)
     std::cout << fmt::format("  START to first trace {:8.3f} ms\n", r.boot_to_trace_ms);
@@ -187,6 +191,8 @@ int run(const RunArgs& args, const std::string& prog) {
   report.image = image.filename().string();
   report.platform = description->model;
   report.processor = description->processors[args.processor].name;
+  report.authenticated =
+      description->processors[args.processor].mode == platform::ProcessorMode::kTee;
 
   rpmsg::Bus& bus = rpmsg::install();
   ::signal(SIGPIPE, SIG_IGN);

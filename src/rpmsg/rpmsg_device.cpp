@@ -30,7 +30,6 @@ int RpmsgDevice::start() {
   std::unique_lock lock(mutex_);
   if (started_) return -EBUSY;
   started_ = true;
-  port_.set_status(7);
   if (int err = setup_locked(); err) return err;
   running_ = true;
   if (port_.device_features() & kFeatureNameService) {

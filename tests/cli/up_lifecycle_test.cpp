@@ -5,11 +5,14 @@
 // with recovery disabled the dump waits for `recover`), an inline dump holds recovery until it
 // is read, and writing the data file dismisses it; firmware names are looked up in the
 // --firmware-path folders in order (default: the working directory), a missing one failing the
-// boot with ENOENT as request_firmware does.
+// boot with ENOENT as request_firmware does; the demo firmware's rpmsg-tty channel is a pty
+// at DIR/dev/ttyRPMSG0 that echoes what is written to it.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -325,6 +328,50 @@ TEST_F(UpLifecycle, InlineCoredumpHoldsRecoveryUntilItIsRead) {
   }
   EXPECT_EQ(read(std::string(kClass) + "state"), "running\n");
 }
+
+#ifdef RPROCTEE_DEMO_FIRMWARE_DIR
+// The demo firmware in `up`: its rpmsg-tty channel is a pty linked as DIR/dev/ttyRPMSG0, used
+// as on a board (raw mode, write a line, read the echo); the link goes with the processor.
+TEST_F(UpLifecycle, RpmsgTtyOfTheDemoFirmwareIsATerminalUnderDev) {
+  const std::string demo = RPROCTEE_DEMO_FIRMWARE_DIR;
+  if (!fs::exists(demo + "/demo-m33.sign")) GTEST_SKIP() << "demo firmware not built";
+  ASSERT_NO_FATAL_FAILURE(Launch(true, {demo}));
+  ASSERT_EQ(echo("demo-m33.sign", std::string(kClass) + "firmware").exit_code, 0);
+  ASSERT_EQ(echo("start", std::string(kClass) + "state").exit_code, 0);
+  const std::string tty = mnt_ + "/dev/ttyRPMSG0";
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!fs::exists(tty)) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << read("/dmesg");
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(fs::is_symlink(tty));
+  EXPECT_EQ(fs::read_symlink(tty).string().rfind("/dev/pts/", 0), 0u);
+  EXPECT_NE(read(std::string(kDebug) + "trace0").find("rproctee demo firmware 1.0.0"),
+            std::string::npos);
+
+  const int fd = ::open(tty.c_str(), O_RDWR | O_NOCTTY);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  termios t{};
+  ASSERT_EQ(::tcgetattr(fd, &t), 0);
+  ::cfmakeraw(&t);
+  ASSERT_EQ(::tcsetattr(fd, TCSANOW, &t), 0);
+  const std::string line = "hello over the tty\n";
+  ASSERT_EQ(::write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+  std::string got;
+  while (got.size() < line.size() && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    char buf[256];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_EQ(got, line);
+
+  ASSERT_EQ(echo("stop", std::string(kClass) + "state").exit_code, 0);
+  EXPECT_FALSE(fs::exists(tty));  // the channel went with the processor
+}
+#endif
 
 TEST_F(UpLifecycle, FirmwareIsLookedUpInTheFirmwarePathFoldersInOrder) {
   TempDir a, b;
