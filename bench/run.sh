@@ -215,7 +215,7 @@ awk '
   /"run_name":/       { name = $2; gsub(/[",]/, "", name); sub(/\/iterations.*/, "", name)
                         sub(/\/repeats.*/, "", name); sub(/\/manual_time.*/, "", name); next }
   /"aggregate_name":/ { agg = $2; gsub(/[",]/, "", agg); next }
-  /^      "[A-Za-z_]+": -?[0-9.]+(e[-+][0-9]+)?,?$/ {
+  /^      "[A-Za-z0-9_]+": -?[0-9.]+(e[-+][0-9]+)?,?$/ {
     key = $1; gsub(/[":]/, "", key); v = $2; gsub(/,/, "", v); keys[++n] = key; vals[n] = v; next
   }
   /^    \}/ { for (i = 1; i <= n; ++i) print name (agg == "" ? "" : ":" agg), keys[i], vals[i] }
@@ -253,15 +253,17 @@ awk '
     for (s = 1; s <= 2; ++s) {
       size = s == 1 ? 1 : 496; r = "BM_RoundTrip/" size
       row("RTT " size " B, median", v[r, "median_us"], "ping-pong median:", v[pp, "median_us"], "")
-      row("RTT " size " B, p99", v[r, "p99_us"], "ping-pong p99:", v[pp, "p99_us"], "")
+      row("RTT " size " B, p99", v[r, "p99_us"], "ping-pong p99:", v[pp, "p99_us"],
+          (v[r, "stalls"] > 0 ? sprintf(" | %d stalled > 1 s (left out)", v[r, "stalls"]) : ""))
     }
     t = "BM_Throughput/496"; rtt = v["BM_RoundTrip/496", "median_us"]
     bound = rtt > 0 ? 496 / rtt : 0  # MB/s one message at a time
-    printf "%-34s %7.2f MB/s | %-22s %7.2f MB/s | %6.2fx | %.0f msgs/s, %d in flight\n",
+    printf "%-34s %7.2f MB/s | %-22s %7.2f MB/s | %6.2fx | %.0f msgs/s, window %d, stalls %d\n",
            "throughput 496 B, pipelined:", v[t, "MB_per_s"], "one at a time (RTT):", bound,
-           bound > 0 ? v[t, "MB_per_s"] / bound : 0, v[t, "msgs_per_s"], v[t, "window"]
+           (bound > 0 ? v[t, "MB_per_s"] / bound : 0), v[t, "msgs_per_s"], v[t, "window"],
+           v[t, "stalls"]
     e = v["BM_EmulatedCoreLoop:median", "mips"]; u = v["BM_BareUnicornLoop:median", "mips"]
     printf "%-34s %7.0f MIPS | %-22s %7.0f MIPS | %6.2fx | core model costs %.0f%%\n",
-           "emulated core (subs/bne loop):", e, "bare Unicorn loop:", u, u > 0 ? e / u : 0,
-           u > 0 ? 100 * (1 - e / u) : 0
+           "emulated core (subs/bne loop):", e, "bare Unicorn loop:", u, (u > 0 ? e / u : 0),
+           (u > 0 ? 100 * (1 - e / u) : 0)
   }' "$work/firmware.txt"

@@ -213,9 +213,12 @@ struct CortexMCore::Impl {
 
   void sample_lines(size_t index) {
     const MmioMapping& m = devices[index];
-    uint32_t levels = m.device->irq_lines();
     {
+      // The levels are read under the core's lock: two listeners racing (the host ringing a
+      // channel while the firmware clears another) must not apply their samples out of order,
+      // or a stale level would stick (a lost interrupt, or one that never goes away).
       std::lock_guard lock(mutex);
+      const uint32_t levels = m.device->irq_lines();
       for (size_t line = 0; line < m.irqs.size() && line < 32; ++line)
         scs.set_line(m.irqs[line], (levels >> line) & 1);
       attention.store(true);
