@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fuzz_entry_points.hpp"
+#include "fuzz_rpmsg_entry.hpp"
 #include "fuzz_tee_message_entry.hpp"
 #include "support/image_crafting.hpp"
 #include "support/test_data.hpp"
@@ -74,7 +75,8 @@ INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegressions,
                                            Target{"fuzz_verify", fuzz_verify_one},
                                            Target{"fuzz_elf32", fuzz_elf32_one},
                                            Target{"fuzz_resource_table", fuzz_resource_table_one},
-                                           Target{"fuzz_tee_message", fuzz_tee_message_one}),
+                                           Target{"fuzz_tee_message", fuzz_tee_message_one},
+                                           Target{"fuzz_rpmsg", fuzz_rpmsg_one}),
                          [](const auto& test_info) { return std::string(test_info.param.name); });
 
 TEST(FuzzTeeMessage, GeneratedSeedsAreCommitted) {
