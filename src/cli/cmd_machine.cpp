@@ -28,7 +28,8 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
   add_machine_options(app, args);
   app.add_option("--socket", socket, "Unix socket to listen on")->required()->type_name("PATH");
   if (auto code = parse_args(app, std::move(argv))) return *code;
-  if (!arm_fault_from_environment()) return usage_error(prog, "RPROCTEE_FAULT must be KIND:INDEX");
+  if (!arm_fault_from_environment())
+    return usage_error(prog, "RPROCTEE_FAULT must be KIND:INDEX or KIND:INDEX:kill");
 
   auto description = load_machine_description(args, prog);
   if (!description) return print_error(prog, description.error()), kExitFailure;

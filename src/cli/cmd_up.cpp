@@ -108,6 +108,22 @@ int up_main(std::vector<std::string> argv, std::string prog) {
     links_dir = private_links->path();
   }
   auto ttys = rpmsg::TtyBridge::on_bus(rpmsg::install(), links_dir);
+  // A machine that dies (killed, out of memory) leaves nothing to serve: say so and stop.
+  std::atomic<bool> machine_died{false};
+  std::jthread watcher([&](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      if (auto status = child->poll_exit()) {
+        std::cerr << fmt::format("{}: the machine exited unexpectedly ({}); stopping\n", prog,
+                                 *status > 128 ? fmt::format("killed by signal {}", *status - 128)
+                                               : fmt::format("status {}", *status));
+        machine_died = true;
+        g_stop = true;
+        ::kill(::getpid(), SIGTERM);  // taken by the main thread, as from `kill`
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
   {
     remoteproc::NormalWorldOptions options;
     options.firmware_path = firmware_path;
@@ -154,7 +170,9 @@ int up_main(std::vector<std::string> argv, std::string prog) {
       std::cerr << fmt::format("{}: stopping\n", prog);
     }
   }  // the normal world stops every processor here, then the machine stops
-  return exit_code;
+  watcher.request_stop();
+  watcher.join();
+  return machine_died ? kExitFailure : exit_code;
 }
 
 int down_main(std::vector<std::string> argv, std::string prog) {

@@ -1,5 +1,6 @@
 #include "cli/machine_process.hpp"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,9 +33,13 @@ std::vector<std::string> machine_argv(const MachineArgs& a, const std::string& s
 Result<MachineProcess> MachineProcess::start(const MachineArgs& a, const sigset_t& unblock) {
   RPROCTEE_ASSIGN(auto run_dir, TempDirectory::create("rproctee-machine"));
   std::vector<std::string> args = machine_argv(a, run_dir->path() + "/machine.sock");
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) return make_error(TeeCode::kGeneric, "fork failed");
   if (pid == 0) {
+    // The machine ends with its parent, even one killed with SIGKILL: no orphaned secure world.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(1);  // the parent died before prctl took effect
     ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
     std::vector<char*> argv;
     for (auto& s : args) argv.push_back(s.data());
@@ -60,8 +65,20 @@ Result<MachineProcess> MachineProcess::start(const MachineArgs& a, const sigset_
 }
 
 MachineProcess::MachineProcess(MachineProcess&& other) noexcept
-    : run_dir_(std::move(other.run_dir_)), socket_(std::move(other.socket_)), pid_(other.pid_) {
+    : run_dir_(std::move(other.run_dir_)),
+      socket_(std::move(other.socket_)),
+      pid_(other.pid_),
+      exit_status_(other.exit_status_) {
   other.pid_ = -1;
+}
+
+std::optional<int> MachineProcess::poll_exit() {
+  if (pid_ <= 0) return exit_status_;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+  pid_ = -1;
+  exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exit_status_;
 }
 
 MachineProcess::~MachineProcess() {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/machine_options.hpp"
@@ -27,6 +28,9 @@ class MachineProcess {
   /// "unix:PATH": how the normal world reaches it.
   std::string address() const { return "unix:" + socket_; }
   pid_t pid() const { return pid_; }
+  /// The machine's exit status (128 + signal when killed) once it has ended, else nullopt.
+  /// Reaps it: call from one thread only.
+  std::optional<int> poll_exit();
 
  private:
   MachineProcess(std::unique_ptr<TempDirectory> run_dir, pid_t pid)
@@ -34,6 +38,7 @@ class MachineProcess {
   std::unique_ptr<TempDirectory> run_dir_;  // removed after the machine stopped
   std::string socket_;
   pid_t pid_ = -1;
+  std::optional<int> exit_status_;
 };
 
 }  // namespace rproctee::cli

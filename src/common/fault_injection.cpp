@@ -1,5 +1,7 @@
 #include "common/fault_injection.hpp"
 
+#include <signal.h>
+
 #include <array>
 #include <atomic>
 #include <cstdlib>
@@ -12,6 +14,7 @@ constexpr size_t kKinds = static_cast<size_t>(FaultPoint::kCount);
 std::atomic<bool> g_armed{false};
 std::atomic<int> g_point{0};
 std::atomic<uint64_t> g_target{0};
+std::atomic<bool> g_kill{false};  // the armed event kills the process instead of failing
 std::array<std::atomic<uint64_t>, kKinds> g_events{};
 }  // namespace
 
@@ -36,10 +39,13 @@ bool should_fail(FaultPoint point) {
   if (!g_armed.load(std::memory_order_relaxed)) return false;
   if (g_point.load() != static_cast<int>(point) || n != g_target.load()) return false;
   bool expected = true;
-  return g_armed.compare_exchange_strong(expected, false);
+  if (!g_armed.compare_exchange_strong(expected, false)) return false;
+  if (g_kill.load()) ::raise(SIGKILL);  // a power cut / OOM kill at exactly this point
+  return true;
 }
 
 void arm_fault(FaultPoint point, uint64_t index) {
+  g_kill = false;
   for (auto& e : g_events) e = 0;
   g_point = static_cast<int>(point);
   g_target = index;
@@ -58,12 +64,22 @@ uint64_t fault_events(FaultPoint point) {
 bool arm_fault_from_environment() {
   const char* v = std::getenv("RPROCTEE_FAULT");
   if (!v) return true;
-  const std::string s(v);
+  // KIND:INDEX, or KIND:INDEX:kill to kill the process at that event.
+  std::string s(v);
+  bool kill = false;
+  if (s.size() > 5 && s.ends_with(":kill")) {
+    kill = true;
+    s.resize(s.size() - 5);
+  }
   const size_t colon = s.find(':');
-  if (colon == std::string::npos) return false;
+  if (colon == std::string::npos || colon + 1 >= s.size()) return false;
+  char* end = nullptr;
+  const uint64_t index = std::strtoull(s.c_str() + colon + 1, &end, 10);
+  if (*end != '\0') return false;
   for (size_t k = 0; k < kKinds; ++k)
     if (fault_point_name(static_cast<FaultPoint>(k)) == s.substr(0, colon)) {
-      arm_fault(static_cast<FaultPoint>(k), std::strtoull(s.c_str() + colon + 1, nullptr, 10));
+      arm_fault(static_cast<FaultPoint>(k), index);
+      g_kill = kill;
       return true;
     }
   return false;

@@ -1,6 +1,7 @@
 // Systematic fault injection (attack class 17): tests arm "fail the i-th event of kind K" and
 // the code under test asks should_fail(K) at each such event. Disarmed, a check is one atomic
-// load. The machine process reads RPROCTEE_FAULT=kind:i at start-up for cross-process tests.
+// load. The machine process reads RPROCTEE_FAULT=kind:i[:kill] at start-up for cross-process
+// tests.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +22,8 @@ void arm_fault(FaultPoint point, uint64_t index);
 void disarm_faults();
 /// How many events of `point` happened since the last arm/disarm (to know how far to go).
 uint64_t fault_events(FaultPoint point);
-/// Reads RPROCTEE_FAULT ("hash:3"); returns false on a malformed value.
+/// Reads RPROCTEE_FAULT ("hash:3": fail the 4th hash; "hash:3:kill": SIGKILL the process at
+/// it, for process-fault tests); returns false on a malformed value.
 bool arm_fault_from_environment();
 
 }  // namespace rproctee
