@@ -83,7 +83,8 @@ std::shared_ptr<rpmsg::Channel> tty_channel(rpmsg::Bus& bus, remoteproc::Rproc& 
                                             std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     auto device = bus.wait_device(rproc, left);
     auto channel = device ? device->wait_channel("rpmsg-tty", left) : nullptr;
     if (channel && channel != previous && !channel->closed()) return channel;
@@ -141,11 +142,12 @@ void print_summary(const RunReport& r, bool json) {
   if (r.channel_ms >= 0)
     std::cout << fmt::format("  {} announced {:8.3f} ms after START\n", r.channel, r.channel_ms);
   if (!rtt.empty())
-    std::cout << fmt::format("  rpmsg round trip     {:8.3f} ms median, {:.3f} ms max ({} messages)\n",
-                             rtt[rtt.size() / 2], rtt.back(), rtt.size());
-  std::cout << fmt::format("  stop                 {:8.3f} ms ({})\n", r.stop_ms,
-                           r.shutdown_acknowledged ? "firmware acknowledged the shutdown"
-                                                   : "no acknowledgement");
+    std::cout << fmt::format(
+        "  rpmsg round trip     {:8.3f} ms median, {:.3f} ms max ({} messages)\n",
+        rtt[rtt.size() / 2], rtt.back(), rtt.size());
+  std::cout << fmt::format(
+      "  stop                 {:8.3f} ms ({})\n", r.stop_ms,
+      r.shutdown_acknowledged ? "firmware acknowledged the shutdown" : "no acknowledgement");
 }
 
 /// The TA's reason for refusing the image, from the kernel log line that carries its code
@@ -217,8 +219,8 @@ int run(const RunArgs& args, const std::string& prog) {
     const auto reason = refusal((*world)->log());
     print_error(prog, reason ? make_error(reason->code, "{} did not boot: {}", report.image,
                                           reason->message)
-                             : make_error(TeeCode::kGeneric, "{} did not boot: {}",
-                                          report.image, std::strerror(-err)));
+                             : make_error(TeeCode::kGeneric, "{} did not boot: {}", report.image,
+                                          std::strerror(-err)));
     return kExitFailure;
   }
   const remoteproc::Rproc::BootTimes times = rproc.boot_times();

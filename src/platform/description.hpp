@@ -51,7 +51,7 @@ struct Processor {
   /// (rproctee,ipcc-interrupts); empty: the firmware can only poll.
   std::vector<uint32_t> ipcc_irqs;
   uint32_t watchdog_base = 0;  // the core's IWDG (rproctee,watchdog = <&iwdg>); 0: none
-  uint32_t boot_address = 0;  // default vector table (da) when there is no BOOTADDR
+  uint32_t boot_address = 0;   // default vector table (da) when there is no BOOTADDR
   bool anti_rollback = false;
   uint32_t rollback_tlv = 0x10003;  // platform TLV carrying the security version
 

@@ -91,6 +91,7 @@ struct CortexMCore::Impl {
   std::optional<CrashReport> crash;
   std::optional<uint32_t> fault_address;
   uint32_t boot_address = 0;
+  bool fresh = false;  // the engine has not run yet (nothing translated)
 
   mutable std::mutex regs_mutex;
   ArmRegisters regs{};
@@ -327,6 +328,58 @@ struct CortexMCore::Impl {
     take_exception();  // tail-chaining, or what the lowered priority now lets through
   }
 
+  // --- the engine ----------------------------------------------------------------------------
+
+  /// A new Unicorn engine with the memories, the SCS, the watchdog, the devices and the hooks.
+  /// Built again for every run: Unicorn 2.0.1 recycles its translation buffer only when it is
+  /// full (1 GiB) and a full flush touches all of it, so a fresh engine per run (about 1 ms) is
+  /// what keeps the resident memory flat over thousands of boots.
+  Status build_engine() {
+    if (uc) uc_close(uc);
+    uc = nullptr;
+    uc_err err = uc_open(UC_ARCH_ARM, static_cast<uc_mode>(UC_MODE_THUMB | UC_MODE_MCLASS), &uc);
+    if (err != UC_ERR_OK)
+      return make_error(TeeCode::kGeneric, "cannot create the Cortex-M emulator: {}",
+                        uc_strerror(err));
+    uc_ctl_set_cpu_model(uc, UC_CPU_ARM_CORTEX_M33);  // the default M-class model otherwise
+    for (const CoreMemory& m : memories) {
+      err = uc_mem_map_ptr(uc, m.da, m.size, UC_PROT_ALL, m.host);
+      if (err != UC_ERR_OK)
+        return make_error(TeeCode::kBadParameters,
+                          "cannot map core memory at da 0x{:08x} (size 0x{:x}): {}", m.da, m.size,
+                          uc_strerror(err));
+    }
+    err = uc_mmio_map(uc, Scs::kBase, Scs::kSize, &Impl::scs_read, this, &Impl::scs_write, this);
+    if (err != UC_ERR_OK)
+      return make_error(TeeCode::kGeneric, "cannot map the SCS: {}", uc_strerror(err));
+    if (options.watchdog_base) {
+      err = uc_mmio_map(uc, options.watchdog_base, Iwdg::kSize, &Impl::iwdg_read, this,
+                        &Impl::iwdg_write, this);
+      if (err != UC_ERR_OK)
+        return make_error(TeeCode::kBadParameters, "cannot map the watchdog at 0x{:08x}: {}",
+                          options.watchdog_base, uc_strerror(err));
+    }
+    for (size_t i = 0; i < devices.size(); ++i) {
+      const MmioMapping& d = devices[i];
+      err = uc_mmio_map(uc, d.base, page_up(d.size), &Impl::device_read, slots[i].get(),
+                        &Impl::device_write, slots[i].get());
+      if (err != UC_ERR_OK)
+        return make_error(TeeCode::kBadParameters, "cannot map device {} at 0x{:08x}: {}", i,
+                          d.base, uc_strerror(err));
+    }
+    uc_hook h{};
+    if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Impl::on_block), this, 1, 0) ||
+        uc_hook_add(uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&Impl::on_interrupt), this, 1,
+                    0) ||
+        uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(&Impl::on_invalid), this,
+                    1, 0) ||
+        uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Impl::on_unmapped), this,
+                    1, 0))
+      return make_error(TeeCode::kGeneric, "cannot install the Cortex-M emulator hooks");
+    fresh = true;
+    return {};
+  }
+
   // --- reset and faults --------------------------------------------------------------------
 
   Status reset_cpu(uint32_t boot) {
@@ -336,9 +389,6 @@ struct CortexMCore::Impl {
                         "the vector table at 0x{:08x} is outside the core's memories; load the "
                         "firmware there or fix the boot address",
                         boot);
-    // Drop translated code: the host may have loaded new firmware through its mappings.
-    // (Per memory: UC_CTL_TB_FLUSH of Unicorn 2.0.1 touches its whole 1 GiB code buffer.)
-    for (const CoreMemory& m : memories) uc_ctl_remove_cache(uc, m.da, m.da + m.size);
     set_reg(uc, UC_ARM_REG_IPSR, 0);
     set_reg(uc, UC_ARM_REG_CONTROL, 0);
     set_reg(uc, UC_ARM_REG_PRIMASK, 0);
@@ -471,34 +521,13 @@ Result<std::unique_ptr<CortexMCore>> CortexMCore::create(std::vector<CoreMemory>
   auto impl = std::make_unique<Impl>(options);
   Impl& s = *impl;
   s.on_crash = std::move(on_crash);
-  uc_err err = uc_open(UC_ARCH_ARM, static_cast<uc_mode>(UC_MODE_THUMB | UC_MODE_MCLASS), &s.uc);
-  if (err != UC_ERR_OK)
-    return make_error(TeeCode::kGeneric, "cannot create the Cortex-M emulator: {}",
-                      uc_strerror(err));
-  uc_ctl_set_cpu_model(s.uc, UC_CPU_ARM_CORTEX_M33);  // the default M-class model otherwise
-  for (const CoreMemory& m : memories) {
+  for (const CoreMemory& m : memories)
     if (m.da % kPage || m.size % kPage || m.size == 0 ||
         reinterpret_cast<uintptr_t>(m.host) % kPage)
       return make_error(TeeCode::kBadParameters,
                         "core memory at da 0x{:08x} (size 0x{:x}) is not 4 KiB aligned", m.da,
                         m.size);
-    err = uc_mem_map_ptr(s.uc, m.da, m.size, UC_PROT_ALL, m.host);
-    if (err != UC_ERR_OK)
-      return make_error(TeeCode::kBadParameters,
-                        "cannot map core memory at da 0x{:08x} (size 0x{:x}): {}", m.da, m.size,
-                        uc_strerror(err));
-  }
   s.memories = std::move(memories);
-  err = uc_mmio_map(s.uc, Scs::kBase, Scs::kSize, &Impl::scs_read, &s, &Impl::scs_write, &s);
-  if (err != UC_ERR_OK)
-    return make_error(TeeCode::kGeneric, "cannot map the SCS: {}", uc_strerror(err));
-  if (options.watchdog_base) {
-    err = uc_mmio_map(s.uc, options.watchdog_base, Iwdg::kSize, &Impl::iwdg_read, &s,
-                      &Impl::iwdg_write, &s);
-    if (err != UC_ERR_OK)
-      return make_error(TeeCode::kBadParameters, "cannot map the watchdog at 0x{:08x}: {}",
-                        options.watchdog_base, uc_strerror(err));
-  }
   s.devices = std::move(devices);
   for (size_t i = 0; i < s.devices.size(); ++i) {
     const MmioMapping& d = s.devices[i];
@@ -506,20 +535,8 @@ Result<std::unique_ptr<CortexMCore>> CortexMCore::create(std::vector<CoreMemory>
       return make_error(TeeCode::kBadParameters,
                         "device {} at 0x{:08x}: no device or base not 4 KiB aligned", i, d.base);
     s.slots.push_back(std::make_unique<Impl::DeviceSlot>(Impl::DeviceSlot{&s, i}));
-    err = uc_mmio_map(s.uc, d.base, page_up(d.size), &Impl::device_read, s.slots.back().get(),
-                      &Impl::device_write, s.slots.back().get());
-    if (err != UC_ERR_OK)
-      return make_error(TeeCode::kBadParameters, "cannot map device {} at 0x{:08x}: {}", i, d.base,
-                        uc_strerror(err));
   }
-  uc_hook h{};
-  if (uc_hook_add(s.uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Impl::on_block), &s, 1, 0) ||
-      uc_hook_add(s.uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&Impl::on_interrupt), &s, 1, 0) ||
-      uc_hook_add(s.uc, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(&Impl::on_invalid), &s, 1,
-                  0) ||
-      uc_hook_add(s.uc, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Impl::on_unmapped), &s,
-                  1, 0))
-    return make_error(TeeCode::kGeneric, "cannot install the Cortex-M emulator hooks");
+  RPROCTEE_CHECK(s.build_engine());
   std::unique_ptr<CortexMCore> core(new CortexMCore(std::move(impl)));
   Impl* raw = core->impl_.get();
   for (size_t i = 0; i < raw->devices.size(); ++i) {
@@ -544,6 +561,8 @@ Status CortexMCore::start(uint32_t boot_address, bool secure_boot) {
     std::lock_guard lock(s.mutex);
     s.stop_requested = false;
     s.crash.reset();
+    if (!s.fresh) RPROCTEE_CHECK(s.build_engine());  // nothing translated by an earlier run
+    s.fresh = false;
     RPROCTEE_CHECK(s.reset_cpu(boot_address));
   }
   for (size_t i = 0; i < s.devices.size(); ++i) s.sample_lines(i);
@@ -582,6 +601,9 @@ void CortexMCore::run() {
       s.attention.store(false);
       if (s.stop_requested) break;
       if (s.scs.take_reset_request()) {  // AIRCR.SYSRESETREQ: back to the vector table
+        // Drop translated code: the host may have written memory through its mappings (per
+        // memory: UC_CTL_TB_FLUSH of Unicorn 2.0.1 touches its whole 1 GiB code buffer).
+        for (const CoreMemory& m : s.memories) uc_ctl_remove_cache(s.uc, m.da, m.da + m.size);
         if (!s.reset_cpu(s.boot_address).ok()) {
           s.set_crash(CrashKind::kLockup, s.boot_address, s.boot_address,
                       "lockup: the vector table vanished at reset");

@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "soc/core_control.hpp"
 #include "soc/iwdg.hpp"
 #include "soc/mmio_device.hpp"
 #include "soc/scs.hpp"
-#include "soc/core_control.hpp"
 
 struct uc_struct;
 

@@ -39,7 +39,8 @@ bool has(const std::string& text, const std::string& what) {
 TEST_F(RunCommand, BootsTheBundledDemoPrintsItsTraceAndTheEchoesAndStopsCleanly) {
   const auto r = run_rproctee({"run", "--send", "hello board", "--send", "version"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(has(r.out, "trace: rproctee demo firmware 1.0.0 on cortex-m33 (demo-m33)\n")) << r.out;
+  EXPECT_TRUE(has(r.out, "trace: rproctee demo firmware 1.0.0 on cortex-m33 (demo-m33)\n"))
+      << r.out;
   EXPECT_TRUE(has(r.out, "rpmsg-tty > hello board\nrpmsg-tty < hello board  (")) << r.out;
   EXPECT_TRUE(has(r.out, "rpmsg-tty < rproctee demo firmware 1.0.0 on cortex-m33 (demo-m33)"))
       << r.out;
@@ -70,7 +71,8 @@ TEST_F(RunCommand, TheM4PresetRunsItsOwnDemo) {
 }
 
 TEST_F(RunCommand, ACrashDuringTheExchangeIsRecoveredAndTheNextMessageAnswered) {
-  const auto r = run_rproctee({"run", "--send", "fault", "--send", "still here", "--timeout", "10"});
+  const auto r =
+      run_rproctee({"run", "--send", "fault", "--send", "still here", "--timeout", "10"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(has(r.err, "no answer to \"fault\": the firmware crashed (crash #1), was recovered"))
       << r.err;

@@ -41,8 +41,8 @@ TEST(Iwdg, PrescalerAndReloadNeedTheUnlockKey) {
 TEST(Iwdg, ExpiresAfterTheProgrammedTimeoutUnlessRefreshed) {
   Iwdg w(kClock);
   w.write(Iwdg::kKR, Iwdg::kKeyUnlock, 0);
-  w.write(Iwdg::kPR, 1, 0);       // /8
-  w.write(Iwdg::kRLR, 3999, 0);   // 4000 * 8 / 32 kHz = 1 s
+  w.write(Iwdg::kPR, 1, 0);      // /8
+  w.write(Iwdg::kRLR, 3999, 0);  // 4000 * 8 / 32 kHz = 1 s
   EXPECT_DOUBLE_EQ(w.timeout_ms(), 1000.0);
   const uint64_t start = 1000;
   w.write(Iwdg::kKR, Iwdg::kKeyStart, start);
