@@ -19,6 +19,7 @@
 #include "cli/machine_options.hpp"
 #include "cli/machine_process.hpp"
 #include "cli/temp_directory.hpp"
+#include "common/fault_injection.hpp"
 #include "remoteproc/control_server.hpp"
 #include "remoteproc/fuse_tree.hpp"
 #include "remoteproc/platform_driver.hpp"
@@ -82,6 +83,10 @@ int up_main(std::vector<std::string> argv, std::string prog) {
       ->type_name("MS");
   if (auto code = parse_args(app, std::move(argv))) return *code;
   if (firmware_path.empty()) firmware_path = {"."};
+  // Process-fault tests kill the normal world at an exact TEE message (RPROCTEE_FAULT is the
+  // machine's, passed on to it).
+  if (!arm_fault_from_environment("RPROCTEE_UP_FAULT"))
+    return usage_error(prog, "RPROCTEE_UP_FAULT must be KIND:INDEX or KIND:INDEX:kill");
 
   auto description = load_machine_description(machine, prog);
   if (!description) return print_error(prog, description.error()), kExitFailure;

@@ -28,6 +28,8 @@ std::string_view fault_point_name(FaultPoint point) {
       return "hash";
     case FaultPoint::kMessage:
       return "message";
+    case FaultPoint::kCoreStart:
+      return "core-start";
     case FaultPoint::kCount:
       break;
   }
@@ -61,8 +63,8 @@ uint64_t fault_events(FaultPoint point) {
   return g_events[static_cast<size_t>(point)].load();
 }
 
-bool arm_fault_from_environment() {
-  const char* v = std::getenv("RPROCTEE_FAULT");
+bool arm_fault_from_environment(const char* variable) {
+  const char* v = std::getenv(variable);
   if (!v) return true;
   // KIND:INDEX, or KIND:INDEX:kill to kill the process at that event.
   std::string s(v);

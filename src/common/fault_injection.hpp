@@ -9,9 +9,10 @@
 
 namespace rproctee {
 
-enum class FaultPoint : int { kMemoryWrite = 0, kMapping, kHash, kMessage, kCount };
+enum class FaultPoint : int { kMemoryWrite = 0, kMapping, kHash, kMessage, kCoreStart, kCount };
 
-/// "memory-write", "mapping", "hash", "message".
+/// "memory-write", "mapping", "hash", "message", "core-start" (the platform service releasing a
+/// verified image's core).
 std::string_view fault_point_name(FaultPoint point);
 
 /// True when this event is the armed one (then the injection disarms itself).
@@ -22,8 +23,9 @@ void arm_fault(FaultPoint point, uint64_t index);
 void disarm_faults();
 /// How many events of `point` happened since the last arm/disarm (to know how far to go).
 uint64_t fault_events(FaultPoint point);
-/// Reads RPROCTEE_FAULT ("hash:3": fail the 4th hash; "hash:3:kill": SIGKILL the process at
-/// it, for process-fault tests); returns false on a malformed value.
-bool arm_fault_from_environment();
+/// Reads `variable` ("hash:3": fail the 4th hash; "hash:3:kill": SIGKILL the process at it, for
+/// process-fault tests); returns false on a malformed value. The machine reads RPROCTEE_FAULT,
+/// `rproctee up` (the normal world) RPROCTEE_UP_FAULT.
+bool arm_fault_from_environment(const char* variable = "RPROCTEE_FAULT");
 
 }  // namespace rproctee

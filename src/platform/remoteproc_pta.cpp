@@ -246,6 +246,10 @@ TeeCode RemoteprocPta::start(Processor& p, tee::TaParams& params) {
     log_refusal(located.error());
     return TeeCode::kBadParameters;
   }
+  if (should_fail(FaultPoint::kCoreStart)) {
+    log_refusal(make_error(TeeCode::kGeneric, "core start failure (injected)"));
+    return TeeCode::kGeneric;
+  }
   p.secure_regions_clean = false;  // the running core writes its memories
   if (auto s = soc_.core(p.index).start(boot, secure_boot); !s) {
     log_refusal(s.error());

@@ -46,6 +46,7 @@ Expected expected_outcome(FaultPoint point, uint64_t index) {
       // memory (after the LOAD succeeded).
       if (index == 2) return {TEEC_SUCCESS, ""};
       return {TEEC_ERROR_COMMUNICATION, ""};
+    case FaultPoint::kCoreStart:  // not reached by a LOAD
     case FaultPoint::kCount:
       break;
   }
@@ -63,6 +64,7 @@ uint64_t clean_events(FaultPoint point) {
       return 1;  // the shared memory of the image
     case FaultPoint::kMessage:
       return 3;  // register, LOAD_FW, release
+    case FaultPoint::kCoreStart:
     case FaultPoint::kCount:
       break;
   }
@@ -168,6 +170,26 @@ TEST(TaFaultInjectionAround, FaultsInStartStopAndReleaseMessagesKeepAConsistentS
   EXPECT_TRUE(StateIsOff(c));
 }
 
+TEST(TaFaultInjectionAround, ACoreThatCannotStartLeavesTheVerifiedImageLoaded) {
+  // The platform service fails to release the core: START answers GENERIC with the reason,
+  // the image stays LOADED byte for byte and nothing runs; the retried START works.
+  MachineUnderTest m(TransportKind::kInProcess);
+  RprocClient c(m.tee_name());
+  ASSERT_EQ(c.open(0), TEEC_SUCCESS);
+  const Bytes image = demo_image(4096);
+  ASSERT_EQ(c.load(image), TEEC_SUCCESS);
+  arm_fault(FaultPoint::kCoreStart, 0);
+  EXPECT_EQ(c.start(), TEEC_ERROR_GENERIC);
+  EXPECT_EQ(fault_events(FaultPoint::kCoreStart), 1u);
+  disarm_faults();
+  EXPECT_FALSE(m.machine().soc().core(0).running());
+  EXPECT_TRUE(memory_holds_exactly(m, image));
+  ASSERT_EQ(c.start(), TEEC_SUCCESS);
+  EXPECT_TRUE(m.machine().soc().core(0).running());
+  ASSERT_EQ(c.stop(), TEEC_SUCCESS);
+  EXPECT_TRUE(m.memories_zero());
+}
+
 std::string point_param_name(FaultPoint p) {
   switch (p) {
     case FaultPoint::kMemoryWrite:
@@ -178,6 +200,8 @@ std::string point_param_name(FaultPoint p) {
       return "Hash";
     case FaultPoint::kMessage:
       return "Message";
+    case FaultPoint::kCoreStart:
+      return "CoreStart";
     case FaultPoint::kCount:
       break;
   }
