@@ -14,6 +14,7 @@
 
 #include "fuzz_entry_points.hpp"
 #include "fuzz_rpmsg_entry.hpp"
+#include "fuzz_sysfs_entry.hpp"
 #include "fuzz_tee_message_entry.hpp"
 #include "support/image_crafting.hpp"
 #include "support/test_data.hpp"
@@ -76,18 +77,32 @@ INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegressions,
                                            Target{"fuzz_elf32", fuzz_elf32_one},
                                            Target{"fuzz_resource_table", fuzz_resource_table_one},
                                            Target{"fuzz_tee_message", fuzz_tee_message_one},
-                                           Target{"fuzz_rpmsg", fuzz_rpmsg_one}),
+                                           Target{"fuzz_rpmsg", fuzz_rpmsg_one},
+                                           Target{"fuzz_sysfs", fuzz_sysfs_one}),
                          [](const auto& test_info) { return std::string(test_info.param.name); });
 
 TEST(FuzzTeeMessage, GeneratedSeedsAreCommitted) {
   // fuzz/corpus/fuzz_tee_message/seed-N.bin are fuzz_tee_message_seeds(): keep them in step.
   const auto seeds = fuzz_tee_message_seeds();
   for (size_t i = 0; i < seeds.size(); ++i) {
-    const fs::path file = kFuzzDir / "corpus" / "fuzz_tee_message" / ("seed-" + std::to_string(i) + ".bin");
+    const fs::path file =
+        kFuzzDir / "corpus" / "fuzz_tee_message" / ("seed-" + std::to_string(i) + ".bin");
     if (std::getenv("RPROCTEE_FUZZ_WRITE_SEEDS")) test::write_bytes(file, seeds[i]);
     ASSERT_TRUE(fs::exists(file)) << file << " (regenerate with RPROCTEE_FUZZ_WRITE_SEEDS=1)";
     EXPECT_EQ(test::read_bytes(file), seeds[i]) << file;
     fuzz_tee_message_one(seeds[i]);
+  }
+}
+
+TEST(FuzzSysfs, HandWrittenSeedsAreCommitted) {
+  // fuzz/corpus/fuzz_sysfs/seed-N.bin are fuzz_sysfs_seeds(): keep them in step.
+  const auto seeds = fuzz_sysfs_seeds();
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    const fs::path file =
+        kFuzzDir / "corpus" / "fuzz_sysfs" / ("seed-" + std::to_string(i) + ".bin");
+    if (std::getenv("RPROCTEE_FUZZ_WRITE_SEEDS")) test::write_bytes(file, seeds[i]);
+    ASSERT_TRUE(fs::exists(file)) << file << " (regenerate with RPROCTEE_FUZZ_WRITE_SEEDS=1)";
+    EXPECT_EQ(test::read_bytes(file), seeds[i]) << file;
   }
 }
 

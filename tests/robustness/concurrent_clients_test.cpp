@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "robustness/walk_support.hpp"
 #include "support/elf_builder.hpp"
 #include "support/image_crafting.hpp"
 #include "support/machine_fixture.hpp"
@@ -40,12 +41,6 @@ constexpr int kClients = 32, kRounds = 150;
 int from_environment(const char* name, int fallback) {
   const char* v = std::getenv(name);
   return v ? std::max(1, std::atoi(v)) : fallback;
-}
-
-size_t open_descriptors() {
-  size_t n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-  return n;
 }
 
 std::string descriptor_list() {

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <string>
 
+#include "robustness/walk_support.hpp"
 #include "support/demo_system.hpp"
 
 namespace rproctee::test {
@@ -21,12 +22,6 @@ constexpr int kBootCycles = 200, kCrashCycles = 20;
 #else
 constexpr int kBootCycles = 1000, kCrashCycles = 100;
 #endif
-
-size_t open_descriptors() {
-  size_t n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-  return n;
-}
 
 long resident_kib() {
   std::ifstream statm("/proc/self/statm");

@@ -133,6 +133,7 @@ TEST_P(TaFaultInjection, EveryEventFailsCleanlyAndTheNextLoadSucceeds) {
   }
   EXPECT_EQ(index, clean) << "the fault indices that hit are exactly the events of a clean LOAD";
   EXPECT_GT(failed, 0u);
+  RecordProperty("fault_points", static_cast<int>(index));
   // The session and the machine are still fine: a full cycle.
   ASSERT_EQ(c.load(image), TEEC_SUCCESS);
   ASSERT_EQ(c.start(), TEEC_SUCCESS);
