@@ -140,7 +140,7 @@ void fuzz_sysfs_one(std::span<const uint8_t> data) {
     if (pick < files.size()) {
       path = files[pick];
     } else {
-      const size_t n = at < data.size() ? data[at++] % 80 : 0;
+      const size_t n = at < data.size() ? size_t{data[at++]} % 80 : 0;
       path = std::string(take(data, at, n));
     }
     const size_t n = at < data.size() ? data[at++] : 0;

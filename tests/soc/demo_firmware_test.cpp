@@ -343,6 +343,7 @@ TEST_F(DemoFirmwareTest, M33BootsToItsBannerAndStartsTheWatchdog) {
   ASSERT_TRUE(traced(banner("demo-m33"))) << trace();
   EXPECT_EQ(trace().substr(0, trace().find('\n')), banner("demo-m33"));  // the first line
   EXPECT_EQ(trace_da_, 0x81200000u + rsc_size_ + (8 - rsc_size_ % 8) % 8);
+  ASSERT_TRUE(traced("watchdog: started, 1000 ms timeout")) << trace();  // after the banner
   EXPECT_TRUE(iwdg_.started());
   EXPECT_EQ(iwdg_.pr(), 1u);      // /8
   EXPECT_EQ(iwdg_.rlr(), 3999u);  // 1 s
@@ -463,6 +464,7 @@ TEST_F(DemoFirmwareTest, M4BootsWithItsLayout) {
   SKIP_UNLESS_BUILT();
   ASSERT_NO_FATAL_FAILURE(boot(kMp15, {"demo-m4.elf"}, kMp15.boot));
   ASSERT_TRUE(traced(banner("demo-m4"))) << trace();
+  ASSERT_TRUE(traced("watchdog: started, 1000 ms timeout")) << trace();  // after the banner
   EXPECT_TRUE(iwdg_.started());
   setup_vrings();
   driver_ok();
