@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/demo_system.hpp"  // kDemoDir
 #include "support/image_crafting.hpp"
 #include "support/run_command.hpp"
 #include "support/test_data.hpp"
@@ -17,12 +18,6 @@ namespace rproctee::test {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
-
-#ifdef RPROCTEE_DEMO_FIRMWARE_DIR
-const std::filesystem::path kDemoDir = RPROCTEE_DEMO_FIRMWARE_DIR;
-#else
-const std::filesystem::path kDemoDir;
-#endif
 
 class RunCommand : public ::testing::Test {
  protected:

@@ -50,6 +50,7 @@
 #include "rpmsg/bus.hpp"
 #include "rpmsg/channel.hpp"
 #include "rpmsg/rpmsg_device.hpp"
+#include "support/demo_system.hpp"  // kDemoDir
 #include "support/image_crafting.hpp"
 #include "support/machine_fixture.hpp"
 #include "support/test_data.hpp"
@@ -63,12 +64,6 @@ using namespace std::chrono_literals;
 using remoteproc::CoredumpMode;
 using remoteproc::RprocState;
 using Bytes = std::vector<uint8_t>;
-
-#ifdef RPROCTEE_DEMO_FIRMWARE_DIR
-const std::filesystem::path kDemoDir = RPROCTEE_DEMO_FIRMWARE_DIR;
-#else
-const std::filesystem::path kDemoDir;
-#endif
 
 constexpr const char* kState = "sys/class/remoteproc/remoteproc0/state";
 constexpr const char* kFirmware = "sys/class/remoteproc/remoteproc0/firmware";
