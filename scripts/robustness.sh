@@ -6,33 +6,36 @@
 # Exits 1 when any campaign found a failure (the logs are kept and named), 2 on a usage error.
 #
 #   scripts/robustness.sh [--preset release|asan] [--fuzz-seconds S] [--walk-seeds N]
-#                         [--walk-steps N] [--keep DIR]
+#                         [--walk-steps N] [--cycles N] [--keep DIR]
 #
 # Needs ./scripts/build.sh PRESET (and ./scripts/build.sh fuzz for the fuzz figures; without it
-# that part says "not built"). A full run: --fuzz-seconds 600 --walk-seeds 8 (about 2 hours).
+# that part says "not run"). Defaults: 30 s per fuzz target, walk seeds 1..2 with the test's
+# default steps, the cycles test's default count (1000 boot/stop in release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
   echo "usage: $0 [--preset release|asan] [--fuzz-seconds S] [--walk-seeds N] [--walk-steps N]" \
-    "[--keep DIR]" >&2
+    "[--cycles N] [--keep DIR]" >&2
   exit 2
 }
-preset=release fuzz_seconds=30 walk_seeds=2 walk_steps="" keep=""
+preset=release fuzz_seconds=30 walk_seeds=2 walk_steps="" cycles="" keep=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --preset) preset=${2:-}; shift 2 || usage ;;
     --fuzz-seconds) fuzz_seconds=${2:-}; shift 2 || usage ;;
     --walk-seeds) walk_seeds=${2:-}; shift 2 || usage ;;
     --walk-steps) walk_steps=${2:-}; shift 2 || usage ;;
+    --cycles) cycles=${2:-}; shift 2 || usage ;;
     --keep) keep=${2:-}; shift 2 || usage ;;
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage ;;
   esac
 done
 [[ $preset =~ ^(release|asan)$ && $fuzz_seconds =~ ^[0-9]+$ && $walk_seeds =~ ^[1-9][0-9]*$ ]] ||
   usage
 [[ -z $walk_steps || $walk_steps =~ ^[1-9][0-9]*$ ]] || usage
+[[ -z $cycles || $cycles =~ ^[1-9][0-9]*$ ]] || usage
 
 tests=build/$preset/tests/rproctee_tests
 if [[ ! -x $tests ]]; then
@@ -84,7 +87,9 @@ run faults '*TaFaultInjection*'
 # 3. Process kills: the machine and the normal world killed at every point of a boot, and more.
 run kills 'UpProcessFaults.*'
 # 4. Load: cycles and concurrent clients.
-run cycles 'Cycles.*'
+cycles_env=()
+[[ -z $cycles ]] || cycles_env=(RPROCTEE_CYCLES="$cycles")
+run cycles 'Cycles.*' "${cycles_env[@]}"
 run clients 'ConcurrentClients.*'
 # 5. Fuzzing, when the fuzz build exists.
 fuzz_out=""
