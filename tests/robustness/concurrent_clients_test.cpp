@@ -39,8 +39,7 @@ constexpr int kClients = 32, kRounds = 150;
 #endif
 
 int from_environment(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v ? std::max(1, std::atoi(v)) : fallback;
+  return static_cast<int>(std::max<uint64_t>(1, env_number(name, static_cast<uint64_t>(fallback))));
 }
 
 std::string descriptor_list() {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -30,11 +31,6 @@ long resident_kib() {
   return resident * (::sysconf(_SC_PAGESIZE) / 1024);
 }
 
-int cycles_from_environment(int fallback) {
-  const char* v = std::getenv("RPROCTEE_CYCLES");
-  return v ? std::max(1, std::atoi(v)) : fallback;
-}
-
 using Cycles = DemoSystemTest;
 
 TEST_F(Cycles, BootStopCyclesLeaveNoDescriptorOrMemoryBehind) {
@@ -43,7 +39,8 @@ TEST_F(Cycles, BootStopCyclesLeaveNoDescriptorOrMemoryBehind) {
   ASSERT_EQ(rproc().shutdown(), 0);
   const size_t fds = open_descriptors();
   const long rss = resident_kib();
-  const int cycles = cycles_from_environment(kBootCycles);
+  const int cycles =
+      static_cast<int>(std::max<uint64_t>(1, env_number("RPROCTEE_CYCLES", kBootCycles)));
   for (int i = 0; i < cycles; ++i) {
     ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign")) << "cycle " << i;
     if (i % 100 == 0) {  // now and then: the firmware really runs and answers

@@ -71,8 +71,7 @@ constexpr const char* kRecovery = "sys/class/remoteproc/remoteproc0/recovery";
 constexpr const char* kCoredump = "sys/class/remoteproc/remoteproc0/coredump";
 constexpr const char* kCrash = "sys/kernel/debug/remoteproc/remoteproc0/crash";
 constexpr const char* kDefaultFirmware = "rproc-m33-fw";
-// Generous: never a speed check (ASan on a loaded 2-core machine).
-constexpr auto kWait = 20s;
+// kWait (support/demo_system.hpp) bounds every wait; never a speed check.
 constexpr auto kCrashWait = 30s;  // "hang": the watchdog bites after 1 s of emulated time
 constexpr const char* kBanner = "rproctee demo firmware 1.0.0 on cortex-m33 (demo-m33)";
 constexpr const char* kOtherBanner = "rproctee demo firmware 9.9.9 on cortex-m33 (demo-m33)";
@@ -214,11 +213,7 @@ class LifecycleWalk : public ::testing::TestWithParam<WalkParam> {
     MachineConfig config;
     config.emulate_cores = true;  // trusts test keys rsa2048 and p256 (and the preset's dev key)
     machine_ = std::make_unique<MachineUnderTest>(GetParam().transport, config);
-    remoteproc::NormalWorldOptions options;
-    options.firmware_path = {kDemoDir.string(), dir_.path().string()};
-    options.echo_log = false;
-    auto w = remoteproc::NormalWorld::create(machine_->machine().description(),
-                                             machine_->tee_name(), std::move(options));
+    auto w = demo_normal_world(*machine_, dir_.path());
     ASSERT_TRUE(w) << w.error().message;
     nw_ = std::move(*w);
     processor_id_ = machine_->machine().description().processor(0)->id;

@@ -36,6 +36,17 @@ inline Bytes text_bytes(const std::string& s) {
   return Bytes(s.begin(), s.end());
 }
 
+/// The normal world on `machine` that finds firmware in the demo folder, then in `dir`; its
+/// kernel log stays off stderr.
+inline Result<std::unique_ptr<remoteproc::NormalWorld>> demo_normal_world(
+    MachineUnderTest& machine, const std::filesystem::path& dir) {
+  remoteproc::NormalWorldOptions options;
+  options.firmware_path = {kDemoDir.string(), dir.string()};
+  options.echo_log = false;
+  return remoteproc::NormalWorld::create(machine.machine().description(), machine.tee_name(),
+                                         std::move(options));
+}
+
 /// The whole system in this process with the demo firmware: a machine with emulated cores
 /// served on a socket, the normal world on it, the rpmsg bus installed.
 class DemoSystemTest : public ::testing::Test {
@@ -57,11 +68,7 @@ class DemoSystemTest : public ::testing::Test {
     config.preset = preset;
     config.emulate_cores = emulate;
     machine_ = std::make_unique<MachineUnderTest>(TransportKind::kSocket, config);
-    remoteproc::NormalWorldOptions options;
-    options.firmware_path = {kDemoDir.string(), dir_.path().string()};
-    options.echo_log = false;
-    auto w = remoteproc::NormalWorld::create(machine_->machine().description(),
-                                             machine_->tee_name(), std::move(options));
+    auto w = demo_normal_world(*machine_, dir_.path());
     ASSERT_TRUE(w) << w.error().message;
     nw_ = std::move(*w);
   }

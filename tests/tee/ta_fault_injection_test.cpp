@@ -172,8 +172,8 @@ TEST(TaFaultInjectionAround, FaultsInStartStopAndReleaseMessagesKeepAConsistentS
 }
 
 TEST(TaFaultInjectionAround, ACoreThatCannotStartLeavesTheVerifiedImageLoaded) {
-  // The platform service fails to release the core: START answers GENERIC with the reason,
-  // the image stays LOADED byte for byte and nothing runs; the retried START works.
+  // The platform service fails to release the core: START answers GENERIC, the image stays
+  // LOADED byte for byte and nothing runs; the retried START works.
   MachineUnderTest m(TransportKind::kInProcess);
   RprocClient c(m.tee_name());
   ASSERT_EQ(c.open(0), TEEC_SUCCESS);
