@@ -163,6 +163,7 @@ TEST(ConcurrentClients, ManyClientsAtOnceGetOnlyDocumentedAnswersAndLeaveNothing
     RprocClient c(m.tee_name());
     ASSERT_EQ(c.open(0), TEEC_SUCCESS);
   }
+  ASSERT_TRUE(m.wait_no_connection(std::chrono::seconds(20)));
   const size_t fds = open_descriptors();
   const std::string fd_list = descriptor_list();
 
@@ -186,11 +187,7 @@ TEST(ConcurrentClients, ManyClientsAtOnceGetOnlyDocumentedAnswersAndLeaveNothing
     EXPECT_TRUE(m.memories_zero());
   }
   // Every connection's thread, socket and mapping is gone once its client is.
-  bool settled = false;
-  for (int i = 0; i < 200 && !settled; ++i) {
-    settled = open_descriptors() == fds;
-    if (!settled) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  EXPECT_TRUE(m.wait_no_connection(std::chrono::seconds(20))) << "a connection outlived its client";
   EXPECT_EQ(open_descriptors(), fds)
       << "descriptors leaked; before:" << fd_list << "\nafter:" << descriptor_list();
 

@@ -94,6 +94,15 @@ MachineUnderTest::~MachineUnderTest() {
   machine_.reset();
 }
 
+bool MachineUnderTest::wait_no_connection(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (server_ && server_->clients() > 0) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
 bool MachineUnderTest::memories_zero(uint32_t id) {
   const auto* p = machine_->description().processor(id);
   for (size_t r : p->regions)

@@ -2,6 +2,7 @@
 // remoteproc TA written with the GlobalPlatform client API (as a Linux driver would).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -26,7 +27,7 @@ struct MachineConfig {
   std::vector<std::string> trust_files;                  // public key files
   std::optional<std::vector<uint8_t>> aes_key;
   std::string state_dir;
-  bool populate = false;  // resident memories (benchmarks); tests start faster without
+  bool populate = false;       // resident memories (benchmarks); tests start faster without
   bool emulate_cores = false;  // run the firmware (real code only: test images are patterns)
 };
 
@@ -44,6 +45,9 @@ class MachineUnderTest {
   bool memories_zero(uint32_t id = 0);
   /// Bytes at a physical address (any region).
   std::vector<uint8_t> read(uint64_t pa, size_t size);
+  /// Waits until the socket server holds no client connection (their sockets closed; a client
+  /// that went away is noticed by its server thread a moment later). False after `timeout`.
+  bool wait_no_connection(std::chrono::milliseconds timeout);
 
  private:
   std::unique_ptr<tee::Machine> machine_;
