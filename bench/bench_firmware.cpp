@@ -93,8 +93,7 @@ class System {
     rproctee::remoteproc::NormalWorldOptions options;
     options.firmware_path = {kDemoDir.string()};
     options.echo_log = false;
-    auto w = rproctee::remoteproc::NormalWorld::create(machine_.machine().description(),
-                                                       machine_.tee_name(), std::move(options));
+    auto w = rproctee::remoteproc::NormalWorld::create(machine_.tee_name(), std::move(options));
     if (!w) throw std::runtime_error(w.error().message);
     nw_ = std::move(*w);
     if (rproc().set_firmware("demo-m33.sign") != 0)

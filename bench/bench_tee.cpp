@@ -19,10 +19,10 @@
 #include <stdexcept>
 
 #include "crypto/sha256.hpp"
+#include "protocol/ta_remoteproc.hpp"
 #include "support/elf_builder.hpp"
 #include "support/image_crafting.hpp"
 #include "support/machine_fixture.hpp"
-#include "ta/ta_commands.hpp"
 
 namespace {
 
@@ -75,7 +75,7 @@ struct Setup {
     TEEC_Operation op{};
     op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE);
     op.params[1].memref.parent = &shm;
-    return client.invoke(rproctee::ta::kLoadFw, op);
+    return client.invoke(rproctee::protocol::rproc_ta::kLoadFw, op);
   }
 
   MachineUnderTest machine;
@@ -83,8 +83,12 @@ struct Setup {
   TEEC_SharedMemory shm{};
 };
 
-TransportKind kind_of(int64_t arg) { return arg == 0 ? TransportKind::kSocket : TransportKind::kInProcess; }
-const char* label(int64_t arg) { return arg == 0 ? "socket" : "inproc"; }
+TransportKind kind_of(int64_t arg) {
+  return arg == 0 ? TransportKind::kSocket : TransportKind::kInProcess;
+}
+const char* label(int64_t arg) {
+  return arg == 0 ? "socket" : "inproc";
+}
 
 void BM_Sha256Pass(benchmark::State& state) {
   const auto& img = image(static_cast<size_t>(state.range(0)));
@@ -130,15 +134,37 @@ void BM_EmptyInvoke(benchmark::State& state) {
 
 constexpr int64_t kMiB = 1 << 20;
 
-BENCHMARK(BM_Sha256Pass)->Arg(kMiB)->Arg(16 * kMiB)->Unit(benchmark::kMillisecond)
-    ->Repetitions(kRepetitions)->ReportAggregatesOnly(true)->UseRealTime();
-BENCHMARK(BM_Load)->Args({0, kMiB})->Args({0, 16 * kMiB})->Args({1, kMiB})->Args({1, 16 * kMiB})
-    ->Unit(benchmark::kMillisecond)->MinTime(2.0)->Repetitions(kRepetitions)
-    ->ReportAggregatesOnly(true)->UseRealTime();
-BENCHMARK(BM_StartStop)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->Repetitions(kRepetitions)
-    ->ReportAggregatesOnly(true)->UseRealTime();
-BENCHMARK(BM_EmptyInvoke)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->Repetitions(kRepetitions)
-    ->ReportAggregatesOnly(true)->UseRealTime();
+BENCHMARK(BM_Sha256Pass)
+    ->Arg(kMiB)
+    ->Arg(16 * kMiB)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(kRepetitions)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime();
+BENCHMARK(BM_Load)
+    ->Args({0, kMiB})
+    ->Args({0, 16 * kMiB})
+    ->Args({1, kMiB})
+    ->Args({1, 16 * kMiB})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0)
+    ->Repetitions(kRepetitions)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime();
+BENCHMARK(BM_StartStop)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMicrosecond)
+    ->Repetitions(kRepetitions)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime();
+BENCHMARK(BM_EmptyInvoke)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMicrosecond)
+    ->Repetitions(kRepetitions)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime();
 
 }  // namespace
 

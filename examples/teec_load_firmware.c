@@ -11,17 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tee/client/tee_client_api.h"
+#include "teec/tee_client_api.h"
 
-#define TA_RPROC_UUID {0x80a4c275, 0x0a47, 0x4905, {0x82, 0x85, 0x14, 0x86, 0xa9, 0x77, 0x1a, 0x08}}
+#define TA_RPROC_UUID                                \
+  {                                                  \
+    0x80a4c275, 0x0a47, 0x4905, {                    \
+      0x82, 0x85, 0x14, 0x86, 0xa9, 0x77, 0x1a, 0x08 \
+    }                                                \
+  }
 enum { LOAD_FW = 1, START_FW = 2, STOP_FW = 3, GET_RSC_TABLE = 4, GET_LAST_ERROR = 0x100 };
 
-static int fail(const char *what, TEEC_Result res, uint32_t origin) {
+static int fail(const char* what, TEEC_Result res, uint32_t origin) {
   fprintf(stderr, "teec_load_firmware: %s failed: 0x%08x (origin %u)\n", what, res, origin);
   return 1;
 }
 
-static void print_reason(TEEC_Session *session, uint32_t id) {
+static void print_reason(TEEC_Session* session, uint32_t id) {
   char reason[512] = "";
   TEEC_Operation op;
   memset(&op, 0, sizeof op);
@@ -33,7 +38,7 @@ static void print_reason(TEEC_Session *session, uint32_t id) {
     fprintf(stderr, "teec_load_firmware: the TA says: %s\n", reason);
 }
 
-static TEEC_Result simple(TEEC_Session *session, uint32_t cmd, uint32_t id, uint32_t *origin) {
+static TEEC_Result simple(TEEC_Session* session, uint32_t cmd, uint32_t id, uint32_t* origin) {
   TEEC_Operation op;
   memset(&op, 0, sizeof op);
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
@@ -41,13 +46,13 @@ static TEEC_Result simple(TEEC_Session *session, uint32_t cmd, uint32_t id, uint
   return TEEC_InvokeCommand(session, cmd, &op, origin);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: %s TEE_NAME PROCESSOR_ID IMAGE.sign\n", argv[0]);
     return 2;
   }
   const uint32_t id = (uint32_t)strtoul(argv[2], NULL, 0);
-  FILE *f = fopen(argv[3], "rb");
+  FILE* f = fopen(argv[3], "rb");
   if (!f) {
     perror(argv[3]);
     return 1;
@@ -93,15 +98,19 @@ int main(int argc, char **argv) {
   printf("LOAD_FW: authenticated and loaded %ld bytes\n", size);
 
   memset(&op, 0, sizeof op);
-  op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
+  op.paramTypes =
+      TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
   op.params[0].value.a = id;
   res = TEEC_InvokeCommand(&session, GET_RSC_TABLE, &op, &origin);
   if (res != TEEC_SUCCESS) return fail("GET_RSC_TABLE", res, origin);
-  printf("GET_RSC_TABLE: address 0x%08x, size %u bytes\n", op.params[1].value.a, op.params[2].value.a);
+  printf("GET_RSC_TABLE: address 0x%08x, size %u bytes\n", op.params[1].value.a,
+         op.params[2].value.a);
 
-  if ((res = simple(&session, START_FW, id, &origin)) != TEEC_SUCCESS) return fail("START_FW", res, origin);
+  if ((res = simple(&session, START_FW, id, &origin)) != TEEC_SUCCESS)
+    return fail("START_FW", res, origin);
   printf("START_FW: released from reset\n");
-  if ((res = simple(&session, STOP_FW, id, &origin)) != TEEC_SUCCESS) return fail("STOP_FW", res, origin);
+  if ((res = simple(&session, STOP_FW, id, &origin)) != TEEC_SUCCESS)
+    return fail("STOP_FW", res, origin);
   printf("STOP_FW: stopped, memories wiped\n");
 
   TEEC_CloseSession(&session);

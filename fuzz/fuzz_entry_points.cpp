@@ -12,11 +12,11 @@
 #include <utility>
 #include <variant>
 
+#include "common/byte_reader.hpp"
+#include "common/byte_writer.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/signature.hpp"
 #include "image/builder.hpp"
-#include "image/byte_reader.hpp"
-#include "image/byte_writer.hpp"
 #include "image/container.hpp"
 #include "image/elf32.hpp"
 #include "image/format.hpp"
@@ -52,8 +52,8 @@ using image::Elf32View;
 }
 
 uint32_t le32(std::span<const uint8_t> bytes, uint64_t offset) {
-  FUZZ_CHECK(image::range_fits(offset, 4, bytes.size()));
-  return image::load_le<uint32_t>(bytes.subspan(static_cast<size_t>(offset)).first<4>());
+  FUZZ_CHECK(range_fits(offset, 4, bytes.size()));
+  return load_le<uint32_t>(bytes.subspan(static_cast<size_t>(offset)).first<4>());
 }
 
 /// True when `inner` lies inside `outer` (empty spans always do).
@@ -75,7 +75,7 @@ void check_table_shape(const image::ResourceTable& t) {
   FUZZ_CHECK(entries_start <= t.size);
   for (const image::RscEntry& e : t.entries) {
     FUZZ_CHECK(e.offset >= entries_start);
-    FUZZ_CHECK(image::range_fits(e.offset, 4, t.size));
+    FUZZ_CHECK(range_fits(e.offset, 4, t.size));
     switch (e.type) {
       case rsc::kCarveout:
       case rsc::kDevmem: {
@@ -84,7 +84,7 @@ void check_table_shape(const image::ResourceTable& t) {
                 ? static_cast<const image::RscMemory*>(std::get_if<image::RscCarveout>(&e.body))
                 : std::get_if<image::RscDevmem>(&e.body);
         FUZZ_CHECK(m != nullptr);
-        FUZZ_CHECK(image::range_fits(e.offset, rsc::kCarveoutSize, t.size));
+        FUZZ_CHECK(range_fits(e.offset, rsc::kCarveoutSize, t.size));
         FUZZ_CHECK(m->name.size() <= rsc::kNameSize);
         FUZZ_CHECK(m->name.find('\0') == std::string::npos);
         break;
@@ -92,25 +92,25 @@ void check_table_shape(const image::ResourceTable& t) {
       case rsc::kTrace: {
         const auto* tr = std::get_if<image::RscTrace>(&e.body);
         FUZZ_CHECK(tr != nullptr);
-        FUZZ_CHECK(image::range_fits(e.offset, rsc::kTraceSize, t.size));
+        FUZZ_CHECK(range_fits(e.offset, rsc::kTraceSize, t.size));
         FUZZ_CHECK(tr->name.size() <= rsc::kNameSize);
         break;
       }
       case rsc::kVdev: {
         const auto* v = std::get_if<image::RscVdev>(&e.body);
         FUZZ_CHECK(v != nullptr);
-        FUZZ_CHECK(image::range_fits(e.offset, rsc::kVdevSize, t.size));
+        FUZZ_CHECK(range_fits(e.offset, rsc::kVdevSize, t.size));
         FUZZ_CHECK(v->num_of_vrings <= rsc::kMaxVrings);
         FUZZ_CHECK(v->vrings.size() == v->num_of_vrings);
         FUZZ_CHECK(v->status_offset == e.offset + 24);
         const uint64_t vrings = uint64_t{e.offset} + rsc::kVdevSize;
         for (size_t k = 0; k < v->vrings.size(); ++k) {
           FUZZ_CHECK(v->vrings[k].offset == vrings + k * rsc::kVringSize);
-          FUZZ_CHECK(image::range_fits(v->vrings[k].offset, rsc::kVringSize, t.size));
+          FUZZ_CHECK(range_fits(v->vrings[k].offset, rsc::kVringSize, t.size));
           FUZZ_CHECK(v->vrings[k].num != 0 && v->vrings[k].align != 0);
         }
         FUZZ_CHECK(v->config_offset == vrings + uint64_t{rsc::kVringSize} * v->vrings.size());
-        FUZZ_CHECK(image::range_fits(v->config_offset, v->config_len, t.size));
+        FUZZ_CHECK(range_fits(v->config_offset, v->config_len, t.size));
         break;
       }
       default:
@@ -162,7 +162,7 @@ void check_elf_view(const Elf32View& v, std::span<const uint8_t> bytes) {
   FUZZ_CHECK(h.phnum != 0 && h.phnum != image::elf::kPnXnum);
   FUZZ_CHECK(v.phdrs().size() == h.phnum);
   FUZZ_CHECK(v.phdr_table().size() == size_t{h.phnum} * image::elf::kPhdrSize);
-  FUZZ_CHECK(image::range_fits(h.phoff, v.phdr_table().size(), bytes.size()));
+  FUZZ_CHECK(range_fits(h.phoff, v.phdr_table().size(), bytes.size()));
   FUZZ_CHECK(std::equal(v.phdr_table().begin(), v.phdr_table().end(), bytes.begin() + h.phoff));
   for (size_t k = 0; k < v.phdrs().size(); ++k)
     FUZZ_CHECK(
@@ -171,7 +171,7 @@ void check_elf_view(const Elf32View& v, std::span<const uint8_t> bytes) {
             v.phdr_table().subspan(k * image::elf::kPhdrSize).first<image::elf::kPhdrSize>()));
   if (h.shnum != 0) {
     FUZZ_CHECK(h.shentsize == image::elf::kShdrSize);
-    FUZZ_CHECK(image::range_fits(h.shoff, uint64_t{h.shnum} * image::elf::kShdrSize, bytes.size()));
+    FUZZ_CHECK(range_fits(h.shoff, uint64_t{h.shnum} * image::elf::kShdrSize, bytes.size()));
   }
 }
 
@@ -198,7 +198,7 @@ void check_plan(const image::LoadPlan& plan, std::span<const Elf32View> views) {
     FUZZ_CHECK(s.phdr.type == image::elf::kPtLoad);
     FUZZ_CHECK(s.phdr.filesz <= s.phdr.memsz);
     FUZZ_CHECK(uint64_t{s.phdr.paddr} + s.phdr.memsz <= (uint64_t{1} << 32));
-    FUZZ_CHECK(image::range_fits(s.phdr.offset, s.phdr.filesz, v.image().size()));
+    FUZZ_CHECK(range_fits(s.phdr.offset, s.phdr.filesz, v.image().size()));
     auto bytes = v.segment_bytes(s.phdr);
     FUZZ_CHECK(bytes.ok() && bytes->size() == s.phdr.filesz && inside(*bytes, v.image()));
     if (s.phdr.memsz != 0) ranges.emplace_back(s.phdr.paddr, uint64_t{s.phdr.paddr} + s.phdr.memsz);
@@ -216,8 +216,8 @@ void check_location(const image::RscLocation& loc, const image::LoadPlan& plan,
   FUZZ_CHECK(s.image == loc.image);
   FUZZ_CHECK(loc.size != 0 && loc.size <= image::kMaxResourceTableSize);
   FUZZ_CHECK(loc.file_offset >= s.phdr.offset);
-  FUZZ_CHECK(image::range_fits(loc.file_offset - s.phdr.offset, loc.size, s.phdr.filesz));
-  FUZZ_CHECK(image::range_fits(loc.file_offset, loc.size, views[loc.image].image().size()));
+  FUZZ_CHECK(range_fits(loc.file_offset - s.phdr.offset, loc.size, s.phdr.filesz));
+  FUZZ_CHECK(range_fits(loc.file_offset, loc.size, views[loc.image].image().size()));
   FUZZ_CHECK(loc.address == s.phdr.paddr + (loc.file_offset - s.phdr.offset));
 }
 
@@ -227,8 +227,7 @@ void check_boot(uint32_t address, const image::LoadPlan& plan) {
   FUZZ_CHECK(address % image::kVectorTableAlignment == 0);
   const image::PlannedSegment* s = image::find_loaded(plan, address, 8);
   FUZZ_CHECK(s != nullptr);
-  FUZZ_CHECK(address >= s->phdr.paddr &&
-             image::range_fits(address - s->phdr.paddr, 8, s->phdr.filesz));
+  FUZZ_CHECK(address >= s->phdr.paddr && range_fits(address - s->phdr.paddr, 8, s->phdr.filesz));
 }
 
 // ---- inspect ------------------------------------------------------------------------------
@@ -247,7 +246,7 @@ void check_inspected_elf(const image::InspectedElf& elf, std::span<const uint8_t
   if (elf.rsc_location) {
     const image::RscLocation& loc = *elf.rsc_location;
     FUZZ_CHECK(loc.size != 0 && loc.size <= image::kMaxResourceTableSize);
-    FUZZ_CHECK(image::range_fits(loc.file_offset, loc.size, elf.view->image().size()));
+    FUZZ_CHECK(range_fits(loc.file_offset, loc.size, elf.view->image().size()));
   }
   if (elf.rsc_table) {
     FUZZ_CHECK(elf.rsc_location.has_value() && !encrypted);
@@ -277,7 +276,7 @@ void check_inspection(const image::Inspection& r, std::span<const uint8_t> file)
     FUZZ_CHECK(r.layout.has_value());
     FUZZ_CHECK(inside(t.value, file));
     FUZZ_CHECK(t.offset % 8 == 0);
-    FUZZ_CHECK(image::range_fits(t.offset + 8, t.value.size(), r.layout->header.tlv_len));
+    FUZZ_CHECK(range_fits(t.offset + 8, t.value.size(), r.layout->header.tlv_len));
   }
   for (const image::SegmentEntry& e : r.table) {
     FUZZ_CHECK(e.raw_phdr.size() == image::elf::kPhdrSize && inside(e.raw_phdr, file));
@@ -373,7 +372,7 @@ std::vector<uint8_t> mini_elf(uint32_t entry, const std::vector<MiniSegment>& se
   const auto names_offset = to_u32(pos);
   const auto shoff = to_u32((pos + names.size() + 3) & ~size_t{3});
 
-  image::ByteWriter w;
+  ByteWriter w;
   w.bytes(std::array<uint8_t, 16>{0x7F, 'E', 'L', 'F', 1, 1, 1});
   w.u16(elf::kTypeExec);
   w.u16(elf::kMachineArm);
@@ -414,7 +413,7 @@ std::vector<uint8_t> mini_elf(uint32_t entry, const std::vector<MiniSegment>& se
 
 /// A Cortex-M vector table (initial SP, reset and 14 more handlers) followed by Thumb code.
 std::vector<uint8_t> vectors_and_code(uint32_t base, uint32_t sp, size_t code_size) {
-  image::ByteWriter w;
+  ByteWriter w;
   w.u32(sp);
   w.u32(base + 0x40 + 1);  // reset: the code (Thumb)
   for (uint32_t i = 2; i < 16; ++i) w.u32(base + 0x40 + to_u32(code_size) - 2 + 1);  // its bx lr
@@ -423,7 +422,7 @@ std::vector<uint8_t> vectors_and_code(uint32_t base, uint32_t sp, size_t code_si
   return w.take();
 }
 
-void put_name(image::ByteWriter& w, std::string_view name) {
+void put_name(ByteWriter& w, std::string_view name) {
   std::array<uint8_t, image::rsc::kNameSize> field{};
   std::copy_n(name.begin(), std::min(name.size(), field.size()), field.begin());
   w.bytes(field);
@@ -434,18 +433,18 @@ void put_name(image::ByteWriter& w, std::string_view name) {
 std::vector<uint8_t> mini_resource_table() {
   std::vector<std::vector<uint8_t>> entries;
   for (uint32_t type : {image::rsc::kCarveout, image::rsc::kDevmem}) {
-    image::ByteWriter e;
+    ByteWriter e;
     for (uint32_t v :
          {type, 0x10040000u + type * 0x1000000u, 0x10040000u + type * 0x1000000u, 0x8000u, 0u, 0u})
       e.u32(v);
     put_name(e, type == image::rsc::kCarveout ? "vdev0buffer" : "mmio");
     entries.push_back(e.take());
   }
-  image::ByteWriter trace;
+  ByteWriter trace;
   for (uint32_t v : {image::rsc::kTrace, 0x80a00800u, 0x400u, 0u}) trace.u32(v);
   put_name(trace, "cm33_trace");
   entries.push_back(trace.take());
-  image::ByteWriter vdev;
+  ByteWriter vdev;
   for (uint32_t v : {image::rsc::kVdev, image::rsc::kVirtioIdRpmsg, 0u, 1u, 0u, 8u}) vdev.u32(v);
   vdev.u8(0);  // status
   vdev.u8(2);  // num_of_vrings
@@ -456,7 +455,7 @@ std::vector<uint8_t> mini_resource_table() {
   entries.push_back(vdev.take());
   entries.push_back({200, 0, 0, 0, 0xAB, 0xCD, 0xEF, 0x01});  // vendor type 200
 
-  image::ByteWriter t;
+  ByteWriter t;
   for (uint32_t v : {1u, to_u32(entries.size()), 0u, 0u}) t.u32(v);
   size_t offset = image::rsc::kHeaderSize + 4 * entries.size();
   for (const auto& e : entries) {

@@ -7,10 +7,10 @@
 #include <string_view>
 #include <thread>
 
-#include "platform/presets.hpp"
+#include "machine/inprocess.hpp"
+#include "machine/machine.hpp"
+#include "platform/secure_config.hpp"
 #include "remoteproc/platform_driver.hpp"
-#include "tee/client/inprocess_registry.hpp"
-#include "tee/machine.hpp"
 
 namespace rproctee::fuzz {
 
@@ -53,9 +53,9 @@ const std::vector<std::string>& paths() {
 
 /// The machine (held cores) and the normal world on it, made once.
 struct World {
-  std::unique_ptr<tee::Machine> machine;
+  std::unique_ptr<machine::Machine> machine;
   std::unique_ptr<remoteproc::NormalWorld> nw;
-  const platform::Processor* processor = nullptr;
+  const dt::Processor* processor = nullptr;
 };
 
 World& world() {
@@ -63,25 +63,25 @@ World& world() {
     World made;
     auto d = platform::load_preset("stm32mp25");
     if (!d) std::abort();
-    tee::MachineOptions options{*d, "", false};
+    machine::MachineOptions options{*d, "", false};
     options.emulate_cores = false;
-    auto m = tee::Machine::create(std::move(options));
+    auto m = machine::Machine::create(std::move(options));
     if (!m) std::abort();
     made.machine = std::move(*m);
-    tee::register_inprocess_tee("fuzz-sysfs", *made.machine);
+    machine::register_inprocess("fuzz-sysfs", *made.machine);
     remoteproc::NormalWorldOptions nw;
     nw.firmware_path = {kFirmwareDir};
     nw.echo_log = false;
     nw.shutdown_timeout = std::chrono::milliseconds(1);
     nw.inline_dump_timeout = std::chrono::milliseconds(1);
-    auto created = remoteproc::NormalWorld::create(*d, "inproc:fuzz-sysfs", std::move(nw));
+    auto created = remoteproc::NormalWorld::create("inproc:fuzz-sysfs", std::move(nw));
     if (!created) {
       std::fprintf(stderr, "fuzz_sysfs: %s\n", created.error().message.c_str());
       std::abort();
     }
     made.nw = std::move(*created);
     made.nw->sysfs().write(std::string(kClass) + "firmware", "demo-m33.sign");
-    made.processor = made.machine->description().processor(0);
+    made.processor = made.machine->description().layout.processor(0);
     return made;
   }();
   return w;

@@ -1,31 +1,32 @@
 #include "fuzz_tee_message_entry.hpp"
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <unistd.h>
 
-#include "platform/presets.hpp"
-#include "tee/connection.hpp"
-#include "tee/messages.hpp"
+#include "machine/connection.hpp"
+#include "platform/secure_config.hpp"
+#include "protocol/machine_link.hpp"
+#include "protocol/ta_remoteproc.hpp"
 
 namespace rproctee::fuzz {
 
 namespace {
 
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
+#define FUZZ_CHECK(cond)                                                                       \
+  do {                                                                                         \
+    if (!(cond)) {                                                                             \
       std::fprintf(stderr, "fuzz invariant failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      __builtin_trap();                                                             \
-    }                                                                               \
+      __builtin_trap();                                                                        \
+    }                                                                                          \
   } while (0)
 
-tee::Machine& machine() {
-  static std::unique_ptr<tee::Machine> m = [] {
+machine::Machine& machine() {
+  static std::unique_ptr<machine::Machine> m = [] {
     auto d = platform::load_preset("stm32mp25");
     if (!d) std::abort();
-    auto created = tee::Machine::create({*d, "", false});
+    auto created = machine::Machine::create({*d, "", false});
     if (!created) std::abort();
     return std::move(*created);
   }();
@@ -35,51 +36,52 @@ tee::Machine& machine() {
 }  // namespace
 
 void fuzz_tee_message_one(std::span<const uint8_t> data) {
-  if (auto reply = tee::decode_reply(data)) {
-    FUZZ_CHECK(tee::decode_reply(tee::encode(*reply)).value() == *reply);
+  if (auto reply = protocol::decode_reply(data)) {
+    FUZZ_CHECK(protocol::decode_reply(protocol::encode(*reply)).value() == *reply);
   }
-  auto request = tee::decode_request(data);
+  auto request = protocol::decode_request(data);
   if (!request) return;
-  FUZZ_CHECK(tee::decode_request(tee::encode(*request)).value() == *request);
-  tee::Connection connection(machine());
+  FUZZ_CHECK(protocol::decode_request(protocol::encode(*request)).value() == *request);
+  machine::Connection connection(machine());
   std::vector<int> reply_fds;
-  const tee::Reply r = connection.handle(*request, {}, reply_fds);
+  const protocol::Reply r = connection.handle(*request, {}, reply_fds);
   // Never a descriptor of a firewalled region, never a shared memory without a descriptor.
   FUZZ_CHECK(r.regions.size() == reply_fds.size());
-  FUZZ_CHECK(request->kind != tee::MessageKind::kRegisterShm || r.code != 0);
+  FUZZ_CHECK(request->kind != protocol::MessageKind::kRegisterShm || r.code != 0);
   for (int fd : reply_fds) ::close(fd);
 }
 
 std::vector<std::vector<uint8_t>> fuzz_tee_message_seeds() {
   std::vector<std::vector<uint8_t>> out;
-  tee::Request open;
-  open.kind = tee::MessageKind::kOpenSession;
-  open.uuid = tee::kRemoteprocTaUuid;
+  protocol::Request open;
+  open.kind = protocol::MessageKind::kOpenSession;
+  open.uuid = protocol::rproc_ta::kUuid;
   open.login = 0x80000000;
-  open.params[0] = tee::WireParam{1, 0};
-  out.push_back(tee::encode(open));
-  tee::Request invoke;
-  invoke.kind = tee::MessageKind::kInvoke;
+  open.params[0] = protocol::WireParam{1, 0};
+  out.push_back(protocol::encode(open));
+  protocol::Request invoke;
+  invoke.kind = protocol::MessageKind::kInvoke;
   invoke.session = 1;
   invoke.command = 4;
-  invoke.params[0] = tee::WireParam{1, 0};
-  invoke.params[1] = tee::WireParam{2};
-  invoke.params[2] = tee::WireParam{2};
-  out.push_back(tee::encode(invoke));
+  invoke.params[0] = protocol::WireParam{1, 0};
+  invoke.params[1] = protocol::WireParam{2};
+  invoke.params[2] = protocol::WireParam{2};
+  out.push_back(protocol::encode(invoke));
   invoke.command = 1;
-  invoke.params[1] = tee::WireParam{5, 0, 0, 1, 16, 4096};
-  out.push_back(tee::encode(invoke));
-  for (auto kind : {tee::MessageKind::kCloseSession, tee::MessageKind::kRegisterShm,
-                    tee::MessageKind::kReleaseShm, tee::MessageKind::kCancel, tee::MessageKind::kMapRegions}) {
-    tee::Request r;
+  invoke.params[1] = protocol::WireParam{5, 0, 0, 1, 16, 4096};
+  out.push_back(protocol::encode(invoke));
+  for (auto kind : {protocol::MessageKind::kCloseSession, protocol::MessageKind::kRegisterShm,
+                    protocol::MessageKind::kReleaseShm, protocol::MessageKind::kCancel,
+                    protocol::MessageKind::kMapRegions}) {
+    protocol::Request r;
     r.kind = kind;
     r.shm = 1;
     r.shm_size = 4096;
-    out.push_back(tee::encode(r));
+    out.push_back(protocol::encode(r));
   }
-  tee::Reply reply;
+  protocol::Reply reply;
   reply.regions.push_back({"ipc-shmem", 0x81200000, 0xf8000});
-  out.push_back(tee::encode(reply));
+  out.push_back(protocol::encode(reply));
   return out;
 }
 

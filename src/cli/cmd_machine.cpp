@@ -6,13 +6,13 @@
 #include "cli/command.hpp"
 #include "cli/machine_options.hpp"
 #include "common/fault_injection.hpp"
-#include "tee/machine.hpp"
-#include "tee/socket_server.hpp"
+#include "machine/machine.hpp"
+#include "machine/socket_server.hpp"
 
 namespace rproctee::cli {
 
 namespace {
-tee::SocketServer* g_server = nullptr;
+machine::SocketServer* g_server = nullptr;
 extern "C" void on_signal(int) {
   if (g_server) g_server->request_stop();
 }
@@ -31,16 +31,16 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
   if (!arm_fault_from_environment())
     return usage_error(prog, "RPROCTEE_FAULT must be KIND:INDEX or KIND:INDEX:kill");
 
-  auto description = load_machine_description(args, prog);
-  if (!description) return print_error(prog, description.error()), kExitFailure;
-  tee::MachineOptions options{*description, args.state_dir};
+  auto loaded = load_machine_description(args, prog);
+  if (!loaded) return print_error(prog, loaded.error()), kExitFailure;
+  machine::MachineOptions options{std::move(*loaded), args.state_dir};
   options.emulate_cores = args.core == "emulated";
   options.on_crash = [&prog](const std::string& processor, const soc::CrashReport& crash) {
     std::cerr << fmt::format("{}: {} crashed: {}\n", prog, processor, crash.text);
   };
-  auto machine = tee::Machine::create(std::move(options));
-  if (!machine) return print_error(prog, machine.error()), kExitFailure;
-  auto server = tee::SocketServer::listen(**machine, socket);
+  auto created = machine::Machine::create(std::move(options));
+  if (!created) return print_error(prog, created.error()), kExitFailure;
+  auto server = machine::SocketServer::listen(**created, socket);
   if (!server) return print_error(prog, server.error()), kExitFailure;
 
   // The handlers are in place before "listening" is announced: a supervisor may send SIGTERM
@@ -50,13 +50,14 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
   size_t tee_processors = 0;
-  for (const auto& p : (*machine)->description().processors)
-    tee_processors += p.mode == platform::ProcessorMode::kTee;
+  const platform::Description& description = (*created)->description();
+  for (const auto& p : description.layout.processors)
+    tee_processors += p.mode == dt::ProcessorMode::kTee;
   std::cerr << fmt::format(
       "{}: {} ({} remote processor(s), {} TEE-controlled, {} trusted key(s)); "
       "listening on {}\n",
-      prog, (*machine)->description().model, (*machine)->description().processors.size(),
-      tee_processors, (*machine)->description().keys.size(), socket);
+      prog, description.layout.model, description.layout.processors.size(), tee_processors,
+      description.secure.keys.size(), socket);
   (*server)->run();
   (*server)->stop();
   g_server = nullptr;

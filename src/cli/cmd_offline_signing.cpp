@@ -10,11 +10,11 @@
 #include "cli/file_io.hpp"
 #include "cli/render.hpp"
 #include "cli/signer_args.hpp"
+#include "common/byte_reader.hpp"
 #include "crypto/ecdsa_p256.hpp"
 #include "crypto/sha256.hpp"
 #include "crypto/signature.hpp"
 #include "image/builder.hpp"
-#include "image/byte_reader.hpp"
 #include "image/container.hpp"
 #include "image/format.hpp"
 #include "image/tlv.hpp"
@@ -75,9 +75,9 @@ json manifest_json(const SignerArgs& args, const image::BuildParams& p,
 /// The per-segment IVs stored in the ENCTABLE of to-be-signed bytes.
 Result<std::vector<std::array<uint8_t, 16>>> ivs_from_tbs(std::span<const uint8_t> tbs) {
   RPROCTEE_ASSIGN(const image::ImageHeader h, image::decode_header(tbs));
-  if (tbs.size() != image::kHeaderSize + image::round_up8(h.tlv_len))
+  if (tbs.size() != image::kHeaderSize + round_up8(h.tlv_len))
     return make_error(TeeCode::kBadFormat, "manifest to_be_signed is {} bytes, its header says {}",
-                      tbs.size(), image::kHeaderSize + image::round_up8(h.tlv_len));
+                      tbs.size(), image::kHeaderSize + round_up8(h.tlv_len));
   std::vector<image::Tlv> tlvs;
   RPROCTEE_CHECK(image::walk_tlvs(tbs.subspan(image::kHeaderSize), h.tlv_len, tlvs));
   for (const auto& t : tlvs)

@@ -170,11 +170,6 @@ std::optional<Error> refusal(const remoteproc::KernelLog& log) {
 }
 
 int run(const RunArgs& args, const std::string& prog) {
-  auto description = load_machine_description(args.machine, prog);
-  if (!description) return print_error(prog, description.error()), kExitFailure;
-  if (args.processor >= description->processors.size())
-    return usage_error(prog, fmt::format("--processor {}: the platform has {} processor(s)",
-                                         args.processor, description->processors.size()));
   std::string image_path;
   if (args.image) {
     image_path = *args.image;
@@ -191,10 +186,6 @@ int run(const RunArgs& args, const std::string& prog) {
 
   RunReport report;
   report.image = image.filename().string();
-  report.platform = description->model;
-  report.processor = description->processors[args.processor].name;
-  report.authenticated =
-      description->processors[args.processor].mode == platform::ProcessorMode::kTee;
 
   rpmsg::Bus& bus = rpmsg::install();
   ::signal(SIGPIPE, SIG_IGN);
@@ -205,8 +196,17 @@ int run(const RunArgs& args, const std::string& prog) {
 
   remoteproc::NormalWorldOptions options;
   options.firmware_path = {image.parent_path().string()};
-  auto world = remoteproc::NormalWorld::create(*description, machine->address(), options);
+  // The normal world learns the platform from the machine's normal-world device tree, as
+  // Linux does from its bootloader: it never reads the secure configuration.
+  auto world = remoteproc::NormalWorld::create(machine->address(), options);
   if (!world) return print_error(prog, world.error()), kExitFailure;
+  const dt::Layout& layout = (*world)->layout();
+  if (args.processor >= layout.processors.size())
+    return usage_error(prog, fmt::format("--processor {}: the platform has {} processor(s)",
+                                         args.processor, layout.processors.size()));
+  report.platform = layout.model;
+  report.processor = layout.processors[args.processor].name;
+  report.authenticated = layout.processors[args.processor].mode == dt::ProcessorMode::kTee;
   remoteproc::Rproc& rproc = *(*world)->rproc(args.processor);
   if (int err = rproc.set_firmware(report.image); err)
     return print_error(prog, make_error(TeeCode::kBadParameters, "cannot use firmware name {}",

@@ -88,8 +88,6 @@ int up_main(std::vector<std::string> argv, std::string prog) {
   if (!arm_fault_from_environment("RPROCTEE_UP_FAULT"))
     return usage_error(prog, "RPROCTEE_UP_FAULT must be KIND:INDEX or KIND:INDEX:kill");
 
-  auto description = load_machine_description(machine, prog);
-  if (!description) return print_error(prog, description.error()), kExitFailure;
   ::signal(SIGPIPE, SIG_IGN);
   // A stop signal must reach the thread that waits: only the main thread takes them (every
   // thread started from here on inherits the blocked mask), and only while it waits. With a
@@ -133,7 +131,9 @@ int up_main(std::vector<std::string> argv, std::string prog) {
     remoteproc::NormalWorldOptions options;
     options.firmware_path = firmware_path;
     options.shutdown_timeout = std::chrono::milliseconds(shutdown_ms);
-    auto world = remoteproc::NormalWorld::create(*description, child->address(), options);
+    // The platform comes from the machine's normal-world device tree: this process never reads
+    // the secure configuration (keys, firewall) nor the files of --trust and --enc-key.
+    auto world = remoteproc::NormalWorld::create(child->address(), options);
     if (!world) {
       print_error(prog, world.error());
       exit_code = kExitFailure;

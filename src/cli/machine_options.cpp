@@ -6,13 +6,13 @@
 
 #include "cli/file_io.hpp"
 #include "crypto/aes_cbc.hpp"
-#include "platform/presets.hpp"
+#include "dt/presets.hpp"
 
 namespace rproctee::cli {
 
 void add_machine_options(CLI::App& app, MachineArgs& a) {
   std::string names;
-  for (const auto& p : platform::presets())
+  for (const auto& p : dt::presets())
     names += fmt::format("{}{}", names.empty() ? "" : ", ", p.name);
   app.add_option("--platform", a.platform, "Platform preset: " + names)->capture_default_str();
   app.add_option("--dtb", a.dtb, "Your own platform description (.dtb, or .dts compiled with dtc)")
@@ -47,14 +47,14 @@ Result<platform::Description> load_machine_description(const MachineArgs& a,
     std::cerr << fmt::format(
         "{}: warning: trusting {} ({} {}) from the command line: development use only\n", prog,
         path, key.describe(), key.fingerprint().substr(0, 16));
-    RPROCTEE_CHECK(platform::trust_key(d, std::move(key), path));
+    RPROCTEE_CHECK(platform::trust_key(d.secure, std::move(key), path));
   }
   if (a.enc_key) {
     RPROCTEE_ASSIGN(auto key, read_file(*a.enc_key));
     RPROCTEE_CHECK(crypto::check_aes_key(key, *a.enc_key));
     std::cerr << fmt::format("{}: warning: firmware decryption key from {}: development use only\n",
                              prog, *a.enc_key);
-    d.aes_key = std::move(key);
+    d.secure.aes_key = std::move(key);
   }
   if (a.production) RPROCTEE_CHECK(platform::check_production(d));
   return d;

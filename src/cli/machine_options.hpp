@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "platform/description.hpp"
+#include "platform/secure_config.hpp"
 
 namespace rproctee::cli {
 
@@ -26,7 +26,8 @@ struct MachineArgs {
 void add_machine_options(CLI::App& app, MachineArgs& args);
 
 /// Loads the description, applies --trust/--enc-key (with a warning on stderr each) and, with
-/// --production, refuses published development keys.
+/// --production, refuses published development keys. Only the machine process calls it: the
+/// normal world (`up`, `run`) passes these options on to its machine and never reads them.
 Result<platform::Description> load_machine_description(const MachineArgs& args,
                                                        std::string_view prog);
 

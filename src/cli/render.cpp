@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "common/byte_reader.hpp"
 #include "crypto/sha256.hpp"
-#include "image/byte_reader.hpp"
 #include "image/format.hpp"
 
 namespace rproctee::cli {
@@ -136,7 +136,7 @@ std::string tlv_value_text(const image::Tlv& t) {
     case tlv::kImgSize: {
       std::vector<std::string> sizes;
       for (size_t i = 0; i + 4 <= v.size(); i += 4)
-        sizes.push_back(fmt::format("{}", image::load_le<uint32_t>(v.subspan(i).first<4>())));
+        sizes.push_back(fmt::format("{}", load_le<uint32_t>(v.subspan(i).first<4>())));
       return fmt::format("{}", fmt::join(sizes, ", "));
     }
     case tlv::kHashTable:
@@ -147,7 +147,7 @@ std::string tlv_value_text(const image::Tlv& t) {
       break;
   }
   if (image::is_platform_tlv(t.type) && v.size() == 4 && !printable(v))
-    return hex32(image::load_le<uint32_t>(v.first<4>()));
+    return hex32(load_le<uint32_t>(v.first<4>()));
   if (printable(v)) return fmt::format("\"{}\"", std::string(v.begin(), v.end()));
   return crypto::to_hex(v.first(std::min<size_t>(v.size(), 32))) + (v.size() > 32 ? "..." : "");
 }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "common/byte_reader.hpp"
 #include "crypto/aes_cbc.hpp"
-#include "image/byte_reader.hpp"
 #include "image/elf32.hpp"
 #include "image/format.hpp"
 #include "image/load_plan.hpp"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "image/byte_reader.hpp"
+#include "common/byte_reader.hpp"
 
 namespace rproctee::image {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/byte_writer.hpp"
 #include "common/result.hpp"
-#include "image/byte_writer.hpp"
 
 namespace rproctee::image {
 

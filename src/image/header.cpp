@@ -1,6 +1,6 @@
 #include "image/header.hpp"
 
-#include "image/byte_reader.hpp"
+#include "common/byte_reader.hpp"
 #include "image/format.hpp"
 
 namespace rproctee::image {

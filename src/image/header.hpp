@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <span>
 
+#include "common/byte_writer.hpp"
 #include "common/result.hpp"
-#include "image/byte_writer.hpp"
 
 namespace rproctee::image {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "image/byte_reader.hpp"
+#include "common/byte_reader.hpp"
 #include "image/format.hpp"
 
 namespace rproctee::image {

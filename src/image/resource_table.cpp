@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "image/byte_reader.hpp"
+#include "common/byte_reader.hpp"
 
 namespace rproctee::image {
 

@@ -5,17 +5,19 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/byte_reader.hpp"
 #include "common/fault_injection.hpp"
 #include "crypto/aes_cbc.hpp"
 #include "crypto/sha256.hpp"
-#include "image/byte_reader.hpp"
-#include "platform/coredump.hpp"
-#include "platform/pta_commands.hpp"
+#include "image/core_file.hpp"
+#include "protocol/pta_remoteproc.hpp"
+#include "protocol/ta_remoteproc.hpp"
 
 namespace rproctee::platform {
 
 using tee::param_types;
 using tee::ParamType;
+namespace pta = protocol::rproc_pta;
 
 namespace {
 
@@ -44,24 +46,27 @@ class PtaSession final : public tee::TaSession {
 
 /// Per-processor state: memory operations on one processor are serialised.
 struct RemoteprocPta::Processor {
-  size_t index = 0;  // in the description
-  const platform::Processor* desc = nullptr;
+  size_t index = 0;  // in the layout
+  const dt::Processor* desc = nullptr;
+  const SecureProcessor* secure = nullptr;
   std::mutex mutex;
   // The secure regions are zero and nothing but this service (and a started core) writes
   // them: a RELEASE right after another one need not wipe them again.
   bool secure_regions_clean = false;
 };
 
-RemoteprocPta::RemoteprocPta(soc::Soc& soc, RollbackStore& rollback)
-    : soc_(soc), rollback_(rollback) {
-  const Description& d = soc.description();
-  for (const TrustedKey& k : d.keys)
+RemoteprocPta::RemoteprocPta(soc::Soc& soc, const Description& description, RollbackStore& rollback)
+    : soc_(soc), description_(description), rollback_(rollback) {
+  for (const TrustedKey& k : description.secure.keys)
     if (auto v = crypto::Verifier::create(k.key)) verifiers_.push_back(*v);
-  for (size_t i = 0; i < d.processors.size(); ++i) {
-    if (d.processors[i].mode != ProcessorMode::kTee) continue;
+  for (size_t i = 0; i < description.layout.processors.size(); ++i) {
+    const dt::Processor& d = description.layout.processors[i];
+    const SecureProcessor* secure = description.secure.processor(d.id);
+    if (d.mode != dt::ProcessorMode::kTee || !secure) continue;
     auto p = std::make_unique<Processor>();
     p->index = i;
-    p->desc = &d.processors[i];
+    p->desc = &d;
+    p->secure = secure;
     processors_.push_back(std::move(p));
   }
 }
@@ -69,12 +74,12 @@ RemoteprocPta::RemoteprocPta(soc::Soc& soc, RollbackStore& rollback)
 RemoteprocPta::~RemoteprocPta() = default;
 
 tee::Uuid RemoteprocPta::uuid() const {
-  return tee::kRemoteprocPtaUuid;
+  return pta::kUuid;
 }
 
 Result<std::unique_ptr<tee::TaSession>> RemoteprocPta::open_session(const tee::Caller& caller,
                                                                     tee::TaParams&) {
-  if (!caller.is_ta() || !(caller.uuid == tee::kRemoteprocTaUuid))
+  if (!caller.is_ta() || !(caller.uuid == protocol::rproc_ta::kUuid))
     return make_error(TeeCode::kAccessDenied,
                       "only the remoteproc TA may use the platform service");
   return std::unique_ptr<tee::TaSession>(std::make_unique<PtaSession>(*this));
@@ -90,7 +95,7 @@ Result<RemoteprocPta::Processor*> RemoteprocPta::processor(const tee::TaParams& 
 
 Result<RemoteprocPta::Location> RemoteprocPta::locate(Processor& p, uint64_t da, uint64_t size) {
   RPROCTEE_ASSIGN(const uint64_t pa, p.desc->da_to_pa(da, size));
-  const auto region = soc_.description().region_of(*p.desc, pa, size);
+  const auto region = description_.layout.region_of(*p.desc, pa, size);
   if (!region)
     return make_error(TeeCode::kAccessDenied,
                       "{}: [{:#x}, {:#x}) is not inside one memory region of "
@@ -140,7 +145,7 @@ TeeCode RemoteprocPta::hw_capabilities(tee::TaParams& params) {
   if (param_types(params) !=
       param_types(ParamType::kValueInput, ParamType::kValueOutput, ParamType::kValueOutput))
     return TeeCode::kBadParameters;
-  params[1].a = pta::kFormatElf | (soc_.description().aes_key ? pta::kFormatEncryptedElf : 0);
+  params[1].a = pta::kFormatElf | (description_.secure.aes_key ? pta::kFormatEncryptedElf : 0);
   params[2].a = pta::kProtectionHashTable;
   return TeeCode::kSuccess;
 }
@@ -157,7 +162,7 @@ TeeCode RemoteprocPta::load_segment(Processor& p, tee::TaParams& params) {
   std::array<uint8_t, 48> expected{};  // digest [|| IV], copied once
   std::copy(expected_in.begin(), expected_in.end(), expected.begin());
   const bool encrypted = expected_in.size() == 48;
-  const auto& aes = soc_.description().aes_key;
+  const auto& aes = description_.secure.aes_key;
   if (encrypted && !aes) {
     log_refusal(
         make_error(TeeCode::kNotSupported, "encrypted segment but no firmware-encryption-key"));
@@ -175,7 +180,7 @@ TeeCode RemoteprocPta::load_segment(Processor& p, tee::TaParams& params) {
   // Secure destination: copy and hash in one sweep over the destination, which the normal
   // world cannot write. Non-secure destination: go through a secure bounce buffer so that the
   // hashed bytes are exactly the bytes kept.
-  const bool secure = !exported_to_normal_world(soc_.description(), located->region);
+  const bool secure = !exported_to_normal_world(description_, located->region);
   std::vector<uint8_t> bounce;
   std::span<uint8_t> work = dest;
   if (!secure) {
@@ -278,8 +283,8 @@ TeeCode RemoteprocPta::verify_digest(tee::TaParams& params) {
   if (param_types(params) != param_types(ParamType::kValueInput, ParamType::kMemrefInout,
                                          ParamType::kMemrefInput, ParamType::kMemrefInput))
     return TeeCode::kBadParameters;
-  image::ByteReader info(params[1].memory.first(std::min(params[1].size, params[1].memory.size())),
-                         "key info", TeeCode::kBadParameters);
+  ByteReader info(params[1].memory.first(std::min(params[1].size, params[1].memory.size())),
+                  "key info", TeeCode::kBadParameters);
   const auto algo = info.u32(0, "algorithm");
   if (!algo || params[2].size != 32 || params[2].memory.size() < 32) return TeeCode::kBadParameters;
   crypto::Digest digest{};
@@ -309,7 +314,7 @@ TeeCode RemoteprocPta::release(Processor& p) {
   if (soc_.core(p.index).running()) return TeeCode::kBadState;
   // Non-secure regions are wiped every time: the normal world may have written them.
   for (size_t r : p.desc->regions)
-    if (!p.secure_regions_clean || !p.desc->is_secure(r)) soc_.region(r).wipe();
+    if (!p.secure_regions_clean || !p.secure->is_secure(r)) soc_.region(r).wipe();
   p.secure_regions_clean = true;
   return TeeCode::kSuccess;
 }
@@ -318,7 +323,7 @@ TeeCode RemoteprocPta::decrypt(tee::TaParams& params) {
   if (param_types(params) !=
       param_types(ParamType::kValueInput, ParamType::kMemrefInout, ParamType::kMemrefInput))
     return TeeCode::kBadParameters;
-  const auto& aes = soc_.description().aes_key;
+  const auto& aes = description_.secure.aes_key;
   if (!aes) return TeeCode::kNotSupported;
   if (params[2].size != 16 || params[2].memory.size() < 16) return TeeCode::kBadParameters;
   crypto::AesIv iv{};
@@ -331,9 +336,9 @@ TeeCode RemoteprocPta::decrypt(tee::TaParams& params) {
 TeeCode RemoteprocPta::rollback_read(Processor& p, tee::TaParams& params) {
   if (param_types(params) != param_types(ParamType::kValueInput, ParamType::kValueOutput))
     return TeeCode::kBadParameters;
-  params[1].b = p.desc->anti_rollback ? 1 : 0;
+  params[1].b = p.secure->anti_rollback ? 1 : 0;
   params[1].a = 0;
-  if (!p.desc->anti_rollback) return TeeCode::kSuccess;
+  if (!p.secure->anti_rollback) return TeeCode::kSuccess;
   auto v = rollback_.read(p.desc->id);
   if (!v) {
     log_refusal(v.error());
@@ -346,7 +351,7 @@ TeeCode RemoteprocPta::rollback_read(Processor& p, tee::TaParams& params) {
 TeeCode RemoteprocPta::rollback_commit(Processor& p, tee::TaParams& params) {
   if (param_types(params) != param_types(ParamType::kValueInput, ParamType::kValueInput))
     return TeeCode::kBadParameters;
-  if (!p.desc->anti_rollback) return TeeCode::kSuccess;
+  if (!p.secure->anti_rollback) return TeeCode::kSuccess;
   if (auto s = rollback_.commit(p.desc->id, params[1].a); !s) {
     log_refusal(s.error());
     return s.error().code;
@@ -357,18 +362,18 @@ TeeCode RemoteprocPta::rollback_commit(Processor& p, tee::TaParams& params) {
 TeeCode RemoteprocPta::coredump(Processor& p, tee::TaParams& params) {
   if (param_types(params) != param_types(ParamType::kValueInput, ParamType::kMemrefOutput))
     return TeeCode::kBadParameters;
-  std::vector<CoreSegment> segments;
+  std::vector<image::CoreSegment> segments;
   for (size_t r : p.desc->regions) {
     const soc::MemoryRegion& region = soc_.region(r);
     segments.push_back(
-        CoreSegment{static_cast<uint32_t>(p.desc->pa_to_da(region.base())), region.all()});
+        image::CoreSegment{static_cast<uint32_t>(p.desc->pa_to_da(region.base())), region.all()});
   }
-  const uint64_t needed = coredump_size(segments);
+  const uint64_t needed = image::coredump_size(segments);
   if (params[1].memory.size() < needed || params[1].size < needed) {
     params[1].size = static_cast<size_t>(needed);
     return TeeCode::kShortBuffer;
   }
-  write_coredump(segments, soc_.core(p.index).registers(), params[1].memory.first(needed));
+  image::write_coredump(segments, soc_.core(p.index).registers(), params[1].memory.first(needed));
   params[1].size = static_cast<size_t>(needed);
   return TeeCode::kSuccess;
 }

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "crypto/signature.hpp"
-#include "platform/description.hpp"
 #include "platform/rollback_store.hpp"
+#include "platform/secure_config.hpp"
 #include "soc/soc.hpp"
 #include "tee/ta_api.hpp"
 
@@ -17,7 +17,7 @@ namespace rproctee::platform {
 
 class RemoteprocPta final : public tee::TrustedApp {
  public:
-  RemoteprocPta(soc::Soc& soc, RollbackStore& rollback);
+  RemoteprocPta(soc::Soc& soc, const Description& description, RollbackStore& rollback);
   ~RemoteprocPta() override;
 
   tee::Uuid uuid() const override;
@@ -31,7 +31,7 @@ class RemoteprocPta final : public tee::TrustedApp {
  private:
   struct Processor;
   Result<Processor*> processor(const tee::TaParams& params);
-  /// Where a device range of `p` lies: its region (index in the description) and address.
+  /// Where a device range of `p` lies: its region (index in the layout) and address.
   struct Location {
     size_t region = 0;
     uint64_t pa = 0;
@@ -52,6 +52,7 @@ class RemoteprocPta final : public tee::TrustedApp {
   TeeCode coredump(Processor& p, tee::TaParams& params);
 
   soc::Soc& soc_;
+  const Description& description_;
   RollbackStore& rollback_;
   std::vector<crypto::Verifier> verifiers_;
   std::vector<std::unique_ptr<Processor>> processors_;

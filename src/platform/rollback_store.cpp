@@ -8,10 +8,10 @@
 #include <fstream>
 #include <iterator>
 
+#include "common/byte_reader.hpp"
+#include "common/byte_writer.hpp"
 #include "crypto/aes_cbc.hpp"
 #include "crypto/hmac.hpp"
-#include "image/byte_reader.hpp"
-#include "image/byte_writer.hpp"
 
 namespace rproctee::platform {
 
@@ -67,7 +67,7 @@ Result<RollbackStore> RollbackStore::open(const std::string& directory) {
     return s;
   }
   // Layout: magic, count, {processor, version}*, HMAC-SHA256 of everything before it.
-  image::ByteReader in(file, "rollback.bin", TeeCode::kCorruptObject);
+  ByteReader in(file, "rollback.bin", TeeCode::kCorruptObject);
   auto magic = in.u32(0, "magic");
   auto count = in.u32(4, "count");
   if (!magic || !count || *magic != kMagic || file.size() != 8 + uint64_t{*count} * 8 + 32) {
@@ -109,7 +109,7 @@ Status RollbackStore::commit(uint32_t processor, uint32_t version) {
 
 Status RollbackStore::save() const {
   if (directory_.empty()) return {};
-  image::ByteWriter w;
+  ByteWriter w;
   w.u32(kMagic);
   w.u32(static_cast<uint32_t>(versions_.size()));
   for (const auto& [p, v] : versions_) {

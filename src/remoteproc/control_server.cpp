@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "tee/socket_io.hpp"
+#include "common/seqpacket.hpp"
 
 namespace rproctee::remoteproc {
 
@@ -23,32 +23,6 @@ constexpr size_t kMaxReply = 8 * 1024 * 1024;  // a resource table dump or dmesg
 // connection ends the reply.
 constexpr size_t kReplyChunk = 64 * 1024;
 
-Result<int> unix_socket(const std::string& path, bool server) {
-  sockaddr_un addr{};
-  if (path.size() >= sizeof addr.sun_path)
-    return make_error(TeeCode::kBadParameters, "socket path {} is too long", path);
-  const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (fd < 0) return make_error(TeeCode::kCommunication, "socket: {}", std::strerror(errno));
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size());
-  int rc;
-  if (server) {
-    ::unlink(path.c_str());
-    const mode_t old = ::umask(077);
-    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::umask(old);
-    if (rc == 0) rc = ::listen(fd, 8);
-  } else {
-    rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  }
-  if (rc != 0) {
-    const int e = errno;
-    ::close(fd);
-    return make_error(TeeCode::kItemNotFound, "{} {}: {}",
-                      server ? "cannot listen on" : "cannot connect to", path, std::strerror(e));
-  }
-  return fd;
-}
 }  // namespace
 
 Result<std::unique_ptr<ControlServer>> ControlServer::listen(SysfsTree& tree,
@@ -58,7 +32,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::listen(SysfsTree& tree,
   s->tree_ = &tree;
   s->on_shutdown_ = std::move(on_shutdown);
   s->path_ = path;
-  RPROCTEE_ASSIGN(s->fd_, unix_socket(path, true));
+  RPROCTEE_ASSIGN(s->fd_, listen_seqpacket(path, 8));
   s->wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   s->thread_ = std::thread([p = s.get()] { p->serve(); });
   return s;
@@ -83,13 +57,13 @@ void ControlServer::serve() {
     if (client < 0) continue;
     // One client at a time, one request each: the sysfs operations are short or, like a
     // boot, serialised by the processor anyway.
-    auto message = tee::receive_message(client, kMaxRequest);
+    auto message = receive_message(client, kMaxRequest);
     if (message && !message->bytes.empty()) {
       for (int fd : message->fds) ::close(fd);
       const std::string reply = handle(std::string(message->bytes.begin(), message->bytes.end()));
       const auto* bytes = reinterpret_cast<const uint8_t*>(reply.data());
       for (size_t at = 0; at < reply.size(); at += kReplyChunk)
-        if (!tee::send_message(client, {bytes + at, std::min(kReplyChunk, reply.size() - at)}, {}))
+        if (!send_message(client, {bytes + at, std::min(kReplyChunk, reply.size() - at)}, {}))
           break;
     }
     ::close(client);
@@ -128,16 +102,16 @@ std::string ControlServer::handle(const std::string& request) {
 
 Result<std::pair<int, std::string>> control_request(const std::string& socket_path,
                                                     const std::string& request) {
-  RPROCTEE_ASSIGN(const int fd, unix_socket(socket_path, false));
+  RPROCTEE_ASSIGN(const int fd, connect_seqpacket(socket_path));
   auto sent =
-      tee::send_message(fd, {reinterpret_cast<const uint8_t*>(request.data()), request.size()}, {});
+      send_message(fd, {reinterpret_cast<const uint8_t*>(request.data()), request.size()}, {});
   if (!sent) {
     ::close(fd);
     return std::move(sent).error();
   }
   std::string text;
   for (;;) {  // chunks until the server closes the connection
-    auto reply = tee::receive_message(fd, kReplyChunk);
+    auto reply = receive_message(fd, kReplyChunk);
     if (!reply) {
       ::close(fd);
       return std::move(reply).error();

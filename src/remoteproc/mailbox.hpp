@@ -15,10 +15,9 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "platform/description.hpp"
-#include "soc/core_control.hpp"
-#include "tee/messages.hpp"
-#include "tee/transport.hpp"
+#include "dt/layout.hpp"
+#include "protocol/machine_link.hpp"
+#include "protocol/transport.hpp"
 
 namespace rproctee::remoteproc {
 
@@ -26,7 +25,7 @@ class Mailbox {
  public:
   /// Connects to the machine (named like a TEE) for processor `processor_index`'s channels.
   static Result<std::unique_ptr<Mailbox>> open(const std::string& machine, uint32_t processor_index,
-                                               std::vector<platform::MailboxChannel> channels);
+                                               std::vector<dt::MailboxChannel> channels);
   ~Mailbox();
 
   bool has(std::string_view name) const { return find(name) != nullptr; }
@@ -36,7 +35,7 @@ class Mailbox {
   Result<bool> send_and_wait(std::string_view name, std::chrono::milliseconds timeout);
   /// A crash of the core, as the machine reports it beside the mailbox flags.
   struct CoreCrash {
-    soc::CrashKind kind = soc::CrashKind::kBadAccess;
+    protocol::CrashKind kind = protocol::CrashKind::kBadAccess;
     uint32_t pc = 0, address = 0;
   };
   /// Starts the receive thread: `on_message(name)` for each remote -> host message and
@@ -48,14 +47,15 @@ class Mailbox {
 
  private:
   Mailbox() = default;
-  const platform::MailboxChannel* find(std::string_view name) const;
-  Result<tee::Reply> call(tee::Transport& link, tee::MailboxCommand command, uint32_t channel,
-                          std::chrono::milliseconds timeout = {}, uint32_t crashes_seen = 0);
+  const dt::MailboxChannel* find(std::string_view name) const;
+  Result<protocol::Reply> call(protocol::Transport& link, protocol::MailboxCommand command,
+                               uint32_t channel, std::chrono::milliseconds timeout = {},
+                               uint32_t crashes_seen = 0);
   void receive_loop();
 
   uint32_t processor_ = 0;
-  std::vector<platform::MailboxChannel> channels_;
-  std::unique_ptr<tee::Transport> tx_, rx_;  // a wait on one never holds up the other
+  std::vector<dt::MailboxChannel> channels_;
+  std::unique_ptr<protocol::Transport> tx_, rx_;  // a wait on one never holds up the other
   std::mutex tx_mutex_;
   std::atomic<uint32_t> seq_{0};
   std::function<void(const std::string&)> on_message_;

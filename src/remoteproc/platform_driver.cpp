@@ -6,14 +6,14 @@
 
 namespace rproctee::remoteproc {
 
-Result<std::unique_ptr<NormalWorld>> NormalWorld::create(const platform::Description& d,
-                                                         const std::string& machine,
+Result<std::unique_ptr<NormalWorld>> NormalWorld::create(const std::string& machine,
                                                          NormalWorldOptions options) {
   std::unique_ptr<NormalWorld> w(new NormalWorld(std::move(options)));
   RPROCTEE_ASSIGN(w->soc_, SocLink::connect(machine));
+  const dt::Layout& d = w->soc_->layout();
   NormalWorld* self = w.get();
   for (size_t i = 0; i < d.processors.size(); ++i) {
-    const platform::Processor& p = d.processors[i];
+    const dt::Processor& p = d.processors[i];
     const std::string dev = fmt::format("remoteproc remoteproc{}", i);
     std::vector<MemoryMapping> carveouts;
     for (size_t ri : p.regions) {
@@ -22,7 +22,7 @@ Result<std::unique_ptr<NormalWorld>> NormalWorld::create(const platform::Descrip
       carveouts.push_back(MemoryMapping{m->name, p.pa_to_da(m->pa), m->pa, m->size, m->va});
     }
     std::unique_ptr<RprocOps> ops;
-    if (p.mode == platform::ProcessorMode::kTee) {
+    if (p.mode == dt::ProcessorMode::kTee) {
       RPROCTEE_ASSIGN(ops, TeeBackend::open(machine, p.id));
     } else {
       ops = std::make_unique<ElfBackend>(*w->soc_, static_cast<uint32_t>(i), p.boot_address);
@@ -49,10 +49,10 @@ Result<std::unique_ptr<NormalWorld>> NormalWorld::create(const platform::Descrip
         r.info("inline coredump not read within {} ms: going on",
                self->options_.inline_dump_timeout.count());
     };
-    w->log_.log(dev, "{} ({}, {}), {} shared memory region(s)", p.name, p.compatible,
-                p.mode == platform::ProcessorMode::kTee ? "TEE-controlled"
-                                                        : "ELF loaded by the normal world",
-                carveouts.size());
+    w->log_.log(
+        dev, "{} ({}, {}), {} shared memory region(s)", p.name, p.compatible,
+        p.mode == dt::ProcessorMode::kTee ? "TEE-controlled" : "ELF loaded by the normal world",
+        carveouts.size());
     w->rprocs_.push_back(std::make_unique<Rproc>(static_cast<int>(i), p.name, std::move(ops),
                                                  std::move(env), std::move(carveouts),
                                                  fmt::format("rproc-{}-fw", p.name)));

@@ -1,8 +1,10 @@
 // The normal world of one machine (what Linux is on the board): the platform driver reads each
-// remote-processor node of the device tree, picks the TEE backend (v16 compatible or v22
-// st,rproc-tee) or the ELF backend, wires its mailbox channels (stm32_rproc.c glue), registers the
-// memory regions it can map as carveouts by name, and creates one Rproc per processor, plus the
-// log, firmware lookup, core dumps and the sysfs table.
+// remote-processor node of the device tree the machine hands it (without the secure world's
+// node: Linux never sees a key or the firewall configuration), picks the TEE backend (v16
+// compatible or v22 st,rproc-tee) or the ELF backend, wires its mailbox channels
+// (stm32_rproc.c glue), registers the memory regions it can map as carveouts by name, and
+// creates one Rproc per processor, plus the log, firmware lookup, core dumps and the sysfs
+// table.
 #pragma once
 
 #include <chrono>
@@ -10,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "platform/description.hpp"
+#include "dt/layout.hpp"
 #include "remoteproc/devcoredump.hpp"
 #include "remoteproc/firmware_loader.hpp"
 #include "remoteproc/kernel_log.hpp"
@@ -31,13 +33,14 @@ struct NormalWorldOptions {
 
 class NormalWorld {
  public:
-  /// `machine`: how to reach the machine ("unix:PATH" or "inproc:NAME").
-  static Result<std::unique_ptr<NormalWorld>> create(const platform::Description& description,
-                                                     const std::string& machine,
+  /// `machine`: how to reach the machine ("unix:PATH" or "inproc:NAME"); the platform is
+  /// whatever its normal-world device tree describes.
+  static Result<std::unique_ptr<NormalWorld>> create(const std::string& machine,
                                                      NormalWorldOptions options);
   ~NormalWorld();
 
   KernelLog& log() { return log_; }
+  const dt::Layout& layout() const { return soc_->layout(); }
   DevcoredumpStore& dumps() { return dumps_; }
   SysfsTree& sysfs() { return *sysfs_; }
   std::vector<Rproc*> rprocs();

@@ -3,8 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "image/byte_reader.hpp"
-#include "platform/coredump.hpp"
+#include "common/byte_reader.hpp"
+#include "image/core_file.hpp"
 #include "remoteproc/vdev.hpp"
 
 namespace rproctee::remoteproc {
@@ -55,11 +55,11 @@ std::string_view coredump_mode_name(CoredumpMode m) {
 
 int RprocOps::coredump(Rproc& rproc, std::vector<uint8_t>& out) {
   // The memories the normal world can see, at their device addresses.
-  std::vector<platform::CoreSegment> segments;
+  std::vector<image::CoreSegment> segments;
   for (const MemoryMapping& m : rproc.carveouts())
     segments.push_back({static_cast<uint32_t>(m.da), {m.va, static_cast<size_t>(m.size)}});
-  out.resize(static_cast<size_t>(platform::coredump_size(segments)));
-  platform::write_coredump(segments, {}, out);
+  out.resize(static_cast<size_t>(image::coredump_size(segments)));
+  image::write_coredump(segments, {}, out);
   return 0;
 }
 
@@ -160,13 +160,13 @@ const MemoryMapping* Rproc::find_carveout(const std::string& name) const {
 
 uint8_t* Rproc::da_to_va(uint64_t da, uint64_t len) {
   for (MemoryMapping& m : carveouts_)
-    if (da >= m.da && image::range_fits(da - m.da, len, m.size)) return m.va + (da - m.da);
+    if (da >= m.da && range_fits(da - m.da, len, m.size)) return m.va + (da - m.da);
   return nullptr;
 }
 
 uint8_t* Rproc::pa_to_va(uint64_t pa, uint64_t len) {
   for (MemoryMapping& m : carveouts_)
-    if (pa >= m.pa && image::range_fits(pa - m.pa, len, m.size)) return m.va + (pa - m.pa);
+    if (pa >= m.pa && range_fits(pa - m.pa, len, m.size)) return m.va + (pa - m.pa);
   return nullptr;
 }
 

@@ -24,6 +24,7 @@
 
 #include "image/resource_table.hpp"
 #include "remoteproc/kernel_log.hpp"
+#include "remoteproc/virtio.hpp"
 
 namespace rproctee::remoteproc {
 
@@ -37,13 +38,6 @@ std::string_view crash_type_name(CrashType type);
 
 enum class CoredumpMode { kDisabled, kEnabled, kInline };
 std::string_view coredump_mode_name(CoredumpMode mode);
-
-/// Device memory the normal world can reach: a mapped region of the SoC.
-struct MemoryMapping {
-  std::string name;  // the reserved-memory name ("vdev0buffer")
-  uint64_t da = 0, pa = 0, size = 0;
-  uint8_t* va = nullptr;
-};
 
 struct Firmware {
   std::string name;

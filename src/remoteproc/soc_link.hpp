@@ -1,6 +1,7 @@
-// The normal world's wires to the SoC (not TEE calls): the memory regions the firewall lets it
+// The normal world's wires to the SoC (not TEE calls): the device tree the board hands it (the
+// normal-world one, without the secure world's node), the memory regions the firewall lets it
 // map, and for processors described without the TEE binding, their reset line. Over the same
-// machine socket, with the regions' memfds passed by SCM_RIGHTS.
+// machine link, with the memfds passed by SCM_RIGHTS.
 #pragma once
 
 #include <memory>
@@ -9,7 +10,8 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "tee/transport.hpp"
+#include "dt/layout.hpp"
+#include "protocol/transport.hpp"
 
 namespace rproctee::remoteproc {
 
@@ -21,15 +23,15 @@ struct MappedRegion {
   uint8_t* va = nullptr;
 };
 
-/// A transport to the machine named like a TEE ("unix:PATH", a socket path, or "inproc:NAME").
-Result<std::unique_ptr<tee::Transport>> connect_machine(const std::string& machine_name);
-
 class SocLink {
  public:
-  /// Connects to the machine named like a TEE ("unix:PATH" or "inproc:NAME") and maps every
-  /// region the normal world may see.
+  /// Connects to the machine named like a TEE ("unix:PATH" or "inproc:NAME"), reads its
+  /// normal-world device tree and maps every region the normal world may see.
   static Result<std::unique_ptr<SocLink>> connect(const std::string& machine_name);
   ~SocLink();
+
+  /// The platform's hardware layout, from the normal-world device tree.
+  const dt::Layout& layout() const { return layout_; }
 
   const std::vector<MappedRegion>& regions() const { return regions_; }
   /// The mapped region `name` at `pa` (names repeat across processors: vdev0vring0, ...).
@@ -43,7 +45,10 @@ class SocLink {
  private:
   SocLink() = default;
   Status core_control(uint32_t processor, uint32_t command, uint32_t boot_address);
-  std::unique_ptr<tee::Transport> transport_;
+  Status read_device_tree();
+  Status map_regions();
+  std::unique_ptr<protocol::Transport> transport_;
+  dt::Layout layout_;
   std::vector<MappedRegion> regions_;
   std::mutex mutex_;  // several processors share the link
   uint32_t seq_ = 0;

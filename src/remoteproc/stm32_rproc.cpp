@@ -13,13 +13,13 @@ void Stm32Rproc::attach_interrupts(Rproc& rproc) {
       [&rproc](const Mailbox::CoreCrash& c) {
         // stm32_rproc's watchdog interrupt reports RPROC_WATCHDOG; any other fault of the
         // core is what the firmware's own handler would report as a fatal error.
-        rproc.info("core crash: {} at pc {:#010x}{}", soc::crash_kind_name(c.kind), c.pc,
-                   c.kind == soc::CrashKind::kBadAccess
+        rproc.info("core crash: {} at pc {:#010x}{}", protocol::crash_kind_name(c.kind), c.pc,
+                   c.kind == protocol::CrashKind::kBadAccess
                        ? fmt::format(", address {:#010x}", c.address)
                        : std::string());
-        rproc.report_crash(c.kind == soc::CrashKind::kWatchdog    ? CrashType::kWatchdog
-                           : c.kind == soc::CrashKind::kBadAccess ? CrashType::kMmuFault
-                                                                  : CrashType::kFatalError);
+        rproc.report_crash(c.kind == protocol::CrashKind::kWatchdog    ? CrashType::kWatchdog
+                           : c.kind == protocol::CrashKind::kBadAccess ? CrashType::kMmuFault
+                                                                       : CrashType::kFatalError);
       });
 }
 

@@ -3,13 +3,22 @@
 #include <cerrno>
 #include <cstring>
 
-#include "ta/ta_commands.hpp"
+#include "protocol/ta_remoteproc.hpp"
 
 namespace rproctee::remoteproc {
 
 namespace {
+namespace ta = protocol::rproc_ta;
+
+/// The TA's UUID (protocol/ta_remoteproc.hpp) in the client API's layout.
 constexpr TEEC_UUID kRemoteprocTa = {
-    0x80a4c275, 0x0a47, 0x4905, {0x82, 0x85, 0x14, 0x86, 0xa9, 0x77, 0x1a, 0x08}};
+    ta::kUuid.time_low,
+    ta::kUuid.time_mid,
+    ta::kUuid.time_hi_and_version,
+    {ta::kUuid.clock_seq_and_node[0], ta::kUuid.clock_seq_and_node[1],
+     ta::kUuid.clock_seq_and_node[2], ta::kUuid.clock_seq_and_node[3],
+     ta::kUuid.clock_seq_and_node[4], ta::kUuid.clock_seq_and_node[5],
+     ta::kUuid.clock_seq_and_node[6], ta::kUuid.clock_seq_and_node[7]}};
 
 bool is_plain_elf(const Firmware& fw) {
   return fw.data.size() >= 4 && fw.data[0] == 0x7F && fw.data[1] == 'E' && fw.data[2] == 'L' &&

@@ -13,7 +13,7 @@
 
 #include "common/result.hpp"
 #include "remoteproc/rproc.hpp"
-#include "tee/client/tee_client_api.h"
+#include "teec/tee_client_api.h"
 
 namespace rproctee::remoteproc {
 

@@ -4,7 +4,7 @@
 #include <map>
 #include <mutex>
 
-#include "image/byte_reader.hpp"
+#include "common/byte_reader.hpp"
 
 namespace rproctee::remoteproc {
 

@@ -9,21 +9,9 @@
 
 #include "image/resource_table.hpp"
 #include "remoteproc/rproc.hpp"
+#include "remoteproc/virtio.hpp"
 
 namespace rproctee::remoteproc {
-
-/// Virtio status bits (virtio spec 2.1).
-inline constexpr uint8_t kVirtioAcknowledge = 1;
-inline constexpr uint8_t kVirtioDriver = 2;
-inline constexpr uint8_t kVirtioDriverOk = 4;
-
-/// Bytes of a split virtqueue with `num` entries and used-ring alignment `align`.
-uint64_t vring_size(uint32_t num, uint32_t align);
-
-struct Vring {
-  uint32_t da = 0, num = 0, align = 0, notifyid = 0;
-  uint8_t* va = nullptr;
-};
 
 class Vdev : public Subdevice {
  public:

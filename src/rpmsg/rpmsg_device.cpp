@@ -4,7 +4,7 @@
 #include <bit>
 #include <cerrno>
 
-#include "remoteproc/vdev.hpp"
+#include "remoteproc/virtio.hpp"
 #include "rpmsg/wire.hpp"
 
 namespace rproctee::rpmsg {

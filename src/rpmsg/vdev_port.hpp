@@ -1,6 +1,7 @@
 // VirtioPort over a remoteproc::Vdev: kicks and log lines go to the vdev's processor.
 #pragma once
 
+#include "remoteproc/vdev.hpp"
 #include "rpmsg/virtio_port.hpp"
 
 namespace rproctee::rpmsg {

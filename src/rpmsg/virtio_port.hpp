@@ -7,8 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "remoteproc/rproc.hpp"
-#include "remoteproc/vdev.hpp"
+#include "remoteproc/virtio.hpp"
 
 namespace rproctee::rpmsg {
 

@@ -4,7 +4,7 @@
 #include <bit>
 #include <cstring>
 
-#include "image/byte_reader.hpp"
+#include "common/byte_reader.hpp"
 
 namespace rproctee::rpmsg {
 
@@ -72,7 +72,7 @@ Result<uint32_t> DriverVring::pending() const {
 }
 
 UsedElem DriverVring::pop_used() {
-  const image::ByteReader r(mem_, "used ring", TeeCode::kBadFormat);
+  const ByteReader r(mem_, "used ring", TeeCode::kBadFormat);
   const uint64_t entry = layout_.used + 4 + 8ull * (last_used_ % layout_.num);
   ++last_used_;
   // The layout keeps every entry inside mem_; a failed read (impossible) reads as a bad id.

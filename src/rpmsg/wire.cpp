@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "image/byte_reader.hpp"
+#include "common/byte_reader.hpp"
 
 namespace rproctee::rpmsg {
 
@@ -14,7 +14,7 @@ void store_le(std::span<uint8_t> out, size_t offset, uint32_t value, size_t byte
 }  // namespace
 
 Result<Header> parse_header(std::span<const uint8_t> buffer) {
-  const image::ByteReader r(buffer, "rpmsg buffer", TeeCode::kBadFormat);
+  const ByteReader r(buffer, "rpmsg buffer", TeeCode::kBadFormat);
   Header h;
   RPROCTEE_ASSIGN(h.src, r.u32(0, "src"));
   RPROCTEE_ASSIGN(h.dst, r.u32(4, "dst"));
@@ -44,7 +44,7 @@ Result<NsMessage> parse_ns_message(std::span<const uint8_t> payload) {
   if (payload.size() != kNsMessageSize)
     return make_error(TeeCode::kBadFormat, "name service message of {} bytes (expected {})",
                       payload.size(), kNsMessageSize);
-  const image::ByteReader r(payload, "name service message", TeeCode::kBadFormat);
+  const ByteReader r(payload, "name service message", TeeCode::kBadFormat);
   RPROCTEE_ASSIGN(const auto name, r.bytes(0, kNameSize, "name"));
   const auto nul = std::find(name.begin(), name.end(), uint8_t{0});
   if (nul == name.end())

@@ -1,6 +1,6 @@
 // The rpmsg wire format (Linux virtio_rpmsg_bus.c / OpenAMP): the 16-byte message header in
 // front of every buffer and the name-service announcement. Everything parsed here comes from
-// the firmware, so it is read through image::ByteReader and every field is checked.
+// the firmware, so it is read through ByteReader and every field is checked.
 #pragma once
 
 #include <cstddef>

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "protocol/machine_link.hpp"
 
 namespace rproctee::soc {
 
@@ -26,14 +27,8 @@ class CoreControl {
   virtual ArmRegisters registers() const { return {}; }
 };
 
-enum class CrashKind : uint32_t {
-  kBadAccess = 1,
-  kUndefinedInstruction = 2,
-  kBreakpoint = 3,
-  kLockup = 4,
-  kWatchdog = 5,
-};
-const char* crash_kind_name(CrashKind kind);
+using protocol::crash_kind_name;
+using protocol::CrashKind;
 
 struct CrashReport {
   CrashKind kind = CrashKind::kBadAccess;

@@ -41,22 +41,6 @@ bool is_32bit_thumb(uint16_t first_halfword) {
 
 }  // namespace
 
-const char* crash_kind_name(CrashKind kind) {
-  switch (kind) {
-    case CrashKind::kBadAccess:
-      return "bad memory access";
-    case CrashKind::kUndefinedInstruction:
-      return "undefined instruction";
-    case CrashKind::kBreakpoint:
-      return "breakpoint";
-    case CrashKind::kLockup:
-      return "lockup";
-    case CrashKind::kWatchdog:
-      return "watchdog";
-  }
-  return "unknown";
-}
-
 struct CortexMCore::Impl {
   struct DeviceSlot {
     Impl* impl;

@@ -19,17 +19,17 @@ void HeldCore::stop() {
   running_ = false;
 }
 
-Result<std::unique_ptr<Soc>> Soc::create(const platform::Description& description) {
-  std::unique_ptr<Soc> soc(new Soc(description));
-  for (const platform::Region& r : description.regions) {
+Result<std::unique_ptr<Soc>> Soc::create(const dt::Layout& layout) {
+  std::unique_ptr<Soc> soc(new Soc(layout));
+  for (const dt::Region& r : layout.regions) {
     RPROCTEE_ASSIGN(auto region, MemoryRegion::create(r.name, r.pa, r.size));
     soc->regions_.push_back(std::move(region));
   }
-  for (size_t i = 0; i < description.processors.size(); ++i)
+  for (size_t i = 0; i < layout.processors.size(); ++i)
     soc->cores_.push_back(std::make_unique<HeldCore>());
-  soc->crashes_.resize(description.processors.size());
-  for (const platform::Processor& p : description.processors)
-    for (const platform::MailboxChannel& m : p.mailboxes)
+  soc->crashes_.resize(layout.processors.size());
+  for (const dt::Processor& p : layout.processors)
+    for (const dt::MailboxChannel& m : p.mailboxes)
       if (!soc->ipcc(m.controller)) soc->ipccs_.push_back(std::make_unique<Ipcc>(m.controller));
   return soc;
 }
@@ -45,13 +45,13 @@ void Soc::set_core(size_t processor_index, std::unique_ptr<CoreControl> core) {
 }
 
 Status Soc::emulate_cores(uint64_t clock_hz, CrashObserver on_crash) {
-  for (size_t p = 0; p < description_.processors.size(); ++p) {
-    const platform::Processor& proc = description_.processors[p];
+  for (size_t p = 0; p < layout_.processors.size(); ++p) {
+    const dt::Processor& proc = layout_.processors[p];
     std::vector<CoreMemory> memories;
     for (size_t r : proc.regions) {
       MemoryRegion& region = regions_[r];
       const uint64_t da = proc.pa_to_da(region.base());
-      if (da + region.size() > (uint64_t{1} << 32))
+      if (da > (uint64_t{1} << 32) || region.size() > (uint64_t{1} << 32) - da)
         return make_error(TeeCode::kBadParameters,
                           "processor {}: region {} at da {:#x} is outside the core's 32-bit "
                           "address space",
@@ -59,7 +59,7 @@ Status Soc::emulate_cores(uint64_t clock_hz, CrashObserver on_crash) {
       memories.push_back(CoreMemory{static_cast<uint32_t>(da), region.all().data(), region.size()});
     }
     std::vector<MmioMapping> devices;
-    for (const platform::MailboxChannel& m : proc.mailboxes) {
+    for (const dt::MailboxChannel& m : proc.mailboxes) {
       Ipcc* controller = ipcc(m.controller);
       bool mapped = std::any_of(devices.begin(), devices.end(),
                                 [&](const MmioMapping& d) { return d.base == m.controller; });
@@ -91,7 +91,7 @@ void Soc::stop_core(size_t processor_index) {
   cores_[processor_index]->stop();
   // A channel the firmware never cleared (an unanswered shutdown request) must not greet the
   // next firmware: the core's side of its mailboxes starts clean, as after a reset.
-  for (const platform::MailboxChannel& m : description_.processors[processor_index].mailboxes)
+  for (const dt::MailboxChannel& m : layout_.processors[processor_index].mailboxes)
     if (Ipcc* i = ipcc(m.controller)) i->reset();
 }
 
@@ -107,7 +107,7 @@ void Soc::record_crash(size_t processor_index, CrashReport report) {
     ++c.generation;
     c.last = std::move(report);
   }
-  for (const platform::MailboxChannel& m : description_.processors[processor_index].mailboxes)
+  for (const dt::MailboxChannel& m : layout_.processors[processor_index].mailboxes)
     if (Ipcc* i = ipcc(m.controller)) i->wake_waiters();
 }
 

@@ -1,4 +1,4 @@
-// The simulated SoC: one MemoryRegion per reserved-memory region of the platform description,
+// The simulated SoC: one MemoryRegion per reserved-memory region of the platform layout,
 // one IPCC per mailbox controller the processors use, and the reset / hold-boot control of
 // each remote processor. The emulated core attaches here.
 #pragma once
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "platform/description.hpp"
+#include "dt/layout.hpp"
 #include "soc/core_control.hpp"
 #include "soc/ipcc.hpp"
 #include "soc/memory_region.hpp"
@@ -41,15 +41,15 @@ class HeldCore final : public CoreControl {
 
 class Soc {
  public:
-  /// Creates every region of the description (zero-filled memfds) and a HeldCore per processor.
-  static Result<std::unique_ptr<Soc>> create(const platform::Description& description);
+  /// Creates every region of the layout (zero-filled memfds) and a HeldCore per processor.
+  static Result<std::unique_ptr<Soc>> create(const dt::Layout& layout);
 
-  const platform::Description& description() const { return description_; }
-  /// Region by index in description().regions.
+  const dt::Layout& layout() const { return layout_; }
+  /// Region by index in layout().regions.
   MemoryRegion& region(size_t index) { return regions_[index]; }
   const MemoryRegion& region(size_t index) const { return regions_[index]; }
   size_t region_count() const { return regions_.size(); }
-  /// The core of processor `index` (in description().processors).
+  /// The core of processor `index` (in layout().processors).
   CoreControl& core(size_t processor_index) { return *cores_[processor_index]; }
   /// The IPCC at `base`, or nullptr when no processor's mailboxes use one there.
   Ipcc* ipcc(uint64_t base);
@@ -76,8 +76,8 @@ class Soc {
   void record_crash(size_t processor_index, CrashReport report);
 
  private:
-  explicit Soc(platform::Description d) : description_(std::move(d)) {}
-  platform::Description description_;
+  explicit Soc(dt::Layout layout) : layout_(std::move(layout)) {}
+  dt::Layout layout_;
   // Declaration order is teardown order reversed: cores go first (they map the regions and
   // drive the IPCC devices), then the devices, then the memories.
   std::vector<MemoryRegion> regions_;

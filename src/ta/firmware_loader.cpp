@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/byte_reader.hpp"
 #include "common/fault_injection.hpp"
-#include "image/byte_reader.hpp"
 #include "image/container.hpp"
 #include "image/format.hpp"
 #include "image/load_plan.hpp"
@@ -54,7 +54,7 @@ Result<Snapshot> snapshot(std::span<const uint8_t> shared) {
 /// H12: the security version must be present and not below the stored one.
 Result<std::optional<uint32_t>> check_rollback(const image::SignedTlvs& tlvs,
                                                PlatformPort& platform,
-                                               const platform::Processor& processor) {
+                                               const ProcessorConfig& processor) {
   RPROCTEE_ASSIGN(const auto stored, platform.rollback_read());
   if (!stored.second) return std::optional<uint32_t>{};
   const image::Tlv* tlv = tlvs.find_platform(processor.rollback_tlv);
@@ -94,7 +94,7 @@ Result<crypto::Digest> image_identity(std::span<const uint8_t> shared_image) {
 }
 
 Result<LoadedFirmware> load_firmware(std::span<const uint8_t> shared, PlatformPort& platform,
-                                     const platform::Processor& processor) {
+                                     const ProcessorConfig& processor) {
   // H1 + H2: the header and the signed prefix, copied once, sizes in 64 bits.
   RPROCTEE_ASSIGN(const Snapshot snap, snapshot(shared));
   image::ContainerAreas areas;
@@ -150,9 +150,9 @@ Result<LoadedFirmware> load_firmware(std::span<const uint8_t> shared, PlatformPo
       bytes = rsc_segment;
     }
     if (auto loaded = platform.load_segment(bytes, s.phdr.paddr, s.digest, s.iv); !loaded)
-      return std::move(loaded).error().context(fmt::format(
-          "image {} segment {} (LOAD at {:#x}, {:#x} bytes)", s.image + 1, s.phdr_index, s.phdr.paddr,
-          s.phdr.filesz));
+      return std::move(loaded).error().context(
+          fmt::format("image {} segment {} (LOAD at {:#x}, {:#x} bytes)", s.image + 1, s.phdr_index,
+                      s.phdr.paddr, s.phdr.filesz));
   }
   if (rsc) {
     const image::PlannedSegment& s = plan.loads[rsc->load_index];

@@ -8,13 +8,21 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "common/result.hpp"
 #include "crypto/sha256.hpp"
-#include "platform/description.hpp"
 #include "ta/platform_port.hpp"
 
 namespace rproctee::ta {
+
+/// What the TA knows of a processor it serves (from the secure world's platform description).
+struct ProcessorConfig {
+  uint32_t id = 0;                  // the TEE id of the processor
+  std::string name;                 // for messages ("m33")
+  uint32_t boot_address = 0;        // vector table (da) when the image has no BOOTADDR
+  uint32_t rollback_tlv = 0x10003;  // platform TLV carrying the security version (H12)
+};
 
 /// What a successful LOAD leaves behind.
 struct LoadedFirmware {
@@ -33,6 +41,6 @@ Result<crypto::Digest> image_identity(std::span<const uint8_t> shared_image);
 /// Authenticates `shared_image` (untrusted, concurrently writable memory) and loads it into the
 /// processor's memories through `platform`. The memories must have been wiped before.
 Result<LoadedFirmware> load_firmware(std::span<const uint8_t> shared_image, PlatformPort& platform,
-                                     const platform::Processor& processor);
+                                     const ProcessorConfig& processor);
 
 }  // namespace rproctee::ta

@@ -1,10 +1,10 @@
 #include "ta/platform_port.hpp"
 
-#include "platform/pta_commands.hpp"
+#include "protocol/pta_remoteproc.hpp"
 
 namespace rproctee::ta {
 
-namespace pta = platform::pta;
+namespace pta = protocol::rproc_pta;
 using tee::ParamType;
 
 namespace {
@@ -59,13 +59,15 @@ Status PlatformPort::load_segment(std::span<const uint8_t> bytes, uint64_t da,
   p[0] = value_in(processor_);
   const tee::Outcome o = session_.invoke(pta::kLoadSegmentSha256, p);
   switch (o.code) {
-    case TeeCode::kSuccess: return {};
+    case TeeCode::kSuccess:
+      return {};
     case TeeCode::kSecurity:
-      return make_error(o.code, "its SHA-256 in memory does not match the signed digest (the memory "
+      return make_error(o.code,
+                        "its SHA-256 in memory does not match the signed digest (the memory "
                         "was wiped)");
     case TeeCode::kAccessDenied:
-      return make_error(o.code, "[{:#x}, {:#x}) is not inside one memory region of the processor", da,
-                        da + bytes.size());
+      return make_error(o.code, "[{:#x}, {:#x}) is not inside one memory region of the processor",
+                        da, da + bytes.size());
     case TeeCode::kNotSupported:
       return make_error(o.code, "it is encrypted but no firmware-encryption-key is provisioned");
     default:

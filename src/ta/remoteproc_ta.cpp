@@ -3,12 +3,14 @@
 #include <cstdio>
 #include <cstring>
 
-#include "ta/ta_commands.hpp"
+#include "protocol/pta_remoteproc.hpp"
+#include "protocol/ta_remoteproc.hpp"
 
 namespace rproctee::ta {
 
 using tee::param_types;
 using tee::ParamType;
+namespace cmd = protocol::rproc_ta;
 
 namespace {
 
@@ -47,12 +49,11 @@ std::string_view firmware_state_name(FirmwareState s) {
   return "?";
 }
 
-RemoteprocTa::RemoteprocTa(tee::TeeCore& core, const platform::Description& description)
+RemoteprocTa::RemoteprocTa(tee::TeeCore& core, std::vector<ProcessorConfig> processors)
     : core_(core) {
-  for (const platform::Processor& p : description.processors) {
-    if (p.mode != platform::ProcessorMode::kTee) continue;  // H13: configured processors only
+  for (ProcessorConfig& p : processors) {  // H13: configured processors only
     auto r = std::make_unique<Rproc>();
-    r->desc = &p;
+    r->desc = std::move(p);
     rprocs_.push_back(std::move(r));
   }
 }
@@ -68,17 +69,17 @@ RemoteprocTa::~RemoteprocTa() {
 }
 
 tee::Uuid RemoteprocTa::uuid() const {
-  return tee::kRemoteprocTaUuid;
+  return protocol::rproc_ta::kUuid;
 }
 
 Result<std::unique_ptr<tee::TaSession>> RemoteprocTa::open_session(const tee::Caller&,
                                                                    tee::TaParams& params) {
-  if (param_types(params) != param_types(ParamType::kValueInput))
+  if (param_types(params) != cmd::kOpenSessionParams)
     return make_error(TeeCode::kBadParameters,
                       "open session takes params[0] VALUE_INPUT = processor id");
   Rproc* found = nullptr;
   for (auto& r : rprocs_)
-    if (r->desc->id == params[0].a) found = r.get();
+    if (r->desc.id == params[0].a) found = r.get();
   if (!found)
     return make_error(TeeCode::kBadParameters, "no TEE-controlled remote processor has id {}",
                       params[0].a);
@@ -86,7 +87,7 @@ Result<std::unique_ptr<tee::TaSession>> RemoteprocTa::open_session(const tee::Ca
     std::lock_guard lock(pta_mutex_);
     if (!pta_) {
       tee::TaParams none{};
-      RPROCTEE_ASSIGN(auto s, core_.open_ta_session(uuid(), tee::kRemoteprocPtaUuid, none));
+      RPROCTEE_ASSIGN(auto s, core_.open_ta_session(uuid(), protocol::rproc_pta::kUuid, none));
       pta_.emplace(std::move(s));
     }
   }
@@ -98,12 +99,12 @@ Result<std::unique_ptr<tee::TaSession>> RemoteprocTa::open_session(const tee::Ca
 }
 
 PlatformPort RemoteprocTa::port(Rproc& r) {
-  return PlatformPort(*pta_, r.desc->id);
+  return PlatformPort(*pta_, r.desc.id);
 }
 
 FirmwareState RemoteprocTa::state(uint32_t processor_id) {
   for (auto& r : rprocs_)
-    if (r->desc->id == processor_id) {
+    if (r->desc.id == processor_id) {
       std::lock_guard lock(r->mutex);
       return r->state;
     }
@@ -113,7 +114,7 @@ FirmwareState RemoteprocTa::state(uint32_t processor_id) {
 TeeCode RemoteprocTa::reject(Rproc& r, const char* command, const Error& e) {
   r.last_error = fmt::format("{} rejected: {} [{} {}]", command, e.message, tee_code_name(e.code),
                              tee_code_hex(e.code));
-  std::fprintf(stderr, "remoteproc TA: %s: %s\n", r.desc->name.c_str(), r.last_error.c_str());
+  std::fprintf(stderr, "remoteproc TA: %s: %s\n", r.desc.name.c_str(), r.last_error.c_str());
   return e.code;
 }
 
@@ -121,26 +122,26 @@ TeeCode RemoteprocTa::command(Rproc& r, uint32_t command, tee::TaParams& params)
   if (params[0].type != ParamType::kValueInput) return TeeCode::kBadParameters;
   // A session controls the processor it was opened for, never another one.
   std::lock_guard lock(r.mutex);
-  if (params[0].a != r.desc->id)
+  if (params[0].a != r.desc.id)
     return reject(r, "command",
                   make_error(TeeCode::kAccessDenied,
                              "this session controls processor {}, "
                              "not {}",
-                             r.desc->id, params[0].a));
+                             r.desc.id, params[0].a));
   switch (command) {
-    case kLoadFw:
+    case cmd::kLoadFw:
       return load(r, params);
-    case kStartFw:
+    case cmd::kStartFw:
       return start(r);
-    case kStopFw:
+    case cmd::kStopFw:
       return stop(r);
-    case kGetRscTable:
+    case cmd::kGetRscTable:
       return get_rsc_table(r, params);
-    case kGetCoredump:
+    case cmd::kGetCoredump:
       return coredump(r, params);
-    case kReleaseFw:
+    case cmd::kReleaseFw:
       return release(r);
-    case kGetLastError:
+    case cmd::kGetLastError:
       return last_error(r, params);
     default:
       return TeeCode::kNotSupported;
@@ -148,8 +149,7 @@ TeeCode RemoteprocTa::command(Rproc& r, uint32_t command, tee::TaParams& params)
 }
 
 TeeCode RemoteprocTa::load(Rproc& r, tee::TaParams& params) {
-  if (param_types(params) != param_types(ParamType::kValueInput, ParamType::kMemrefInput))
-    return TeeCode::kBadParameters;
+  if (param_types(params) != cmd::kLoadFwParams) return TeeCode::kBadParameters;
   const auto image = params[1].memory.first(std::min(params[1].size, params[1].memory.size()));
   if (image.empty())
     return reject(r, "LOAD_FW", make_error(TeeCode::kBadParameters, "empty image buffer"));
@@ -167,7 +167,7 @@ TeeCode RemoteprocTa::load(Rproc& r, tee::TaParams& params) {
   PlatformPort platform = port(r);
   // H8: wipe before loading, and after any failure.
   if (auto s = platform.release(); !s) return reject(r, "LOAD_FW", s.error());
-  auto fw = load_firmware(image, platform, *r.desc);
+  auto fw = load_firmware(image, platform, r.desc);
   if (!fw) {
     (void)platform.release();
     return reject(r, "LOAD_FW", fw.error());
@@ -189,7 +189,7 @@ TeeCode RemoteprocTa::start(Rproc& r) {
   // H12: the stored version advances only once an authenticated image has started.
   if (r.loaded->security_version)
     if (auto s = platform.rollback_commit(*r.loaded->security_version); !s)
-      std::fprintf(stderr, "remoteproc TA: %s: %s\n", r.desc->name.c_str(),
+      std::fprintf(stderr, "remoteproc TA: %s: %s\n", r.desc.name.c_str(),
                    s.error().message.c_str());
   return TeeCode::kSuccess;
 }
@@ -208,9 +208,7 @@ TeeCode RemoteprocTa::stop(Rproc& r) {
 }
 
 TeeCode RemoteprocTa::get_rsc_table(Rproc& r, tee::TaParams& params) {
-  if (param_types(params) !=
-      param_types(ParamType::kValueInput, ParamType::kValueOutput, ParamType::kValueOutput))
-    return TeeCode::kBadParameters;
+  if (param_types(params) != cmd::kGetRscTableParams) return TeeCode::kBadParameters;
   if (r.state == FirmwareState::kOff)
     return reject(r, "GET_RSC_TABLE", make_error(TeeCode::kBadState, "no firmware is loaded"));
   split64(params[1], r.loaded->rsc_pa);
@@ -219,8 +217,7 @@ TeeCode RemoteprocTa::get_rsc_table(Rproc& r, tee::TaParams& params) {
 }
 
 TeeCode RemoteprocTa::coredump(Rproc& r, tee::TaParams& params) {
-  if (param_types(params) != param_types(ParamType::kValueInput, ParamType::kMemrefOutput))
-    return TeeCode::kBadParameters;
+  if (param_types(params) != cmd::kGetCoredumpParams) return TeeCode::kBadParameters;
   if (r.state == FirmwareState::kOff)
     return reject(r, "GET_COREDUMP",
                   make_error(TeeCode::kBadState, "no firmware: the memories are wiped"));
@@ -242,8 +239,7 @@ TeeCode RemoteprocTa::release(Rproc& r) {
 }
 
 TeeCode RemoteprocTa::last_error(Rproc& r, tee::TaParams& params) {
-  if (param_types(params) != param_types(ParamType::kValueInput, ParamType::kMemrefOutput))
-    return TeeCode::kBadParameters;
+  if (param_types(params) != cmd::kGetLastErrorParams) return TeeCode::kBadParameters;
   const std::string& m = r.last_error;
   if (params[1].memory.size() < m.size() + 1 || params[1].size < m.size() + 1) {
     params[1].size = m.size() + 1;

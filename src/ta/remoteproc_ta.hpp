@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "platform/description.hpp"
 #include "ta/firmware_loader.hpp"
 #include "tee/tee_core.hpp"
 
@@ -21,7 +20,8 @@ std::string_view firmware_state_name(FirmwareState state);
 
 class RemoteprocTa final : public tee::TrustedApp {
  public:
-  RemoteprocTa(tee::TeeCore& core, const platform::Description& description);
+  /// Serves the processors of `processors` (the TEE-controlled ones of the platform).
+  RemoteprocTa(tee::TeeCore& core, std::vector<ProcessorConfig> processors);
   ~RemoteprocTa() override;
 
   tee::Uuid uuid() const override;
@@ -33,7 +33,7 @@ class RemoteprocTa final : public tee::TrustedApp {
 
   /// One configured processor's state.
   struct Rproc {
-    const platform::Processor* desc = nullptr;
+    ProcessorConfig desc;
     std::mutex mutex;
     bool in_session = false;
     FirmwareState state = FirmwareState::kOff;

@@ -10,28 +10,16 @@
 #include <string>
 
 #include "common/result.hpp"
-#include "tee/uuid.hpp"
+#include "protocol/param_types.hpp"
+#include "protocol/uuid.hpp"
 
 namespace rproctee::tee {
 
-/// TEE_PARAM_TYPE_* (TA side; the client API's TEMP/WHOLE/PARTIAL memrefs arrive as these).
-enum class ParamType : uint8_t {
-  kNone = 0,
-  kValueInput = 1,
-  kValueOutput = 2,
-  kValueInout = 3,
-  kMemrefInput = 5,
-  kMemrefOutput = 6,
-  kMemrefInout = 7,
-};
-
-constexpr bool is_memref(ParamType t) {
-  return static_cast<uint8_t>(t) >= 5;
-}
-constexpr bool is_output(ParamType t) {
-  return t == ParamType::kValueOutput || t == ParamType::kValueInout ||
-         t == ParamType::kMemrefOutput || t == ParamType::kMemrefInout;
-}
+using protocol::is_memref;
+using protocol::is_output;
+using protocol::param_types;
+using protocol::ParamType;
+using protocol::Uuid;
 
 /// One parameter. Memrefs point into shared memory the client can change at any time: read
 /// what you need once (H1). `size` is the buffer size on entry and may be set on exit (a
@@ -45,12 +33,7 @@ struct TaParam {
 
 using TaParams = std::array<TaParam, 4>;
 
-/// TEE_PARAM_TYPES(t0, t1, t2, t3).
-constexpr uint32_t param_types(ParamType t0, ParamType t1 = ParamType::kNone,
-                               ParamType t2 = ParamType::kNone, ParamType t3 = ParamType::kNone) {
-  return uint32_t{static_cast<uint8_t>(t0)} | uint32_t{static_cast<uint8_t>(t1)} << 4 |
-         uint32_t{static_cast<uint8_t>(t2)} << 8 | uint32_t{static_cast<uint8_t>(t3)} << 12;
-}
+/// TEE_PARAM_TYPES of the parameters as given.
 uint32_t param_types(const TaParams& params);
 
 /// Who opened a session: a normal-world client (with its login) or another TA.

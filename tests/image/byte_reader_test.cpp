@@ -1,4 +1,4 @@
-#include "image/byte_reader.hpp"
+#include "common/byte_reader.hpp"
 
 #include <gtest/gtest.h>
 

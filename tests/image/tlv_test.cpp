@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "image/byte_reader.hpp"
+#include "common/byte_reader.hpp"
 #include "image/format.hpp"
 
 namespace rproctee::image {

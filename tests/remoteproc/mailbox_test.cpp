@@ -17,6 +17,7 @@
 #include "support/image_crafting.hpp"
 #include "support/machine_fixture.hpp"
 #include "support/test_data.hpp"
+#include "teec/machine_connection.hpp"
 
 namespace rproctee::test {
 namespace {
@@ -48,8 +49,7 @@ class Mailbox : public ::testing::TestWithParam<TransportKind> {
     options.firmware_path = {dir_.path().string()};
     options.echo_log = false;
     options.shutdown_timeout = shutdown_timeout;
-    auto w = NormalWorld::create(machine_->machine().description(), machine_->tee_name(),
-                                 std::move(options));
+    auto w = NormalWorld::create(machine_->tee_name(), std::move(options));
     ASSERT_TRUE(w) << w.error().message;
     nw_ = std::move(*w);
     ipcc_ = machine_->machine().soc().ipcc(kIpcc1);
@@ -152,11 +152,11 @@ TEST_P(Mailbox, ACrashedFirmwareIsNotAskedToShutDown) {
 
 TEST_P(Mailbox, TheMachineOnlyServesTheProcessorsOwnChannels) {
   ASSERT_NO_FATAL_FAILURE(Start());
-  auto link = remoteproc::connect_machine(machine_->tee_name());
+  auto link = teec::connect_machine(machine_->tee_name());
   ASSERT_TRUE(link) << link.error().message;
   auto ask = [&](uint32_t processor, uint32_t command, uint32_t channel) {
-    tee::Request r;
-    r.kind = tee::MessageKind::kMailbox;
+    protocol::Request r;
+    r.kind = protocol::MessageKind::kMailbox;
     r.seq = 1;
     r.session = processor;
     r.command = command;

@@ -166,8 +166,7 @@ class NormalWorldTest : public ::testing::Test {
     options.firmware_path = {dir_.path().string()};
     options.echo_log = false;
     options.inline_dump_timeout = std::chrono::milliseconds(10000);
-    auto w = NormalWorld::create(machine_->machine().description(), machine_->tee_name(),
-                                 std::move(options));
+    auto w = NormalWorld::create(machine_->tee_name(), std::move(options));
     ASSERT_TRUE(w) << w.error().message;
     nw_ = std::move(*w);
   }

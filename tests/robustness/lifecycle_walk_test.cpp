@@ -45,6 +45,7 @@
 
 #include "common/fault_injection.hpp"
 #include "image/elf32.hpp"
+#include "protocol/ta_remoteproc.hpp"
 #include "remoteproc/platform_driver.hpp"
 #include "robustness/walk_support.hpp"
 #include "rpmsg/bus.hpp"
@@ -54,8 +55,7 @@
 #include "support/image_crafting.hpp"
 #include "support/machine_fixture.hpp"
 #include "support/test_data.hpp"
-#include "ta/ta_commands.hpp"
-#include "tee/client/tee_client_api.h"
+#include "teec/tee_client_api.h"
 
 namespace rproctee::test {
 namespace {
@@ -216,7 +216,7 @@ class LifecycleWalk : public ::testing::TestWithParam<WalkParam> {
     auto w = demo_normal_world(*machine_, dir_.path());
     ASSERT_TRUE(w) << w.error().message;
     nw_ = std::move(*w);
-    processor_id_ = machine_->machine().description().processor(0)->id;
+    processor_id_ = machine_->machine().description().layout.processor(0)->id;
   }
   void Down() {
     disarm_faults();
@@ -497,8 +497,10 @@ class LifecycleWalk : public ::testing::TestWithParam<WalkParam> {
     forged.ctx = &ctx;
     forged.session_id = Coin() ? Random(16) : static_cast<uint32_t>(rng_());
     static const std::array<uint32_t, 8> kCommands = {
-        ta::kLoadFw,      ta::kStartFw,   ta::kStopFw,       ta::kGetRscTable,
-        ta::kGetCoredump, ta::kReleaseFw, ta::kGetLastError, 0xDEAD};
+        protocol::rproc_ta::kLoadFw,       protocol::rproc_ta::kStartFw,
+        protocol::rproc_ta::kStopFw,       protocol::rproc_ta::kGetRscTable,
+        protocol::rproc_ta::kGetCoredump,  protocol::rproc_ta::kReleaseFw,
+        protocol::rproc_ta::kGetLastError, 0xDEAD};
     const uint32_t command = kCommands[Random(static_cast<uint32_t>(kCommands.size()))];
     TEEC_Operation op{};
     Bytes garbage(Random(4096));
@@ -506,17 +508,18 @@ class LifecycleWalk : public ::testing::TestWithParam<WalkParam> {
     Bytes out(64);
     op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
     op.params[0].value.a = Coin() ? processor_id_ : static_cast<uint32_t>(rng_());
-    if (command == ta::kLoadFw) {
+    if (command == protocol::rproc_ta::kLoadFw) {
       op.paramTypes =
           TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_TEMP_INPUT, TEEC_NONE, TEEC_NONE);
       op.params[1].tmpref.buffer = garbage.empty() ? nullptr : garbage.data();
       op.params[1].tmpref.size = garbage.size();
-    } else if (command == ta::kGetCoredump || command == ta::kGetLastError) {
+    } else if (command == protocol::rproc_ta::kGetCoredump ||
+               command == protocol::rproc_ta::kGetLastError) {
       op.paramTypes =
           TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
       op.params[1].tmpref.buffer = out.data();
       op.params[1].tmpref.size = out.size();
-    } else if (command == ta::kGetRscTable) {
+    } else if (command == protocol::rproc_ta::kGetRscTable) {
       op.paramTypes =
           TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
     }

@@ -96,7 +96,7 @@ inline std::string code_holds_exactly(MachineUnderTest& m, std::span<const uint8
                                       uint32_t id = 0) {
   const auto segments = loaded_segments(signed_image);
   if (segments.empty()) return "the image has no loadable segment";
-  const auto* p = m.machine().description().processor(id);
+  const auto* p = m.machine().description().layout.processor(id);
   for (size_t ri : p->regions) {
     const auto& region = m.machine().soc().region(ri);
     const auto actual = region.all();

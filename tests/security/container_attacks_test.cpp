@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "image/byte_reader.hpp"
+#include "common/byte_reader.hpp"
 #include "security/attack_support.hpp"
 
 namespace rproctee::test {
@@ -27,7 +27,7 @@ constexpr size_t kTlvLenAt = 8, kSignLenAt = 12, kImgLenAt = 16;
 
 /// Size of header || TLV area of a signed file.
 size_t signed_size(const std::vector<uint8_t>& file) {
-  return 20 + image::round_up8(get_u32(file, kTlvLenAt));
+  return 20 + round_up8(get_u32(file, kTlvLenAt));
 }
 
 /// Nothing after the header stage ran: no layout, no TLV decoded, no key tried.
@@ -110,7 +110,7 @@ TEST(ContainerAttack, ImgLenNear4GiB) {
       SCOPED_TRACE(fmt::format("img_len {:#x}, {}-byte file", img_len, base->size()));
       auto file = *base;
       put_u32(file, kImgLenAt, img_len);
-      const uint64_t total = images_at + image::round_up8(img_len);  // computed in 64 bits
+      const uint64_t total = images_at + round_up8(img_len);  // computed in 64 bits
       const auto report = verify_with(file, test_key("rsa2048"));
       EXPECT_TRUE(Rejected(report, kBadParameters, "header",
                            fmt::format("file is {} bytes shorter than the header says ({} vs {})",

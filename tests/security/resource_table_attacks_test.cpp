@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "image/byte_writer.hpp"
+#include "common/byte_writer.hpp"
 #include "security/attack_support.hpp"
 #include "support/elf_builder.hpp"
 #include "support/rsc_builder.hpp"

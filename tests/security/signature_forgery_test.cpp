@@ -21,10 +21,10 @@
 #include <tuple>
 #include <vector>
 
+#include "common/byte_reader.hpp"
 #include "crypto/ecdsa_p256.hpp"
 #include "crypto/ossl.hpp"
 #include "crypto/sha256.hpp"
-#include "image/byte_reader.hpp"
 #include "security/attack_support.hpp"
 
 namespace rproctee::test {
@@ -51,8 +51,7 @@ Bytes signed_prefix(RawImage raw, uint32_t sign_len) {
   raw.sign_len = sign_len;
   raw.signature.assign(sign_len, 0);
   const Bytes file = assemble_raw(raw);
-  return Bytes(file.begin(),
-               file.begin() + static_cast<long>(20 + image::round_up8(get_u32(file, 8))));
+  return Bytes(file.begin(), file.begin() + static_cast<long>(20 + round_up8(get_u32(file, 8))));
 }
 
 crypto::Digest signed_digest(const RawImage& raw, uint32_t sign_len) {

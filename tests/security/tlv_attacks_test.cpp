@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "image/byte_writer.hpp"
+#include "common/byte_writer.hpp"
 #include "image/format.hpp"
 #include "security/attack_support.hpp"
 
@@ -42,7 +42,7 @@ std::vector<uint8_t> le32(uint32_t v) {
 
 /// A raw TLV header (type, length) followed by `value` bytes, no padding.
 std::vector<uint8_t> raw_tlv(uint32_t type, uint32_t length, const std::vector<uint8_t>& value) {
-  image::ByteWriter w;
+  ByteWriter w;
   w.u32(type);
   w.u32(length);
   w.bytes(value);

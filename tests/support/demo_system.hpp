@@ -43,8 +43,7 @@ inline Result<std::unique_ptr<remoteproc::NormalWorld>> demo_normal_world(
   remoteproc::NormalWorldOptions options;
   options.firmware_path = {kDemoDir.string(), dir.string()};
   options.echo_log = false;
-  return remoteproc::NormalWorld::create(machine.machine().description(), machine.tee_name(),
-                                         std::move(options));
+  return remoteproc::NormalWorld::create(machine.tee_name(), std::move(options));
 }
 
 /// The whole system in this process with the demo firmware: a machine with emulated cores

@@ -1,6 +1,6 @@
 #include "support/elf_builder.hpp"
 
-#include "image/byte_writer.hpp"
+#include "common/byte_writer.hpp"
 #include "support/rsc_builder.hpp"
 
 namespace rproctee::test {
@@ -60,7 +60,7 @@ std::vector<uint8_t> ElfBuilder::build() const {
       with_sections ? align16(names_off + static_cast<uint32_t>(names.size())) : 0;
   const auto shnum = static_cast<uint16_t>(with_sections ? sections_.size() + 2 : 0);
 
-  image::ByteWriter w;
+  ByteWriter w;
   const uint8_t ident[16] = {0x7F, 'E', 'L', 'F', 1, 1, 1, 0};
   w.bytes(ident);
   w.u16(2);  // ET_EXEC

@@ -6,9 +6,9 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "common/byte_reader.hpp"
+#include "common/byte_writer.hpp"
 #include "crypto/sha256.hpp"
-#include "image/byte_reader.hpp"
-#include "image/byte_writer.hpp"
 #include "image/container.hpp"
 #include "image/elf32.hpp"
 #include "image/tlv.hpp"
@@ -94,15 +94,15 @@ std::vector<uint8_t> signed_prefix(const RawImage& raw, uint32_t sign_len) {
   std::vector<uint8_t> area(tw.bytes().begin(), tw.bytes().end());
   area.insert(area.end(), raw.extra_tlv_bytes.begin(), raw.extra_tlv_bytes.end());
   uint64_t img_len = 0;
-  for (const auto& i : raw.images) img_len += image::round_up8(i.size());
-  image::ByteWriter w;
+  for (const auto& i : raw.images) img_len += round_up8(i.size());
+  ByteWriter w;
   w.u32(raw.magic);
   w.u32(raw.version);
   w.u32(raw.tlv_len.value_or(static_cast<uint32_t>(area.size())));
   w.u32(raw.sign_len.value_or(sign_len));
   w.u32(raw.img_len.value_or(static_cast<uint32_t>(img_len)));
   w.bytes(area);
-  w.zeros(image::round_up8(area.size()) - area.size());
+  w.zeros(round_up8(area.size()) - area.size());
   return w.take();
 }
 }  // namespace
@@ -110,10 +110,10 @@ std::vector<uint8_t> signed_prefix(const RawImage& raw, uint32_t sign_len) {
 std::vector<uint8_t> assemble_raw(const RawImage& raw) {
   auto out = signed_prefix(raw, static_cast<uint32_t>(raw.signature.size()));
   out.insert(out.end(), raw.signature.begin(), raw.signature.end());
-  out.resize(out.size() + image::round_up8(raw.signature.size()) - raw.signature.size(), 0);
+  out.resize(out.size() + round_up8(raw.signature.size()) - raw.signature.size(), 0);
   for (const auto& i : raw.images) {
     out.insert(out.end(), i.begin(), i.end());
-    out.resize(out.size() + image::round_up8(i.size()) - i.size(), 0);
+    out.resize(out.size() + round_up8(i.size()) - i.size(), 0);
   }
   return out;
 }
@@ -129,7 +129,7 @@ std::vector<uint8_t> resign(RawImage raw, const TestKey& key) {
 }
 
 void rehash(RawImage& raw) {
-  image::ByteWriter table;
+  ByteWriter table;
   for (const auto& img : raw.images) {
     auto view = image::Elf32View::parse(img, "image");
     if (!view) throw std::runtime_error(view.error().message);
@@ -155,7 +155,7 @@ void put_u32(std::vector<uint8_t>& bytes, size_t offset, uint32_t value) {
 }
 
 uint32_t get_u32(std::span<const uint8_t> bytes, size_t offset) {
-  return image::load_le<uint32_t>(bytes.subspan(offset).first<4>());
+  return load_le<uint32_t>(bytes.subspan(offset).first<4>());
 }
 
 }  // namespace rproctee::test

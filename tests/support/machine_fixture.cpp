@@ -8,17 +8,17 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "dt/device_tree.hpp"
 #include "image/container.hpp"
 #include "image/elf32.hpp"
 #include "image/signed_tlvs.hpp"
 #include "image/tlv.hpp"
-#include "platform/device_tree.hpp"
-#include "platform/presets.hpp"
+#include "machine/inprocess.hpp"
+#include "platform/secure_config.hpp"
+#include "protocol/ta_remoteproc.hpp"
 #include "support/image_crafting.hpp"
 #include "support/run_command.hpp"
 #include "support/test_data.hpp"
-#include "ta/ta_commands.hpp"
-#include "tee/client/inprocess_registry.hpp"
 
 namespace rproctee::test {
 
@@ -39,9 +39,9 @@ platform::Description description_from_dts(const std::string& dts) {
                         (vectors_dir().parent_path().parent_path().parent_path()).string(), "-o",
                         tmp / "platform.dtb", src});
   if (r.exit_code != 0) throw std::runtime_error("dtc failed: " + r.err);
-  auto tree = platform::DeviceTree::from_blob(read_bytes(tmp / "platform.dtb"), "test.dts");
+  auto tree = dt::DeviceTree::from_blob(read_bytes(tmp / "platform.dtb"), "test.dts");
   if (!tree) throw std::runtime_error(tree.error().message);
-  auto d = platform::parse_description(*tree);
+  auto d = platform::load_description(*tree);
   if (!d) throw std::runtime_error(d.error().message);
   return *d;
 }
@@ -56,26 +56,26 @@ MachineUnderTest::MachineUnderTest(TransportKind kind, MachineConfig config) {
     d = description_from_dts(config.dts);
   }
   for (const auto& name : config.trust)
-    if (!platform::trust_key(d, test_key(name).priv.public_key(), name))
+    if (!platform::trust_key(d.secure, test_key(name).priv.public_key(), name))
       throw std::runtime_error("trust");
   for (const auto& path : config.trust_files) {
     auto key = crypto::PublicKey::load_file(path);
-    if (!key || !platform::trust_key(d, *key, path))
+    if (!key || !platform::trust_key(d.secure, *key, path))
       throw std::runtime_error("cannot trust " + path);
   }
-  if (config.aes_key) d.aes_key = config.aes_key;
-  tee::MachineOptions options{d, config.state_dir, config.populate};
+  if (config.aes_key) d.secure.aes_key = config.aes_key;
+  machine::MachineOptions options{d, config.state_dir, config.populate};
   options.emulate_cores = config.emulate_cores;
-  auto m = tee::Machine::create(std::move(options));
+  auto m = machine::Machine::create(std::move(options));
   if (!m) throw std::runtime_error(m.error().message);
   machine_ = std::move(*m);
   const std::string name = fmt::format("test-{}-{}", ::getpid(), g_counter++);
   if (kind == TransportKind::kInProcess) {
-    tee::register_inprocess_tee(name, *machine_);
+    machine::register_inprocess(name, *machine_);
     tee_name_ = "inproc:" + name;
   } else {
     socket_path_ = (std::filesystem::temp_directory_path() / (name + ".sock")).string();
-    auto server = tee::SocketServer::listen(*machine_, socket_path_);
+    auto server = machine::SocketServer::listen(*machine_, socket_path_);
     if (!server) throw std::runtime_error(server.error().message);
     server_ = std::move(*server);
     server_thread_ = std::thread([this] { server_->run(); });
@@ -89,7 +89,7 @@ MachineUnderTest::~MachineUnderTest() {
     server_thread_.join();
     server_.reset();
   } else {
-    tee::unregister_inprocess_tee(tee_name_.substr(7));
+    machine::unregister_inprocess(tee_name_.substr(7));
   }
   machine_.reset();
 }
@@ -104,7 +104,7 @@ bool MachineUnderTest::wait_no_connection(std::chrono::milliseconds timeout) {
 }
 
 bool MachineUnderTest::memories_zero(uint32_t id) {
-  const auto* p = machine_->description().processor(id);
+  const auto* p = machine_->description().layout.processor(id);
   for (size_t r : p->regions)
     if (!machine_->soc().region(r).is_zero()) return false;
   return true;
@@ -161,31 +161,31 @@ TEEC_Result RprocClient::load(std::span<const uint8_t> image, uint32_t* origin) 
   TEEC_Operation op{};
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE);
   op.params[1].memref.parent = &shm;
-  const TEEC_Result r = invoke(ta::kLoadFw, op, origin);
+  const TEEC_Result r = invoke(protocol::rproc_ta::kLoadFw, op, origin);
   TEEC_ReleaseSharedMemory(&shm);
   return r;
 }
 
 TEEC_Result RprocClient::start() {
   TEEC_Operation op{};
-  return invoke(ta::kStartFw, op);
+  return invoke(protocol::rproc_ta::kStartFw, op);
 }
 
 TEEC_Result RprocClient::stop() {
   TEEC_Operation op{};
-  return invoke(ta::kStopFw, op);
+  return invoke(protocol::rproc_ta::kStopFw, op);
 }
 
 TEEC_Result RprocClient::release() {
   TEEC_Operation op{};
-  return invoke(ta::kReleaseFw, op);
+  return invoke(protocol::rproc_ta::kReleaseFw, op);
 }
 
 TEEC_Result RprocClient::rsc_table(uint64_t& address, uint64_t& size) {
   TEEC_Operation op{};
   op.paramTypes =
       TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
-  const TEEC_Result r = invoke(ta::kGetRscTable, op);
+  const TEEC_Result r = invoke(protocol::rproc_ta::kGetRscTable, op);
   address = uint64_t{op.params[1].value.a} | uint64_t{op.params[1].value.b} << 32;
   size = uint64_t{op.params[2].value.a} | uint64_t{op.params[2].value.b} << 32;
   return r;
@@ -196,12 +196,12 @@ TEEC_Result RprocClient::coredump(std::vector<uint8_t>& out) {
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
   op.params[1].tmpref.buffer = nullptr;
   op.params[1].tmpref.size = 0;
-  TEEC_Result r = invoke(ta::kGetCoredump, op);
+  TEEC_Result r = invoke(protocol::rproc_ta::kGetCoredump, op);
   if (r != TEEC_ERROR_SHORT_BUFFER) return r;
   out.resize(op.params[1].tmpref.size);
   op.params[1].tmpref.buffer = out.data();
   op.params[1].tmpref.size = out.size();
-  return invoke(ta::kGetCoredump, op);
+  return invoke(protocol::rproc_ta::kGetCoredump, op);
 }
 
 std::string RprocClient::last_error() {
@@ -210,7 +210,7 @@ std::string RprocClient::last_error() {
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
   op.params[1].tmpref.buffer = buf;
   op.params[1].tmpref.size = sizeof buf;
-  if (invoke(ta::kGetLastError, op) != TEEC_SUCCESS) return "";
+  if (invoke(protocol::rproc_ta::kGetLastError, op) != TEEC_SUCCESS) return "";
   return buf;
 }
 
@@ -232,7 +232,7 @@ std::vector<std::pair<uint64_t, std::vector<uint8_t>>> expected_segments(
 
 bool memory_holds_exactly(MachineUnderTest& m, std::span<const uint8_t> signed_image, uint32_t id) {
   const auto segments = expected_segments(signed_image);
-  const auto* p = m.machine().description().processor(id);
+  const auto* p = m.machine().description().layout.processor(id);
   for (size_t ri : p->regions) {
     const auto& region = m.machine().soc().region(ri);
     const auto actual = region.all();

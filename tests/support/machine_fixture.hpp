@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "tee/client/tee_client_api.h"
-#include "tee/machine.hpp"
-#include "tee/socket_server.hpp"
+#include "machine/machine.hpp"
+#include "machine/socket_server.hpp"
+#include "teec/tee_client_api.h"
 
 namespace rproctee::test {
 
@@ -40,7 +40,7 @@ class MachineUnderTest {
 
   /// The TEE name for TEEC_InitializeContext.
   const std::string& tee_name() const { return tee_name_; }
-  tee::Machine& machine() { return *machine_; }
+  machine::Machine& machine() { return *machine_; }
   /// Every memory region of processor `id` is zero.
   bool memories_zero(uint32_t id = 0);
   /// Bytes at a physical address (any region).
@@ -50,8 +50,8 @@ class MachineUnderTest {
   bool wait_no_connection(std::chrono::milliseconds timeout);
 
  private:
-  std::unique_ptr<tee::Machine> machine_;
-  std::unique_ptr<tee::SocketServer> server_;
+  std::unique_ptr<machine::Machine> machine_;
+  std::unique_ptr<machine::SocketServer> server_;
   std::thread server_thread_;
   std::string tee_name_;
   std::string socket_path_;

@@ -1,11 +1,11 @@
 #include "support/rsc_builder.hpp"
 
-#include "image/byte_writer.hpp"
+#include "common/byte_writer.hpp"
 
 namespace rproctee::test {
 
 namespace {
-void name32(image::ByteWriter& w, const std::string& name) {
+void name32(ByteWriter& w, const std::string& name) {
   std::vector<uint8_t> n(32, 0);
   for (size_t i = 0; i < name.size() && i < 32; ++i) n[i] = static_cast<uint8_t>(name[i]);
   w.bytes(n);
@@ -14,7 +14,7 @@ void name32(image::ByteWriter& w, const std::string& name) {
 
 RscTableBuilder& RscTableBuilder::add_carveout(uint32_t da, uint32_t pa, uint32_t len,
                                                uint32_t flags, const std::string& name) {
-  image::ByteWriter w;
+  ByteWriter w;
   for (uint32_t v : {0u, da, pa, len, flags, 0u}) w.u32(v);
   name32(w, name);
   entries_.push_back(w.take());
@@ -29,7 +29,7 @@ RscTableBuilder& RscTableBuilder::add_devmem(uint32_t da, uint32_t pa, uint32_t 
 }
 
 RscTableBuilder& RscTableBuilder::add_trace(uint32_t da, uint32_t len, const std::string& name) {
-  image::ByteWriter w;
+  ByteWriter w;
   for (uint32_t v : {2u, da, len, 0u}) w.u32(v);
   name32(w, name);
   entries_.push_back(w.take());
@@ -39,7 +39,7 @@ RscTableBuilder& RscTableBuilder::add_trace(uint32_t da, uint32_t len, const std
 RscTableBuilder& RscTableBuilder::add_vdev(uint32_t id, uint32_t notifyid, uint32_t dfeatures,
                                            const std::vector<VringSpec>& vrings,
                                            uint32_t config_len) {
-  image::ByteWriter w;
+  ByteWriter w;
   for (uint32_t v : {3u, id, notifyid, dfeatures, 0u, config_len}) w.u32(v);
   w.u8(0);  // status
   w.u8(static_cast<uint8_t>(vrings.size()));
@@ -52,7 +52,7 @@ RscTableBuilder& RscTableBuilder::add_vdev(uint32_t id, uint32_t notifyid, uint3
 }
 
 RscTableBuilder& RscTableBuilder::add_raw(uint32_t type, const std::vector<uint8_t>& body) {
-  image::ByteWriter w;
+  ByteWriter w;
   w.u32(type);
   w.bytes(body);
   entries_.push_back(w.take());
@@ -60,7 +60,7 @@ RscTableBuilder& RscTableBuilder::add_raw(uint32_t type, const std::vector<uint8
 }
 
 std::vector<uint8_t> RscTableBuilder::build() const {
-  image::ByteWriter w;
+  ByteWriter w;
   w.u32(1);
   w.u32(static_cast<uint32_t>(entries_.size()));
   w.u32(0);

@@ -10,10 +10,10 @@
 #include <filesystem>
 #include <vector>
 
+#include "protocol/ta_remoteproc.hpp"
 #include "support/elf_builder.hpp"
 #include "support/image_crafting.hpp"
 #include "support/machine_fixture.hpp"
-#include "ta/ta_commands.hpp"
 
 extern "C" {
 int rproctee_c_null_handles(void);
@@ -94,7 +94,8 @@ TEST(ClientApi, NullHandlesAreIgnored) {
   TEEC_SharedMemory unset{};
   TEEC_ReleaseSharedMemory(&unset);
   uint32_t origin = 0;
-  EXPECT_EQ(TEEC_InvokeCommand(nullptr, ta::kStartFw, nullptr, &origin), TEEC_ERROR_BAD_PARAMETERS);
+  EXPECT_EQ(TEEC_InvokeCommand(nullptr, protocol::rproc_ta::kStartFw, nullptr, &origin),
+            TEEC_ERROR_BAD_PARAMETERS);
   EXPECT_EQ(origin, TEEC_ORIGIN_API);
   origin = 0;
   TEEC_Session s{};
@@ -131,7 +132,7 @@ size_t open_descriptors() {
 
 /// 52-byte header, PT_NOTE + one PT_LOAD per region, a 168-byte NT_PRSTATUS note, the regions.
 size_t coredump_size(MachineUnderTest& m, uint32_t id) {
-  const auto& d = m.machine().description();
+  const auto& d = m.machine().description().layout;
   const auto* p = d.processor(id);
   size_t size = 52 + 32 * (p->regions.size() + 1) + 168;
   for (size_t r : p->regions) size += static_cast<size_t>(d.regions[r].size);
@@ -235,11 +236,11 @@ TEST_P(ClientApiOverTransport, SameStructAllocatedOrRegisteredTwice) {
     EXPECT_NE(shm.id, first.id);
     // Both are usable: the reason of a rejection lands in each.
     TEEC_Operation op{};
-    EXPECT_EQ(invoke(ta::kStartFw, op), TEEC_ERROR_BAD_STATE);
+    EXPECT_EQ(invoke(protocol::rproc_ta::kStartFw, op), TEEC_ERROR_BAD_STATE);
     for (TEEC_SharedMemory* s : {&first, &shm}) {
       op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE);
       op.params[1].memref.parent = s;
-      EXPECT_EQ(invoke(ta::kGetLastError, op), TEEC_SUCCESS);
+      EXPECT_EQ(invoke(protocol::rproc_ta::kGetLastError, op), TEEC_SUCCESS);
       EXPECT_STREQ(static_cast<const char*>(s->buffer),
                    "START_FW rejected: no firmware is loaded [TEE_ERROR_BAD_STATE 0xffff0007]");
     }
@@ -259,16 +260,17 @@ TEST_P(ClientApiOverTransport, SameStructAllocatedOrRegisteredTwice) {
     EXPECT_EQ(shm.buffer, buffer.data());  // a registered buffer stays the caller's
     EXPECT_NE(shm.id, first.id);
     TEEC_Operation op{};
-    EXPECT_EQ(invoke(ta::kStopFw, op), TEEC_SUCCESS);
-    EXPECT_EQ(invoke(ta::kGetRscTable, op), TEEC_ERROR_BAD_PARAMETERS);  // no outputs given
+    EXPECT_EQ(invoke(protocol::rproc_ta::kStopFw, op), TEEC_SUCCESS);
+    EXPECT_EQ(invoke(protocol::rproc_ta::kGetRscTable, op),
+              TEEC_ERROR_BAD_PARAMETERS);  // no outputs given
     op.paramTypes =
         TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
-    EXPECT_EQ(invoke(ta::kGetRscTable, op), TEEC_ERROR_BAD_STATE);
+    EXPECT_EQ(invoke(protocol::rproc_ta::kGetRscTable, op), TEEC_ERROR_BAD_STATE);
     for (TEEC_SharedMemory* s : {&first, &shm}) {
       std::fill(buffer.begin(), buffer.end(), 0xEE);
       op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE);
       op.params[1].memref.parent = s;
-      EXPECT_EQ(invoke(ta::kGetLastError, op), TEEC_SUCCESS);
+      EXPECT_EQ(invoke(protocol::rproc_ta::kGetLastError, op), TEEC_SUCCESS);
       EXPECT_STREQ(reinterpret_cast<const char*>(buffer.data()),
                    "GET_RSC_TABLE rejected: no firmware is loaded [TEE_ERROR_BAD_STATE "
                    "0xffff0007]");
@@ -288,14 +290,14 @@ TEST_P(ClientApiOverTransport, ZeroLengthOutputMemrefs) {
   TEEC_Operation op{};
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
   op.params[1].tmpref = {nullptr, 0};
-  EXPECT_EQ(invoke(ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
   EXPECT_EQ(origin_, TEEC_ORIGIN_TRUSTED_APP);
   EXPECT_EQ(op.params[1].tmpref.size, needed);
   EXPECT_EQ(op.params[1].tmpref.buffer, nullptr);
   // A non-NULL buffer of size 0, same answer.
   uint8_t byte = 0x5A;
   op.params[1].tmpref = {&byte, 0};
-  EXPECT_EQ(invoke(ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
   EXPECT_EQ(op.params[1].tmpref.size, needed);
   EXPECT_EQ(byte, 0x5A);
   // PARTIAL of size 0 inside an allocated output memory.
@@ -306,7 +308,7 @@ TEST_P(ClientApiOverTransport, ZeroLengthOutputMemrefs) {
   op.paramTypes =
       TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_PARTIAL_OUTPUT, TEEC_NONE, TEEC_NONE);
   op.params[1].memref = {&shm, 0, 32};
-  EXPECT_EQ(invoke(ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
   EXPECT_EQ(op.params[1].memref.size, needed);
   TEEC_ReleaseSharedMemory(&shm);
   // An allocated memory of size 0, passed WHOLE.
@@ -316,14 +318,14 @@ TEST_P(ClientApiOverTransport, ZeroLengthOutputMemrefs) {
   ASSERT_EQ(TEEC_AllocateSharedMemory(&ctx(), &empty), TEEC_SUCCESS);
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE);
   op.params[1].memref = {&empty, 0, 0};
-  EXPECT_EQ(invoke(ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
   EXPECT_EQ(op.params[1].memref.size, needed);
   TEEC_ReleaseSharedMemory(&empty);
   // A zero-length input is refused by the TA, not by the library.
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_TEMP_INPUT, TEEC_NONE, TEEC_NONE);
   op.params[1].tmpref = {nullptr, 0};
-  EXPECT_EQ(invoke(ta::kReleaseFw, op), TEEC_SUCCESS);
-  EXPECT_EQ(invoke(ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kReleaseFw, op), TEEC_SUCCESS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS);
   EXPECT_EQ(origin_, TEEC_ORIGIN_TRUSTED_APP);
   EXPECT_EQ(c_.last_error(),
             "LOAD_FW rejected: empty image buffer [TEE_ERROR_BAD_PARAMETERS 0xffff0006]");
@@ -345,7 +347,8 @@ TEST_P(ClientApiOverTransport, PartialMemrefOutOfBoundsIsRefusedByTheLibrary) {
              {SIZE_MAX, 2},         {2, SIZE_MAX},     {image.size(), 1}};
   for (const auto& b : bad) {
     op.params[1].memref = {&shm, b.size, b.offset};
-    EXPECT_EQ(invoke(ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS) << b.offset << "+" << b.size;
+    EXPECT_EQ(invoke(protocol::rproc_ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS)
+        << b.offset << "+" << b.size;
     EXPECT_EQ(origin_, TEEC_ORIGIN_API) << b.offset << "+" << b.size;
   }
   // Nothing reached the TA: still OFF, memories untouched.
@@ -353,7 +356,7 @@ TEST_P(ClientApiOverTransport, PartialMemrefOutOfBoundsIsRefusedByTheLibrary) {
   EXPECT_EQ(c_.last_error(), "");
   // Exactly at the end is inside.
   op.params[1].memref = {&shm, image.size(), 0};
-  EXPECT_EQ(invoke(ta::kLoadFw, op), TEEC_SUCCESS) << c_.last_error();
+  EXPECT_EQ(invoke(protocol::rproc_ta::kLoadFw, op), TEEC_SUCCESS) << c_.last_error();
   EXPECT_EQ(origin_, TEEC_ORIGIN_TRUSTED_APP);
   EXPECT_TRUE(memory_holds_exactly(m_, image));
   TEEC_ReleaseSharedMemory(&shm);
@@ -377,7 +380,7 @@ TEST_P(ClientApiOverTransport, PartialDirectionMustBeAllowedByTheParent) {
     TEEC_Operation op{};
     op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, b.type, TEEC_NONE, TEEC_NONE);
     op.params[1].memref = {b.parent, 16, 0};
-    EXPECT_EQ(invoke(ta::kGetLastError, op), TEEC_ERROR_BAD_PARAMETERS) << b.type;
+    EXPECT_EQ(invoke(protocol::rproc_ta::kGetLastError, op), TEEC_ERROR_BAD_PARAMETERS) << b.type;
     EXPECT_EQ(origin_, TEEC_ORIGIN_API) << b.type;
   }
   // The allowed direction goes through (the TA answers).
@@ -385,7 +388,7 @@ TEST_P(ClientApiOverTransport, PartialDirectionMustBeAllowedByTheParent) {
   op.paramTypes =
       TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_PARTIAL_OUTPUT, TEEC_NONE, TEEC_NONE);
   op.params[1].memref = {&out, 16, 0};
-  EXPECT_EQ(invoke(ta::kGetLastError, op), TEEC_SUCCESS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetLastError, op), TEEC_SUCCESS);
   EXPECT_EQ(origin_, TEEC_ORIGIN_TRUSTED_APP);
   EXPECT_EQ(op.params[1].memref.size, 1u);  // the empty message and its NUL
   TEEC_ReleaseSharedMemory(&in);
@@ -397,15 +400,15 @@ TEST_P(ClientApiOverTransport, MalformedParametersAreRefusedByTheLibrary) {
   // TEMP memref with a NULL buffer and a size.
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_TEMP_INPUT, TEEC_NONE, TEEC_NONE);
   op.params[1].tmpref = {nullptr, 16};
-  EXPECT_EQ(invoke(ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS);
   EXPECT_EQ(origin_, TEEC_ORIGIN_API);
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
-  EXPECT_EQ(invoke(ta::kGetCoredump, op), TEEC_ERROR_BAD_PARAMETERS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetCoredump, op), TEEC_ERROR_BAD_PARAMETERS);
   EXPECT_EQ(origin_, TEEC_ORIGIN_API);
   // A registered memref without a parent.
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE);
   op.params[1].memref = {nullptr, 0, 0};
-  EXPECT_EQ(invoke(ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS);
   EXPECT_EQ(origin_, TEEC_ORIGIN_API);
   // A parent that was released.
   TEEC_SharedMemory shm{};
@@ -414,18 +417,18 @@ TEST_P(ClientApiOverTransport, MalformedParametersAreRefusedByTheLibrary) {
   ASSERT_EQ(TEEC_AllocateSharedMemory(&ctx(), &shm), TEEC_SUCCESS);
   TEEC_ReleaseSharedMemory(&shm);
   op.params[1].memref = {&shm, 0, 0};
-  EXPECT_EQ(invoke(ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS);
   EXPECT_EQ(origin_, TEEC_ORIGIN_API);
   // Types that do not exist (4, 8..0xB).
   for (uint32_t t : {4u, 8u, 9u, 0xAu, 0xBu}) {
     op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, t, TEEC_NONE, TEEC_NONE);
-    EXPECT_EQ(invoke(ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS) << t;
+    EXPECT_EQ(invoke(protocol::rproc_ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS) << t;
     EXPECT_EQ(origin_, TEEC_ORIGIN_API) << t;
   }
   // A session that was closed.
   c_.close();
   uint32_t origin = 0;
-  EXPECT_EQ(TEEC_InvokeCommand(&c_.session(), ta::kStartFw, nullptr, &origin),
+  EXPECT_EQ(TEEC_InvokeCommand(&c_.session(), protocol::rproc_ta::kStartFw, nullptr, &origin),
             TEEC_ERROR_BAD_PARAMETERS);
   EXPECT_EQ(origin, TEEC_ORIGIN_API);
 }
@@ -442,7 +445,7 @@ TEST_P(ClientApiOverTransport, WholeMemrefTakesDirectionAndSizeFromTheParent) {
   TEEC_Operation op{};
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE);
   op.params[1].memref = {&big, image.size(), 0};  // ignored for WHOLE
-  EXPECT_EQ(invoke(ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS);
   EXPECT_EQ(origin_, TEEC_ORIGIN_TRUSTED_APP);
   EXPECT_NE(c_.last_error().find("8 bytes longer than the header says"), std::string::npos)
       << c_.last_error();
@@ -453,7 +456,7 @@ TEST_P(ClientApiOverTransport, WholeMemrefTakesDirectionAndSizeFromTheParent) {
   ASSERT_EQ(TEEC_AllocateSharedMemory(&ctx(), &exact), TEEC_SUCCESS);
   std::memcpy(exact.buffer, image.data(), image.size());
   op.params[1].memref = {&exact, 1, 12345};
-  EXPECT_EQ(invoke(ta::kLoadFw, op), TEEC_SUCCESS) << c_.last_error();
+  EXPECT_EQ(invoke(protocol::rproc_ta::kLoadFw, op), TEEC_SUCCESS) << c_.last_error();
   EXPECT_EQ(origin_, TEEC_ORIGIN_TRUSTED_APP);
   EXPECT_TRUE(memory_holds_exactly(m_, image));
   // Direction from the flags: an INPUT|OUTPUT parent arrives as MEMREF_INOUT, which LOAD_FW
@@ -464,7 +467,7 @@ TEST_P(ClientApiOverTransport, WholeMemrefTakesDirectionAndSizeFromTheParent) {
   ASSERT_EQ(TEEC_AllocateSharedMemory(&ctx(), &inout), TEEC_SUCCESS);
   std::memcpy(inout.buffer, image.data(), image.size());
   op.params[1].memref = {&inout, 0, 0};
-  EXPECT_EQ(invoke(ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kLoadFw, op), TEEC_ERROR_BAD_PARAMETERS);
   EXPECT_EQ(origin_, TEEC_ORIGIN_TRUSTED_APP);
   // An OUTPUT parent arrives as MEMREF_OUTPUT and gets its size written back.
   TEEC_SharedMemory out{};
@@ -472,7 +475,7 @@ TEST_P(ClientApiOverTransport, WholeMemrefTakesDirectionAndSizeFromTheParent) {
   out.flags = TEEC_MEM_OUTPUT;
   ASSERT_EQ(TEEC_AllocateSharedMemory(&ctx(), &out), TEEC_SUCCESS);
   op.params[1].memref = {&out, 0, 0};
-  EXPECT_EQ(invoke(ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
   EXPECT_EQ(origin_, TEEC_ORIGIN_TRUSTED_APP);
   EXPECT_EQ(op.params[1].memref.size, coredump_size(m_, 0));
   EXPECT_EQ(out.size, 100u);  // the parent itself is not resized
@@ -490,7 +493,7 @@ TEST_P(ClientApiOverTransport, RegisteredMemoryRoundTrips) {
   TEEC_Operation op{};
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE);
   op.params[1].memref.parent = &in;
-  EXPECT_EQ(invoke(ta::kLoadFw, op), TEEC_SUCCESS) << c_.last_error();
+  EXPECT_EQ(invoke(protocol::rproc_ta::kLoadFw, op), TEEC_SUCCESS) << c_.last_error();
   EXPECT_TRUE(memory_holds_exactly(m_, firmware_image()));
   TEEC_ReleaseSharedMemory(&in);
   EXPECT_EQ(image, firmware_image());  // the caller's buffer is untouched
@@ -507,7 +510,7 @@ TEST_P(ClientApiOverTransport, RegisteredMemoryRoundTrips) {
   op.paramTypes =
       TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_PARTIAL_OUTPUT, TEEC_NONE, TEEC_NONE);
   op.params[1].memref = {&out, needed, 32};
-  EXPECT_EQ(invoke(ta::kGetCoredump, op), TEEC_SUCCESS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetCoredump, op), TEEC_SUCCESS);
   EXPECT_EQ(op.params[1].memref.size, needed);
   EXPECT_TRUE(
       std::all_of(buffer.begin(), buffer.begin() + 32, [](uint8_t b) { return b == 0xCC; }));
@@ -530,18 +533,18 @@ TEST_P(ClientApiOverTransport, OutputSizesAreWrittenBack) {
   TEEC_Operation op{};
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
   op.params[1].tmpref = {small.data(), small.size()};
-  EXPECT_EQ(invoke(ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
   EXPECT_EQ(origin_, TEEC_ORIGIN_TRUSTED_APP);
   EXPECT_EQ(op.params[1].tmpref.size, needed);
   EXPECT_EQ(small, std::vector<uint8_t>(16, 0xAB));
   // One byte short: still SHORT_BUFFER.
   std::vector<uint8_t> core(needed + 100, 0);
   op.params[1].tmpref = {core.data(), needed - 1};
-  EXPECT_EQ(invoke(ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetCoredump, op), TEEC_ERROR_SHORT_BUFFER);
   EXPECT_EQ(op.params[1].tmpref.size, needed);
   // Larger than needed: SUCCESS and the size actually written.
   op.params[1].tmpref = {core.data(), core.size()};
-  EXPECT_EQ(invoke(ta::kGetCoredump, op), TEEC_SUCCESS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetCoredump, op), TEEC_SUCCESS);
   EXPECT_EQ(op.params[1].tmpref.size, needed);
   EXPECT_EQ(core[0], 0x7F);
   // Value outputs.
@@ -549,7 +552,7 @@ TEST_P(ClientApiOverTransport, OutputSizesAreWrittenBack) {
       TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
   op.params[1].value = {1, 2};
   op.params[2].value = {3, 4};
-  EXPECT_EQ(invoke(ta::kGetRscTable, op), TEEC_SUCCESS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetRscTable, op), TEEC_SUCCESS);
   EXPECT_EQ(op.params[1].value.a, 0x81200000u);
   EXPECT_EQ(op.params[1].value.b, 0u);
   EXPECT_EQ(op.params[2].value.a, demo_resource_table().size());
@@ -566,10 +569,10 @@ TEST_P(ClientApiOverTransport, OutputSizesAreWrittenBack) {
   op.paramTypes =
       TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_PARTIAL_OUTPUT, TEEC_NONE, TEEC_NONE);
   op.params[1].memref = {&shm, 10, 8};
-  EXPECT_EQ(invoke(ta::kGetLastError, op), TEEC_ERROR_SHORT_BUFFER);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetLastError, op), TEEC_ERROR_SHORT_BUFFER);
   EXPECT_EQ(op.params[1].memref.size, reason.size() + 1);
   op.params[1].memref = {&shm, 200, 8};
-  EXPECT_EQ(invoke(ta::kGetLastError, op), TEEC_SUCCESS);
+  EXPECT_EQ(invoke(protocol::rproc_ta::kGetLastError, op), TEEC_SUCCESS);
   EXPECT_EQ(op.params[1].memref.size, reason.size() + 1);
   EXPECT_EQ(std::string(static_cast<const char*>(shm.buffer) + 8), reason);
   TEEC_ReleaseSharedMemory(&shm);

@@ -18,13 +18,13 @@
 #include <thread>
 
 #include "image/elf32.hpp"
+#include "protocol/ta_remoteproc.hpp"
 #include "support/elf_builder.hpp"
 #include "support/image_crafting.hpp"
 #include "support/machine_fixture.hpp"
 #include "support/rsc_builder.hpp"
 #include "support/run_command.hpp"
 #include "support/test_data.hpp"
-#include "ta/ta_commands.hpp"
 
 namespace rproctee::test {
 namespace {
@@ -261,7 +261,7 @@ TEST_P(CrashingClient, TheMachineSurvivesAndTheProcessorIsFreedForTheNextClient)
     TEEC_Operation op{};
     op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE);
     op.params[1].memref.parent = &shm;
-    (void)c.invoke(ta::kLoadFw, op);
+    (void)c.invoke(protocol::rproc_ta::kLoadFw, op);
     ::_exit(0);  // the call won the race: leave without closing anything either
   }
   ::close(ready[1]);
@@ -340,7 +340,7 @@ TEST(MachineProcess, SigtermExitsZeroAndRemovesTheSocket) {
   // The client sees the machine gone.
   uint32_t origin = 0;
   TEEC_Operation op{};
-  EXPECT_EQ(c.invoke(ta::kStartFw, op, &origin), TEEC_ERROR_COMMUNICATION);
+  EXPECT_EQ(c.invoke(protocol::rproc_ta::kStartFw, op, &origin), TEEC_ERROR_COMMUNICATION);
   EXPECT_EQ(origin, TEEC_ORIGIN_COMMS);
   RprocClient late(m.tee_name());
   EXPECT_FALSE(late.initialized());

@@ -7,10 +7,10 @@
 
 #include <algorithm>
 
+#include "dt/device_tree.hpp"
+#include "dt/presets.hpp"
 #include "image/elf32.hpp"
-#include "platform/description.hpp"
-#include "platform/device_tree.hpp"
-#include "platform/presets.hpp"
+#include "platform/secure_config.hpp"
 #include "support/elf_builder.hpp"
 #include "support/image_crafting.hpp"
 #include "support/machine_fixture.hpp"
@@ -21,8 +21,8 @@
 namespace rproctee::test {
 namespace {
 
+using dt::ProcessorMode;
 using platform::Description;
-using platform::ProcessorMode;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -34,32 +34,35 @@ struct RegionWant {
   bool secure = false;
 };
 
-const platform::Processor& processor_named(const Description& d, const std::string& name) {
-  for (const auto& p : d.processors)
+const dt::Processor& processor_named(const Description& d, const std::string& name) {
+  for (const auto& p : d.layout.processors)
     if (p.name == name) return p;
   throw std::runtime_error("no processor " + name);
 }
 
 /// The processor's memory-region list, in order, with sizes, secure flags, and the firewall
 /// policy that follows (a secure region is never exported to the normal world).
-void expect_regions(const Description& d, const platform::Processor& p,
+void expect_regions(const Description& d, const dt::Processor& p,
                     const std::vector<RegionWant>& want) {
   ASSERT_EQ(p.regions.size(), want.size()) << p.name;
   size_t secure = 0;
+  // Only a TEE-controlled processor has secure settings (ELF ids are indices, not TEE ids).
+  const platform::SecureProcessor* settings =
+      p.mode == ProcessorMode::kTee ? d.secure.processor(p.id) : nullptr;
   for (size_t i = 0; i < want.size(); ++i) {
-    const auto& r = d.regions[p.regions[i]];
+    const auto& r = d.layout.regions[p.regions[i]];
     SCOPED_TRACE(p.name + " region " + want[i].name);
     EXPECT_EQ(r.name, want[i].name);
     EXPECT_EQ(r.pa, want[i].pa);
     EXPECT_EQ(r.size, want[i].size);
-    EXPECT_EQ(p.is_secure(p.regions[i]), want[i].secure);
+    EXPECT_EQ(settings && settings->is_secure(p.regions[i]), want[i].secure);
     EXPECT_EQ(platform::exported_to_normal_world(d, p.regions[i]), !want[i].secure);
     secure += want[i].secure;
   }
-  EXPECT_EQ(p.secure_regions.size(), secure);
+  EXPECT_EQ(settings ? settings->secure_regions.size() : 0, secure);
 }
 
-void expect_mailboxes(const platform::Processor& p, uint64_t controller) {
+void expect_mailboxes(const dt::Processor& p, uint64_t controller) {
   ASSERT_EQ(p.mailboxes.size(), 4u);
   const char* names[] = {"vq0", "vq1", "shutdown", "detach"};
   for (uint32_t i = 0; i < 4; ++i) {
@@ -86,36 +89,36 @@ void expect_m33(const Description& d) {
   EXPECT_TRUE(p.dma_ranges.empty());
   EXPECT_EQ(*p.da_to_pa(0x80100000, 0x100), 0x80100000u);  // da == pa
   EXPECT_EQ(p.pa_to_da(0x81200000), 0x81200000u);
-  EXPECT_FALSE(p.anti_rollback);
-  EXPECT_EQ(p.rollback_tlv, 0x10003u);
-  EXPECT_EQ(d.processor(0), &p);
+  EXPECT_FALSE(d.secure.processor(p.id)->anti_rollback);
+  EXPECT_EQ(d.secure.processor(p.id)->rollback_tlv, 0x10003u);
+  EXPECT_EQ(d.layout.processor(0), &p);
 }
 
 TEST(PlatformPresets, Stm32mp25) {
   auto d = platform::load_preset("stm32mp25");
   ASSERT_TRUE(d) << d.error().message;
-  EXPECT_EQ(d->model, "rproctee virtual STM32MP25 (Cortex-M33)");
-  EXPECT_EQ(d->source, "preset stm32mp25");
-  ASSERT_EQ(d->processors.size(), 1u);
+  EXPECT_EQ(d->layout.model, "rproctee virtual STM32MP25 (Cortex-M33)");
+  EXPECT_EQ(d->source(), "preset stm32mp25");
+  ASSERT_EQ(d->layout.processors.size(), 1u);
   expect_m33(*d);
-  EXPECT_EQ(d->regions.size(), 8u);
-  ASSERT_EQ(d->keys.size(), 1u);
-  EXPECT_EQ(d->keys[0].name, "rproctee-dev");
-  EXPECT_TRUE(d->keys[0].development);
-  EXPECT_FALSE(d->aes_key);
-  EXPECT_EQ(d->processor(1), nullptr);
+  EXPECT_EQ(d->layout.regions.size(), 8u);
+  ASSERT_EQ(d->secure.keys.size(), 1u);
+  EXPECT_EQ(d->secure.keys[0].name, "rproctee-dev");
+  EXPECT_TRUE(d->secure.keys[0].development);
+  EXPECT_FALSE(d->secure.aes_key);
+  EXPECT_EQ(d->layout.processor(1), nullptr);
   // Alias.
   auto alias = platform::load_preset("stm32mp25-m33");
   ASSERT_TRUE(alias);
-  EXPECT_EQ(alias->model, d->model);
+  EXPECT_EQ(alias->layout.model, d->layout.model);
 }
 
 TEST(PlatformPresets, Stm32mp15WithTheM4DmaRanges) {
   auto d = platform::load_preset("stm32mp15");
   ASSERT_TRUE(d) << d.error().message;
-  EXPECT_EQ(d->model, "rproctee virtual STM32MP15 (Cortex-M4)");
-  ASSERT_EQ(d->processors.size(), 1u);
-  const auto& p = d->processors[0];
+  EXPECT_EQ(d->layout.model, "rproctee virtual STM32MP15 (Cortex-M4)");
+  ASSERT_EQ(d->layout.processors.size(), 1u);
+  const auto& p = d->layout.processors[0];
   EXPECT_EQ(p.name, "m4");
   EXPECT_EQ(p.compatible, "st,stm32mp1-m4-tee");
   EXPECT_EQ(p.mode, ProcessorMode::kTee);  // v16: compatible + st,proc-id
@@ -164,8 +167,8 @@ TEST(PlatformPresets, Stm32mp15WithTheM4DmaRanges) {
 TEST(PlatformPresets, Stm32mp25Dual) {
   auto d = platform::load_preset("stm32mp25-dual");
   ASSERT_TRUE(d) << d.error().message;
-  EXPECT_EQ(d->model, "rproctee virtual STM32MP25 with two remote processors");
-  ASSERT_EQ(d->processors.size(), 2u);
+  EXPECT_EQ(d->layout.model, "rproctee virtual STM32MP25 with two remote processors");
+  ASSERT_EQ(d->layout.processors.size(), 2u);
   expect_m33(*d);
   const auto& p = processor_named(*d, "m33-1");
   EXPECT_EQ(p.compatible, "st,stm32mp2-m33-tee");
@@ -180,8 +183,8 @@ TEST(PlatformPresets, Stm32mp25Dual) {
                   {"vdev0buffer", 0x828fa000, 0x6000, false}});
   expect_mailboxes(p, 0x404a0000);
   EXPECT_EQ(p.boot_address, 0x82000000u);
-  EXPECT_EQ(d->processor(1), &p);
-  EXPECT_EQ(d->regions.size(), 14u);
+  EXPECT_EQ(d->layout.processor(1), &p);
+  EXPECT_EQ(d->layout.regions.size(), 14u);
   // Each processor's regions are its own.
   const auto& m33 = processor_named(*d, "m33");
   for (size_t r : p.regions) EXPECT_EQ(std::count(m33.regions.begin(), m33.regions.end(), r), 0);
@@ -209,9 +212,8 @@ Result<Description> parse_dts(const std::string& dts,
   const auto r = run_command({"/usr/bin/dtc", "-q", "-I", "dts", "-O", "dtb", "-i",
                               tmp.path().string(), "-o", tmp / "board.dtb", tmp / "board.dts"});
   if (r.exit_code != 0) throw std::runtime_error("dtc failed: " + r.err);
-  RPROCTEE_ASSIGN(auto tree,
-                  platform::DeviceTree::from_blob(read_bytes(tmp / "board.dtb"), "board.dts"));
-  return platform::parse_description(tree);
+  RPROCTEE_ASSIGN(auto tree, dt::DeviceTree::from_blob(read_bytes(tmp / "board.dtb"), "board.dts"));
+  return platform::load_description(tree);
 }
 
 // Two TEE processors: "m33" with the v22 binding and "m1" with the v16 one.
@@ -304,9 +306,9 @@ std::string test_public_key(const std::string& name) {
 TEST(PlatformDescription, TheV22AndV16BindingsSideBySide) {
   auto d = parse_dts(kBoard);
   ASSERT_TRUE(d) << d.error().message;
-  EXPECT_EQ(d->model, "test board");
-  EXPECT_EQ(d->source, "board.dts");
-  ASSERT_EQ(d->processors.size(), 2u);
+  EXPECT_EQ(d->layout.model, "test board");
+  EXPECT_EQ(d->source(), "board.dts");
+  ASSERT_EQ(d->layout.processors.size(), 2u);
   const auto& m33 = processor_named(*d, "m33");  // v22: id from st,rproc-tee
   EXPECT_EQ(m33.mode, ProcessorMode::kTee);
   EXPECT_EQ(m33.id, 0u);
@@ -315,16 +317,16 @@ TEST(PlatformDescription, TheV22AndV16BindingsSideBySide) {
   EXPECT_EQ(m33.mailboxes[1].name, "vq1");
   EXPECT_EQ(m33.mailboxes[1].controller, 0x40000000u);
   EXPECT_EQ(m33.mailboxes[1].channel, 1u);
-  EXPECT_FALSE(m33.anti_rollback);
+  EXPECT_FALSE(d->secure.processor(m33.id)->anti_rollback);
   const auto& m1 = processor_named(*d, "m1");  // v16: -tee compatible + st,proc-id
   EXPECT_EQ(m1.mode, ProcessorMode::kTee);
   EXPECT_EQ(m1.id, 1u);
-  EXPECT_TRUE(m1.anti_rollback);
-  EXPECT_EQ(m1.rollback_tlv, 0x10005u);
+  EXPECT_TRUE(d->secure.processor(m1.id)->anti_rollback);
+  EXPECT_EQ(d->secure.processor(m1.id)->rollback_tlv, 0x10005u);
   expect_regions(*d, m33,
                  {{"fw", 0x80000000, 0x100000, true}, {"ipc", 0x80100000, 0x10000, false}});
   expect_regions(*d, m1, {{"m1fw", 0x81000000, 0x100000, true}});
-  EXPECT_TRUE(d->keys.empty());
+  EXPECT_TRUE(d->secure.keys.empty());
 
   // A v22 id other than 0, and the M4's v16 compatible with its own id.
   auto ids = parse_dts(
@@ -334,8 +336,8 @@ TEST(PlatformDescription, TheV22AndV16BindingsSideBySide) {
   ASSERT_TRUE(ids) << ids.error().message;
   EXPECT_EQ(processor_named(*ids, "m33").id, 7u);
   EXPECT_EQ(processor_named(*ids, "m1").compatible, "st,stm32mp1-m4-tee");
-  EXPECT_NE(ids->processor(7), nullptr);
-  EXPECT_EQ(ids->processor(0), nullptr);
+  EXPECT_NE(ids->layout.processor(7), nullptr);
+  EXPECT_EQ(ids->layout.processor(0), nullptr);
 }
 
 TEST(PlatformDescription, ANodeWithoutTheTeeBindingIsAnElfProcessor) {
@@ -351,8 +353,8 @@ TEST(PlatformDescription, ANodeWithoutTheTeeBindingIsAnElfProcessor) {
   EXPECT_EQ(m33.id, 0u);  // its index
   expect_regions(*d, m33,
                  {{"fw", 0x80000000, 0x100000, false}, {"ipc", 0x80100000, 0x10000, false}});
-  EXPECT_EQ(d->processor(0), nullptr);  // no TEE processor 0
-  EXPECT_NE(d->processor(0, ProcessorMode::kElf), nullptr);
+  EXPECT_EQ(d->layout.processor(0), nullptr);  // no TEE processor 0
+  EXPECT_NE(d->layout.processor(0, ProcessorMode::kElf), nullptr);
 }
 
 TEST(PlatformDescription, TrustedKeysOfBothAlgorithms) {
@@ -363,12 +365,12 @@ TEST(PlatformDescription, TrustedKeysOfBothAlgorithms) {
   auto d = parse_dts(board_with(kNoKeys, keys), {{"rsa.pem", test_public_key("rsa3072")},
                                                  {"ec.pem", test_public_key("p256")}});
   ASSERT_TRUE(d) << d.error().message;
-  ASSERT_EQ(d->keys.size(), 2u);
-  EXPECT_EQ(d->keys[0].name, "rsa");
-  EXPECT_EQ(d->keys[0].key.describe(), "RSA-3072");
-  EXPECT_FALSE(d->keys[0].development);
-  EXPECT_EQ(d->keys[1].name, "ec");
-  EXPECT_EQ(d->keys[1].key.describe(), "ECDSA P-256");
+  ASSERT_EQ(d->secure.keys.size(), 2u);
+  EXPECT_EQ(d->secure.keys[0].name, "rsa");
+  EXPECT_EQ(d->secure.keys[0].key.describe(), "RSA-3072");
+  EXPECT_FALSE(d->secure.keys[0].development);
+  EXPECT_EQ(d->secure.keys[1].name, "ec");
+  EXPECT_EQ(d->secure.keys[1].key.describe(), "ECDSA P-256");
 }
 
 struct Mistake {
@@ -517,18 +519,18 @@ TEST(PlatformDescription, NoRemoteProcessorAtAll) {
 }
 
 TEST(PlatformDescription, GarbageDtb) {
-  auto tiny = platform::DeviceTree::from_blob(std::vector<uint8_t>(10, 0xAB), "garbage.dtb");
+  auto tiny = dt::DeviceTree::from_blob(std::vector<uint8_t>(10, 0xAB), "garbage.dtb");
   ASSERT_FALSE(tiny);
   EXPECT_EQ(tiny.error().code, TeeCode::kBadFormat);
   EXPECT_EQ(tiny.error().message, "garbage.dtb: 10 bytes is too small for a device tree blob");
-  auto noise = platform::DeviceTree::from_blob(std::vector<uint8_t>(4096, 0xAB), "garbage.dtb");
+  auto noise = dt::DeviceTree::from_blob(std::vector<uint8_t>(4096, 0xAB), "garbage.dtb");
   ASSERT_FALSE(noise);
   EXPECT_EQ(noise.error().message, "garbage.dtb: not a valid device tree blob: FDT_ERR_BADMAGIC");
   // A real blob cut in half.
-  const auto& preset = platform::presets()[0];
+  const auto& preset = dt::presets()[0];
   const auto first_half = preset.dtb.first(preset.dtb.size() / 2);
   std::vector<uint8_t> half(first_half.begin(), first_half.end());
-  auto cut = platform::DeviceTree::from_blob(half, "half.dtb");
+  auto cut = dt::DeviceTree::from_blob(half, "half.dtb");
   ASSERT_FALSE(cut);
   EXPECT_THAT(cut.error().message, StartsWith("half.dtb: not a valid device tree blob: "));
   // Through the file loader: the message names the file.
@@ -552,7 +554,7 @@ TEST(PlatformDescription, DtsFilesGoThroughTheCPreprocessorAndDtc) {
   write_bytes(tmp / "board.dts", std::vector<uint8_t>(dts.begin(), dts.end()));
   auto d = platform::load_device_tree_file(tmp / "board.dts");
   ASSERT_TRUE(d) << d.error().message;
-  EXPECT_EQ(d->regions[processor_named(*d, "m33").regions[0]].pa, 0x80000000u);
+  EXPECT_EQ(d->layout.regions[processor_named(*d, "m33").regions[0]].pa, 0x80000000u);
   // A mistake is reported with the file's path.
   const std::string wrong = board_with("\t\tmemory-region = <&fw>, <&ipc>;\n", "");
   write_bytes(tmp / "wrong.dts", std::vector<uint8_t>(wrong.begin(), wrong.end()));

@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "image/elf32.hpp"
+#include "protocol/ta_remoteproc.hpp"
 #include "support/elf_builder.hpp"
 #include "support/image_crafting.hpp"
 #include "support/machine_fixture.hpp"
 #include "support/rsc_builder.hpp"
-#include "ta/ta_commands.hpp"
 
 namespace rproctee::test {
 namespace {
@@ -106,7 +106,7 @@ std::vector<uint8_t> make_m1_firmware(size_t code_size, uint8_t seed) {
 /// One processor of the machine: its images, its client and what it should be doing.
 struct Proc {
   uint32_t id = 0;
-  size_t index = 0;  // in description().processors
+  size_t index = 0;  // in description().layout.processors
   std::vector<uint8_t> image_a, image_b;
   uint64_t rsc_pa = 0, rsc_size = 0;
   std::unique_ptr<RprocClient> client;
@@ -132,9 +132,9 @@ const Images& images() {
 }
 
 size_t processor_index(MachineUnderTest& m, uint32_t id) {
-  const auto& ps = m.machine().description().processors;
+  const auto& ps = m.machine().description().layout.processors;
   for (size_t i = 0; i < ps.size(); ++i)
-    if (ps[i].mode == platform::ProcessorMode::kTee && ps[i].id == id) return i;
+    if (ps[i].mode == dt::ProcessorMode::kTee && ps[i].id == id) return i;
   throw std::runtime_error("no processor with that id");
 }
 
@@ -302,7 +302,7 @@ void check_coredump(DualMachine& dm, const Proc& p, const std::vector<uint8_t>& 
   ASSERT_TRUE(view) << view.error().message;
   EXPECT_EQ(view->header().type, 4);      // ET_CORE
   EXPECT_EQ(view->header().machine, 40);  // EM_ARM
-  const auto* desc = dm.m().machine().description().processor(p.id);
+  const auto* desc = dm.m().machine().description().layout.processor(p.id);
   ASSERT_NE(desc, nullptr);
   const auto& phdrs = view->phdrs();
   ASSERT_EQ(phdrs.size(), desc->regions.size() + 1);
@@ -313,7 +313,7 @@ void check_coredump(DualMachine& dm, const Proc& p, const std::vector<uint8_t>& 
   EXPECT_EQ(get_u32(*note, 8), 1u);  // NT_PRSTATUS
   EXPECT_EQ(std::string(note->begin() + 12, note->begin() + 16), "CORE");
   for (size_t i = 0; i < desc->regions.size(); ++i) {
-    const auto& region = dm.m().machine().description().regions[desc->regions[i]];
+    const auto& region = dm.m().machine().description().layout.regions[desc->regions[i]];
     const auto& ph = phdrs[i + 1];
     EXPECT_EQ(ph.type, image::elf::kPtLoad);
     EXPECT_EQ(ph.paddr, region.pa) << region.name;
@@ -365,17 +365,17 @@ TEST_P(StateTable, AnswersAndLeavesTheOtherProcessorAlone) {
         r = p.client->load(p.image_b, &origin);
         break;
       case Command::kStart:
-        r = p.client->invoke(ta::kStartFw, op, &origin);
+        r = p.client->invoke(protocol::rproc_ta::kStartFw, op, &origin);
         break;
       case Command::kStop:
-        r = p.client->invoke(ta::kStopFw, op, &origin);
+        r = p.client->invoke(protocol::rproc_ta::kStopFw, op, &origin);
         break;
       case Command::kGetRscTable:
         op.paramTypes =
             TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
         op.params[1].value = {0xDEAD, 0xBEEF};
         op.params[2].value = {0xDEAD, 0xBEEF};
-        r = p.client->invoke(ta::kGetRscTable, op, &origin);
+        r = p.client->invoke(protocol::rproc_ta::kGetRscTable, op, &origin);
         address = uint64_t{op.params[1].value.a} | uint64_t{op.params[1].value.b} << 32;
         size = uint64_t{op.params[2].value.a} | uint64_t{op.params[2].value.b} << 32;
         break;
@@ -385,17 +385,17 @@ TEST_P(StateTable, AnswersAndLeavesTheOtherProcessorAlone) {
         op.paramTypes =
             TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
         op.params[1].tmpref = {&byte, 1};
-        r = p.client->invoke(ta::kGetCoredump, op, &origin);
+        r = p.client->invoke(protocol::rproc_ta::kGetCoredump, op, &origin);
         if (r == TEEC_ERROR_SHORT_BUFFER) {
           core.resize(op.params[1].tmpref.size);
           op.params[1].tmpref = {core.data(), core.size()};
-          r = p.client->invoke(ta::kGetCoredump, op, &origin);
+          r = p.client->invoke(protocol::rproc_ta::kGetCoredump, op, &origin);
           EXPECT_EQ(op.params[1].tmpref.size, core.size());
         }
         break;
       }
       case Command::kRelease:
-        r = p.client->invoke(ta::kReleaseFw, op, &origin);
+        r = p.client->invoke(protocol::rproc_ta::kReleaseFw, op, &origin);
         break;
     }
     EXPECT_EQ(r, want.code) << std::hex << r << " " << p.client->last_error();

@@ -21,10 +21,10 @@
 #include <utility>
 #include <vector>
 
+#include "common/byte_reader.hpp"
 #include "crypto/ecdsa_p256.hpp"
 #include "crypto/ossl.hpp"
 #include "crypto/sha256.hpp"
-#include "image/byte_reader.hpp"
 #include "image/format.hpp"
 #include "ta_attack_support.hpp"
 
@@ -67,8 +67,7 @@ Bytes signed_prefix(RawImage raw, uint32_t sign_len) {
   raw.sign_len = sign_len;
   raw.signature.assign(sign_len, 0);
   const Bytes file = assemble_raw(raw);
-  return Bytes(file.begin(),
-               file.begin() + static_cast<long>(20 + image::round_up8(get_u32(file, 8))));
+  return Bytes(file.begin(), file.begin() + static_cast<long>(20 + round_up8(get_u32(file, 8))));
 }
 
 /// `raw` with `signature` stored verbatim and sign_len = its size.
@@ -306,7 +305,7 @@ constexpr size_t kTlvLenAt = 8, kSignLenAt = 12, kImgLenAt = 16;
 
 /// Size of header || TLV area.
 size_t signed_size(const Bytes& file) {
-  return 20 + image::round_up8(get_u32(file, kTlvLenAt));
+  return 20 + round_up8(get_u32(file, kTlvLenAt));
 }
 
 Bytes without(Bytes file, size_t from, size_t size) {
@@ -339,7 +338,7 @@ TEST_P(TaHeaderLengths, WrappingLengthsAreRefusedAtTheHeader) {
   for (const uint32_t v : {0x80000000u, 0xFFFFFFF8u, 0xFFFFFFF9u, 0xFFFFFFFFu}) {
     Bytes f = good;
     put_u32(f, kImgLenAt, v);
-    const uint64_t total = images_at + image::round_up8(v);
+    const uint64_t total = images_at + round_up8(v);
     cases.push_back({fmt::format("img_len {:#x}", v), f, TEEC_ERROR_BAD_PARAMETERS,
                      fmt::format("file is {} bytes shorter than the header says ({} vs {})",
                                  total - f.size(), f.size(), total)});

@@ -21,8 +21,10 @@
 #include <string>
 #include <vector>
 
+#include "machine/inprocess.hpp"
+#include "protocol/pta_remoteproc.hpp"
 #include "ta_attack_support.hpp"
-#include "tee/transport.hpp"
+#include "teec/machine_connection.hpp"
 
 namespace rproctee::test {
 namespace {
@@ -32,11 +34,11 @@ using Bytes = std::vector<uint8_t>;
 
 /// A raw TEE transport of the normal world: the socket the machine listens on, or an
 /// in-process connection.
-std::unique_ptr<tee::Transport> raw_transport(MachineUnderTest& m, TransportKind kind) {
-  if (kind == TransportKind::kInProcess) return tee::make_inprocess_transport(m.machine());
+std::unique_ptr<protocol::Transport> raw_transport(MachineUnderTest& m, TransportKind kind) {
+  if (kind == TransportKind::kInProcess) return machine::make_inprocess_transport(m.machine());
   const std::string& name = m.tee_name();
   EXPECT_EQ(name.rfind("unix:", 0), 0u);
-  auto t = tee::connect_socket_transport(name.substr(5));
+  auto t = teec::connect_machine(name);
   if (!t) {
     ADD_FAILURE() << t.error().message;
     return nullptr;
@@ -63,9 +65,9 @@ struct ReceivedRegions {
 };
 
 /// Asks for the regions (kMapRegions) and maps every descriptor received.
-void map_regions(tee::Transport& t, ReceivedRegions& out) {
-  tee::Request r;
-  r.kind = tee::MessageKind::kMapRegions;
+void map_regions(protocol::Transport& t, ReceivedRegions& out) {
+  protocol::Request r;
+  r.kind = protocol::MessageKind::kMapRegions;
   r.seq = 77;
   std::vector<int> fds;
   auto reply = t.call(r, {}, fds);
@@ -86,7 +88,7 @@ void map_regions(tee::Transport& t, ReceivedRegions& out) {
 ::testing::AssertionResult SecureRegionsHoldExactly(MachineUnderTest& m, const Bytes& image) {
   const auto segments = expected_segments(image);
   const auto& d = m.machine().description();
-  const auto* p = d.processor(0);
+  const auto* p = d.secure.processor(0);
   size_t checked = 0;
   for (size_t ri : p->secure_regions) {
     const auto& region = m.machine().soc().region(ri);
@@ -226,12 +228,12 @@ TEST_P(TaFirewall, TheNormalWorldCannotOpenThePlatformService) {
   // better: the caller's UUID is never taken from the normal world.
   auto t = raw_transport(m_, GetParam());
   ASSERT_TRUE(t);
-  tee::Request r;
-  r.kind = tee::MessageKind::kOpenSession;
+  protocol::Request r;
+  r.kind = protocol::MessageKind::kOpenSession;
   r.seq = 5;
   r.login = 0xF0000000;
-  r.uuid = tee::kRemoteprocPtaUuid;
-  r.params[0] = tee::WireParam{1, 0, 0};
+  r.uuid = protocol::rproc_pta::kUuid;
+  r.params[0] = protocol::WireParam{1, 0, 0};
   std::vector<int> fds;
   auto reply = t->call(r, {}, fds);
   ASSERT_TRUE(reply) << reply.error().message;

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "platform/description.hpp"
-#include "platform/presets.hpp"
+#include "dt/presets.hpp"
+#include "platform/secure_config.hpp"
 #include "support/run_command.hpp"
 #include "ta_attack_support.hpp"
 
@@ -53,9 +53,9 @@ fs::path dev_key() {
 platform::Description preset_trusting(const std::vector<std::pair<std::string, fs::path>>& keys) {
   auto d = platform::load_preset("stm32mp25");
   if (!d) throw std::runtime_error(d.error().message);
-  d->keys.clear();
+  d->secure.keys.clear();
   for (const auto& [name, path] : keys)
-    if (!platform::trust_key(*d, public_key(path), name)) throw std::runtime_error("trust");
+    if (!platform::trust_key(d->secure, public_key(path), name)) throw std::runtime_error("trust");
   return *d;
 }
 
@@ -73,7 +73,7 @@ platform::Description preset_trusting(const std::vector<std::pair<std::string, f
 }
 
 TEST(TaProduction, EveryPresetTrustsTheRprocteeDevelopmentKeyAndIsRefused) {
-  for (const auto& p : platform::presets()) {
+  for (const auto& p : dt::presets()) {
     SCOPED_TRACE(std::string(p.name));
     auto d = platform::load_preset(p.name);
     ASSERT_TRUE(d) << d.error().message;
@@ -95,8 +95,8 @@ TEST(TaProduction, PublishedKeysAreRefusedWhereverTheyAppear) {
                             "optee", "OP-TEE default (RSA-4096)"));
   // A description from device tree source marks the key the same way.
   const platform::Description from_dts = description_from_dts(dts_from(stm32mp25_dtsi()));
-  ASSERT_EQ(from_dts.keys.size(), 1u);
-  EXPECT_TRUE(from_dts.keys[0].development);
+  ASSERT_EQ(from_dts.secure.keys.size(), 1u);
+  EXPECT_TRUE(from_dts.secure.keys[0].development);
   EXPECT_TRUE(RefusedNaming(platform::check_production(from_dts), "rproctee-dev",
                             "rproctee development (RSA-3072)"));
   // Controls: a key nobody published passes; no key at all does not.

@@ -32,9 +32,9 @@
 #include <thread>
 #include <vector>
 
-#include "image/byte_reader.hpp"
+#include "common/byte_reader.hpp"
 #include "image/format.hpp"
-#include "ta/ta_commands.hpp"
+#include "protocol/ta_remoteproc.hpp"
 #include "ta_attack_support.hpp"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -235,7 +235,7 @@ std::vector<Mutation> mutations_for(const Bytes& image) {
         table_at = at + 8;
         break;
       }
-      at += 8 + image::round_up8(len);
+      at += 8 + round_up8(len);
     }
   }
   word(table_at + 16, get_u32(image, table_at + 16) + 0x100, "signed table p_filesz");
@@ -243,7 +243,7 @@ std::vector<Mutation> mutations_for(const Bytes& image) {
 
   // The ELF header and program headers (the signed table must equal them).
   group = kElf;
-  const size_t elf = 20 + image::round_up8(tlv_len) + image::round_up8(sign_len);
+  const size_t elf = 20 + round_up8(tlv_len) + round_up8(sign_len);
   const Bytes& e = raw.images[0];
   const uint16_t phnum = get_u16(e, ehdr::kPhnum);
   half(elf + ehdr::kPhnum, static_cast<uint16_t>(phnum - 1), "e_phnum - 1");
@@ -334,7 +334,7 @@ TEST_P(TaRace, EveryLoadFailsCleanlyOrLoadsExactlyTheSignedBytes) {
     TEEC_Operation op{};
     op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE);
     op.params[1].memref.parent = &shm;
-    return c.invoke(ta::kLoadFw, op, &origin);
+    return c.invoke(protocol::rproc_ta::kLoadFw, op, &origin);
   };
 
   // How long a clean LOAD takes: the attacker's start point is drawn from that.

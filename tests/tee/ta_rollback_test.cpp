@@ -72,7 +72,7 @@ class TaRollback : public ::testing::TestWithParam<TransportKind> {
 
 TEST_P(TaRollback, TheDescriptionTurnsAntiRollbackOn) {
   MachineUnderTest m(GetParam(), config());
-  const auto* p = m.machine().description().processor(0);
+  const auto* p = m.machine().description().secure.processor(0);
   ASSERT_NE(p, nullptr);
   EXPECT_TRUE(p->anti_rollback);
   EXPECT_EQ(p->rollback_tlv, kVersionTlv);

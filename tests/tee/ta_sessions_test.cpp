@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "ta/ta_commands.hpp"
+#include "protocol/ta_remoteproc.hpp"
 #include "ta_attack_support.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -191,14 +191,15 @@ TEST_P(TaSessionLimits, ASessionNeverControlsAnotherProcessor) {
     TEEC_Operation op{};
     op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE);
     op.params[1].memref.parent = &shm;
-    EXPECT_EQ(as_processor1(ta::kLoadFw, op), TEEC_ERROR_ACCESS_DENIED);
+    EXPECT_EQ(as_processor1(protocol::rproc_ta::kLoadFw, op), TEEC_ERROR_ACCESS_DENIED);
   }
   EXPECT_TRUE(m.memories_zero(1));
   EXPECT_TRUE(StateIsOff(c1));
   // Processor 1's own session loads it; processor 0's session can neither stop, release,
   // start nor read it.
   ASSERT_EQ(c1.load(image1), TEEC_SUCCESS) << c1.last_error();
-  for (const uint32_t command : {ta::kStartFw, ta::kStopFw, ta::kReleaseFw}) {
+  for (const uint32_t command : {protocol::rproc_ta::kStartFw, protocol::rproc_ta::kStopFw,
+                                 protocol::rproc_ta::kReleaseFw}) {
     TEEC_Operation op{};
     EXPECT_EQ(as_processor1(command, op), TEEC_ERROR_ACCESS_DENIED) << "command " << command;
   }
@@ -206,20 +207,21 @@ TEST_P(TaSessionLimits, ASessionNeverControlsAnotherProcessor) {
     TEEC_Operation op{};
     op.paramTypes =
         TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
-    EXPECT_EQ(as_processor1(ta::kGetRscTable, op), TEEC_ERROR_ACCESS_DENIED);
+    EXPECT_EQ(as_processor1(protocol::rproc_ta::kGetRscTable, op), TEEC_ERROR_ACCESS_DENIED);
   }
   {
     TEEC_Operation op{};
     op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE);
     op.params[1].memref.parent = &shm;
-    EXPECT_EQ(as_processor1(ta::kLoadFw, op), TEEC_ERROR_ACCESS_DENIED);
+    EXPECT_EQ(as_processor1(protocol::rproc_ta::kLoadFw, op), TEEC_ERROR_ACCESS_DENIED);
   }
   // 1000 more attempts with other ids: all refused, processor 1 untouched.
   for (uint32_t id = 2; id < 1002; ++id) {
     TEEC_Operation op{};
     op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
     op.params[0].value.a = id;
-    if (TEEC_InvokeCommand(&c0.session(), ta::kStopFw, &op, nullptr) != TEEC_ERROR_ACCESS_DENIED) {
+    if (TEEC_InvokeCommand(&c0.session(), protocol::rproc_ta::kStopFw, &op, nullptr) !=
+        TEEC_ERROR_ACCESS_DENIED) {
       ADD_FAILURE() << "id " << id;
       break;
     }

@@ -1,0 +1,39 @@
+// Little-endian byte appender: the one encoder of every little-endian structure we write
+// (signed images, core files, machine-link messages, resource-table patches in tests).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace rproctee {
+
+/// Appends little-endian integers and raw bytes to a growing buffer.
+class ByteWriter {
+ public:
+  void u8(uint8_t v) { buf_.push_back(v); }
+  void u16(uint16_t v) { put(v, 2); }
+  void u32(uint32_t v) { put(v, 4); }
+  void bytes(std::span<const uint8_t> b) { buf_.insert(buf_.end(), b.begin(), b.end()); }
+  void zeros(size_t n) { buf_.insert(buf_.end(), n, 0); }
+  /// Pads with zeros up to a multiple of `alignment`.
+  void align(size_t alignment) { zeros((alignment - buf_.size() % alignment) % alignment); }
+
+  size_t size() const { return buf_.size(); }
+  std::vector<uint8_t>& buffer() { return buf_; }
+  std::vector<uint8_t> take() { return std::move(buf_); }
+
+  /// Overwrites a u32 already written at `offset`.
+  void patch_u32(size_t offset, uint32_t v) {
+    for (int i = 0; i < 4; ++i)
+      buf_[offset + static_cast<size_t>(i)] = static_cast<uint8_t>(v >> (8 * i));
+  }
+
+ private:
+  void put(uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) buf_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  std::vector<uint8_t> buf_;
+};
+
+}  // namespace rproctee

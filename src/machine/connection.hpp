@@ -1,0 +1,56 @@
+// The machine's side of one client (a TEE context): its shared memories and sessions, and the
+// translation of wire parameters into TA parameters. Every message is untrusted input.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "machine/machine.hpp"
+#include "protocol/machine_link.hpp"
+
+namespace rproctee::machine {
+
+using protocol::Reply;
+using protocol::Request;
+using protocol::WireParam;
+
+class Connection {
+ public:
+  explicit Connection(Machine& machine);
+  ~Connection();  // closes the client's sessions, releases its shared memory
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  /// Handles one request. `fds` came with it (this takes ownership); descriptors to send back
+  /// are appended to `reply_fds` (the caller closes them after sending).
+  Reply handle(const Request& request, std::vector<int> fds, std::vector<int>& reply_fds);
+
+  uint64_t client() const { return client_; }
+
+ private:
+  struct Shm {
+    int fd = -1;
+    uint8_t* data = nullptr;
+    uint64_t size = 0;
+    uint32_t flags = 0;
+  };
+  Reply register_shm(const Request& request, std::vector<int>& fds);
+  Reply release_shm(const Request& request);
+  Reply map_regions(std::vector<int>& reply_fds);
+  Reply device_tree(std::vector<int>& reply_fds);
+  Reply core_control(const Request& request);
+  Reply mailbox(const Request& request);
+  tee::Outcome to_ta_params(const std::array<WireParam, 4>& wire, tee::TaParams& out) const;
+  static void to_wire(const tee::TaParams& params, std::array<WireParam, 4>& wire);
+
+  Machine& machine_;
+  uint64_t client_;
+  std::map<uint32_t, Shm> shms_;
+  uint32_t next_shm_ = 1;
+};
+
+/// Largest shared memory a client may register.
+inline constexpr uint64_t kMaxSharedMemory = 256ull << 20;
+
+}  // namespace rproctee::machine

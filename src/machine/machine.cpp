@@ -1,0 +1,56 @@
+#include "machine/machine.hpp"
+
+#include "platform/remoteproc_pta.hpp"
+#include "protocol/pta_remoteproc.hpp"
+#include "protocol/ta_remoteproc.hpp"
+#include "ta/remoteproc_ta.hpp"
+
+namespace rproctee::machine {
+
+namespace {
+
+/// What the remoteproc TA needs to know of each TEE-controlled processor.
+std::vector<ta::ProcessorConfig> ta_processors(const platform::Description& d) {
+  std::vector<ta::ProcessorConfig> out;
+  for (const dt::Processor& p : d.layout.processors) {
+    const platform::SecureProcessor* s = d.secure.processor(p.id);
+    if (p.mode != dt::ProcessorMode::kTee || !s) continue;
+    out.push_back(ta::ProcessorConfig{p.id, p.name, p.boot_address, s->rollback_tlv});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Machine>> Machine::create(MachineOptions options) {
+  std::unique_ptr<Machine> m(new Machine(std::move(options.description)));
+  RPROCTEE_ASSIGN(m->soc_, soc::Soc::create(m->description_.layout));
+  if (options.emulate_cores) {
+    auto observer = [on_crash = options.on_crash, m = m.get()](size_t p,
+                                                               const soc::CrashReport& report) {
+      if (on_crash) on_crash(m->description_.layout.processors[p].name, report);
+    };
+    RPROCTEE_CHECK(m->soc_->emulate_cores(options.core_clock_hz, observer));
+  }
+  if (options.populate)
+    for (size_t i = 0; i < m->soc_->region_count(); ++i) m->soc_->region(i).populate();
+  RPROCTEE_ASSIGN(auto rollback, platform::RollbackStore::open(options.state_dir));
+  m->rollback_ = std::make_unique<platform::RollbackStore>(std::move(rollback));
+  m->core_ = std::make_unique<tee::TeeCore>();
+  soc::Soc& soc = *m->soc_;
+  platform::RollbackStore& store = *m->rollback_;
+  const platform::Description& description = m->description_;
+  m->core_->register_ta(protocol::rproc_pta::kUuid, [&soc, &description, &store](tee::TeeCore&) {
+    return std::make_unique<platform::RemoteprocPta>(soc, description, store);
+  });
+  m->core_->register_ta(protocol::rproc_ta::kUuid, [&description](tee::TeeCore& core) {
+    return std::make_unique<ta::RemoteprocTa>(core, ta_processors(description));
+  });
+  return m;
+}
+
+Machine::~Machine() {
+  core_.reset();
+}
+
+}  // namespace rproctee::machine

@@ -1,0 +1,46 @@
+// The machine: the secure world (TEE core, remoteproc TA, platform service) and the simulated
+// SoC in one process, as on a board. The normal world reaches it only through TEE messages
+// (Connection) and the memory regions the firewall lets it map.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "platform/rollback_store.hpp"
+#include "platform/secure_config.hpp"
+#include "soc/soc.hpp"
+#include "tee/tee_core.hpp"
+
+namespace rproctee::machine {
+
+struct MachineOptions {
+  platform::Description description;
+  std::string state_dir;  // anti-rollback counters; empty: in memory only
+  bool populate = true;   // make the memories resident at start (tests skip it for speed)
+  /// Run the firmware on emulated Cortex-M cores; false: cores that only record hold-boot and
+  /// reset (tests of the layers above with firmware that is not real code).
+  bool emulate_cores = true;
+  uint64_t core_clock_hz = 64'000'000;
+  /// Told of every crash of a core (on the core's thread); the CLI logs it.
+  std::function<void(const std::string& processor, const soc::CrashReport&)> on_crash;
+};
+
+class Machine {
+ public:
+  static Result<std::unique_ptr<Machine>> create(MachineOptions options);
+  ~Machine();
+
+  tee::TeeCore& tee() { return *core_; }
+  soc::Soc& soc() { return *soc_; }
+  const platform::Description& description() const { return description_; }
+
+ private:
+  explicit Machine(platform::Description d) : description_(std::move(d)) {}
+  platform::Description description_;
+  std::unique_ptr<soc::Soc> soc_;
+  std::unique_ptr<platform::RollbackStore> rollback_;
+  std::unique_ptr<tee::TeeCore> core_;  // destroyed first: its TAs use the SoC
+};
+
+}  // namespace rproctee::machine

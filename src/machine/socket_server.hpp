@@ -1,0 +1,48 @@
+// The machine's listening socket: one thread per client connection. A client that crashes or
+// disconnects mid-call loses its sessions and shared memory; the machine carries on.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "machine/machine.hpp"
+
+namespace rproctee::machine {
+
+class SocketServer {
+ public:
+  /// Binds `path` (SOCK_SEQPACKET, mode 0600; a stale socket file is replaced).
+  static Result<std::unique_ptr<SocketServer>> listen(Machine& machine, const std::string& path);
+  ~SocketServer();
+
+  /// Accepts clients until stop() (or a signal that interrupts accept and set stop).
+  void run();
+  /// Stops accepting, disconnects every client and joins their threads.
+  void stop();
+  /// Async-signal-safe: makes run() return.
+  void request_stop();
+  size_t clients() const;
+
+ private:
+  SocketServer(Machine& machine, int fd, int wake, std::string path)
+      : machine_(machine), fd_(fd), wake_(wake), path_(std::move(path)) {}
+  void serve(int client);
+  /// Joins the threads of clients that went away (each keeps its stack until joined).
+  void reap();
+
+  Machine& machine_;
+  int fd_;
+  int wake_;  // eventfd written by request_stop() to interrupt poll()
+  std::string path_;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mutex_;
+  std::vector<std::thread> threads_;
+  std::vector<std::thread::id> finished_;  // threads_ whose serve() returned
+  std::vector<int> client_fds_;
+};
+
+}  // namespace rproctee::machine

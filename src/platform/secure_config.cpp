@@ -1,0 +1,191 @@
+#include "platform/secure_config.hpp"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include "crypto/aes_cbc.hpp"
+#include "crypto/signature.hpp"
+#include "dt/presets.hpp"
+
+namespace rproctee::platform {
+
+namespace {
+
+// SHA-256 of the SubjectPublicKeyInfo of published development keys.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kDevelopmentKeys = {{
+    {"cac7bcfaf8674a57e5eaa8ef1a7c9b67af1fd5562a06440d88d5e3c632e88c48",
+     "OP-TEE default (RSA-4096)"},
+    {"3a21983aeeda3a503f4d3de2ff6fedbaa8b4389ab6ef7261cbdb1de85434fcc3", "ST default (RSA-2048)"},
+    {"e770db6bf5541d05cb634ff21bb3785f2cf20fa84b7cd3e0b17e4374716db23c",
+     "rproctee development (RSA-3072)"},
+}};
+
+class Parser {
+ public:
+  Parser(const dt::DeviceTree& t, const dt::Layout& layout) : t_(t), layout_(layout) {}
+
+  Result<SecureConfig> run() {
+    const auto nodes = t_.find_compatible(dt::kSecureWorldCompatible);
+    if (nodes.size() > 1)
+      return make_error(TeeCode::kBadFormat, "{}: {} \"{}\" nodes, expected one", t_.source(),
+                        nodes.size(), dt::kSecureWorldCompatible);
+    if (!nodes.empty()) {
+      const int sw = nodes[0];
+      if (t_.has(sw, "firmware-encryption-key")) {
+        const auto key = *t_.raw(sw, "firmware-encryption-key");
+        RPROCTEE_CHECK(crypto::check_aes_key(key, t_.path(sw) + " firmware-encryption-key"));
+        c_.aes_key = std::vector<uint8_t>(key.begin(), key.end());
+      }
+      for (int child : t_.subnodes(sw)) {
+        if (t_.name(child) == "trusted-keys") {
+          for (int k : t_.subnodes(child)) RPROCTEE_CHECK(trusted_key(k));
+        } else if (t_.has(child, "rproc-id")) {
+          RPROCTEE_CHECK(secure_processor(child));
+        }
+      }
+    }
+    for (const dt::Processor& p : layout_.processors)
+      if (p.mode == dt::ProcessorMode::kTee && !c_.processor(p.id))
+        return make_error(TeeCode::kBadFormat,
+                          "{}: {}: processor {} (id {}) is TEE-controlled but the secure-world "
+                          "node has no entry with rproc-id = <{}> (its firewall is unknown)",
+                          t_.source(), p.path, p.name, p.id, p.id);
+    return std::move(c_);
+  }
+
+ private:
+  Status trusted_key(int node) {
+    RPROCTEE_ASSIGN(const std::string algorithm, t_.string(node, "algorithm"));
+    if (algorithm != "rsa-pkcs1-sha256" && algorithm != "ecdsa-p256-sha256")
+      return t_.error(
+          node, "algorithm",
+          fmt::format("is \"{}\": expected \"rsa-pkcs1-sha256\" or \"ecdsa-p256-sha256\"",
+                      algorithm));
+    const auto bytes = t_.raw(node, "key");
+    if (!bytes) return t_.error(node, "key", "is missing (PEM or DER public key bytes)");
+    RPROCTEE_ASSIGN(auto key, crypto::PublicKey::from_bytes(*bytes, t_.path(node) + " key"));
+    const bool rsa = key.algorithm() == crypto::KeyAlgorithm::kRsa;
+    if (rsa != (algorithm == "rsa-pkcs1-sha256"))
+      return t_.error(node, "algorithm",
+                      fmt::format("says {} but the key is {}", algorithm, key.describe()));
+    if (auto usable = crypto::Verifier::create(key); !usable)  // size rules (RSA >= 2048)
+      return t_.error(node, "key", fmt::format("is unusable: {}", usable.error().message));
+    const bool dev = is_published_development_key(key);
+    c_.keys.push_back(TrustedKey{t_.name(node), std::move(key), dev});
+    return {};
+  }
+
+  Status secure_processor(int node) {
+    SecureProcessor s;
+    RPROCTEE_ASSIGN(s.id, t_.u32(node, "rproc-id"));
+    const dt::Processor* p = layout_.processor(s.id, dt::ProcessorMode::kTee);
+    if (!p)
+      return t_.error(node, "rproc-id",
+                      fmt::format("is {}, but no TEE-controlled processor has that id", s.id));
+    if (c_.processor(s.id))
+      return t_.error(node, "rproc-id", fmt::format("repeats processor id {}", s.id));
+    if (t_.has(node, "secure-regions")) {
+      RPROCTEE_ASSIGN(const auto phandles, t_.cells(node, "secure-regions"));
+      for (uint32_t ph : phandles) {
+        RPROCTEE_ASSIGN(const int rn, t_.by_phandle(ph, t_.path(node) + " secure-regions"));
+        const auto ri = layout_.region_of_node(t_, rn);
+        if (!ri || std::find(p->regions.begin(), p->regions.end(), *ri) == p->regions.end())
+          return t_.error(
+              node, "secure-regions",
+              fmt::format("lists {}, which is not a memory-region of {}", t_.path(rn), p->name));
+        s.secure_regions.push_back(*ri);
+      }
+    }
+    s.anti_rollback = t_.has(node, "anti-rollback");
+    if (t_.has(node, "rollback-tlv")) {
+      RPROCTEE_ASSIGN(s.rollback_tlv, t_.u32(node, "rollback-tlv"));
+      if (s.rollback_tlv < 0x10000 || s.rollback_tlv > 0x1FFFF)
+        return t_.error(
+            node, "rollback-tlv",
+            fmt::format("is {:#x}, not a platform TLV (0x10000..0x1ffff)", s.rollback_tlv));
+    }
+    c_.processors.push_back(std::move(s));
+    return {};
+  }
+
+  const dt::DeviceTree& t_;
+  const dt::Layout& layout_;
+  SecureConfig c_;
+};
+
+}  // namespace
+
+bool SecureProcessor::is_secure(size_t region_index) const {
+  return std::find(secure_regions.begin(), secure_regions.end(), region_index) !=
+         secure_regions.end();
+}
+
+const SecureProcessor* SecureConfig::processor(uint32_t id) const {
+  for (const SecureProcessor& p : processors)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
+Result<SecureConfig> parse_secure_config(const dt::DeviceTree& tree, const dt::Layout& layout) {
+  return Parser(tree, layout).run();
+}
+
+Result<Description> load_description(const dt::DeviceTree& tree) {
+  Description d;
+  RPROCTEE_ASSIGN(d.layout, dt::parse_layout(tree));
+  RPROCTEE_ASSIGN(d.secure, parse_secure_config(tree, d.layout));
+  RPROCTEE_ASSIGN(d.normal_world_dtb, dt::normal_world_blob(tree));
+  return d;
+}
+
+Result<Description> load_preset(std::string_view name) {
+  RPROCTEE_ASSIGN(const auto tree, dt::load_preset(name));
+  return load_description(tree);
+}
+
+Result<Description> load_device_tree_file(const std::string& path) {
+  RPROCTEE_ASSIGN(const auto tree, dt::load_device_tree_file(path));
+  return load_description(tree);
+}
+
+bool exported_to_normal_world(const Description& d, size_t region) {
+  for (const dt::Processor& p : d.layout.processors) {
+    if (std::find(p.regions.begin(), p.regions.end(), region) == p.regions.end()) continue;
+    if (p.mode != dt::ProcessorMode::kTee) continue;
+    const SecureProcessor* s = d.secure.processor(p.id);
+    if (!s || s->is_secure(region)) return false;  // unknown firewall: keep it secure
+  }
+  return true;
+}
+
+Status trust_key(SecureConfig& c, crypto::PublicKey key, std::string name) {
+  RPROCTEE_CHECK(crypto::Verifier::create(key));
+  const bool dev = is_published_development_key(key);
+  c.keys.push_back(TrustedKey{std::move(name), std::move(key), dev});
+  return {};
+}
+
+bool is_published_development_key(const crypto::PublicKey& key) {
+  return std::any_of(kDevelopmentKeys.begin(), kDevelopmentKeys.end(),
+                     [&](const auto& k) { return k.first == key.fingerprint(); });
+}
+
+Status check_production(const Description& d) {
+  for (const TrustedKey& k : d.secure.keys)
+    if (k.development) {
+      std::string_view which = "a published development key";
+      for (const auto& [fp, name] : kDevelopmentKeys)
+        if (fp == k.key.fingerprint()) which = name;
+      return make_error(TeeCode::kSecurity,
+                        "{}: trusted key \"{}\" is the {} key, published with its private "
+                        "half: refusing to start in production mode",
+                        d.source(), k.name, which);
+    }
+  if (d.secure.keys.empty())
+    return make_error(TeeCode::kSecurity, "{}: no trusted key: nothing could ever be loaded",
+                      d.source());
+  return {};
+}
+
+}  // namespace rproctee::platform
