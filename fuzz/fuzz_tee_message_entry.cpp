@@ -42,7 +42,7 @@ void fuzz_tee_message_one(std::span<const uint8_t> data) {
   auto request = protocol::decode_request(data);
   if (!request) return;
   FUZZ_CHECK(protocol::decode_request(protocol::encode(*request)).value() == *request);
-  machine::Connection connection(machine());
+  machine::Connection connection(machine(), machine::ClientIdentity::of_this_process());
   std::vector<int> reply_fds;
   const protocol::Reply r = connection.handle(*request, {}, reply_fds);
   // Never a descriptor of a firewalled region, never a shared memory without a descriptor.

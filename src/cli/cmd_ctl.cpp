@@ -55,16 +55,22 @@ int ctl_main(std::vector<std::string> argv, std::string prog) {
       "  read PATH | write PATH VALUE | ls [PATH] | dmesg | shutdown\n"
       "Answers and errors are those of the mounted sysfs files.",
       prog);
-  std::string socket;
+  std::optional<std::string> socket;
   std::vector<std::string> words;
-  app.add_option("--socket", socket, "Control socket of `rproctee up`")
-      ->required()
+  app.add_option("--socket", socket,
+                 "Control socket of `rproctee up` (default: the one `up` uses by default, "
+                 "$XDG_RUNTIME_DIR/rproctee-ctl.sock or /tmp/rproctee-UID/ctl.sock)")
       ->type_name("PATH");
   app.add_option("request", words, "The request")->required();
   if (auto code = parse_args(app, std::move(argv))) return *code;
   auto request = to_request(words);
   if (!request) return usage_error(prog, request.error().message);
-  auto reply = remoteproc::control_request(socket, *request);
+  if (!socket) {
+    auto fallback = remoteproc::default_control_socket();
+    if (!fallback) return print_error(prog, fallback.error()), kExitFailure;
+    socket = *fallback;
+  }
+  auto reply = remoteproc::control_request(*socket, *request);
   if (!reply) return print_error(prog, reply.error()), kExitFailure;
   if (reply->first != 0) {
     std::cerr << fmt::format("{}: {}: {}\n", prog, fmt::join(words, " "),

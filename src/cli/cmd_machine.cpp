@@ -1,5 +1,7 @@
 // `rproctee machine`: the secure world and the simulated SoC as a process, serving TEE clients
 // on a Unix socket until SIGINT/SIGTERM.
+#include <sys/prctl.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -31,9 +33,17 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
   if (!arm_fault_from_environment())
     return usage_error(prog, "RPROCTEE_FAULT must be KIND:INDEX or KIND:INDEX:kill");
 
+  // The machine holds the secure world's keys: no core dump of it, no ptrace by another
+  // process of the same user, unless asked for debugging.
+  if (!args.debug) ::prctl(PR_SET_DUMPABLE, 0);
   auto loaded = load_machine_description(args, prog);
   if (!loaded) return print_error(prog, loaded.error()), kExitFailure;
   machine::MachineOptions options{std::move(*loaded), args.state_dir};
+  if (args.client_limits) {
+    auto limits = machine::parse_client_limits(*args.client_limits);
+    if (!limits) return usage_error(prog, limits.error().message);
+    options.limits = *limits;
+  }
   options.emulate_cores = args.core == "emulated";
   options.on_crash = [&prog](const std::string& processor, const soc::CrashReport& crash) {
     std::cerr << fmt::format("{}: {} crashed: {}\n", prog, processor, crash.text);

@@ -214,7 +214,7 @@ int stitch_main(std::vector<std::string> argv, std::string prog) {
     if (m.at("encrypted").get<bool>()) {
       if (!enc_key)
         return usage_error(prog, "the manifest is for an encrypted image: give the same --enc_key");
-      auto k = read_file(*enc_key);
+      auto k = read_file(*enc_key, kMaxAesKeyFile);
       if (!k) return fail(k.error());
       aes = *k;
       params->enc_key = aes;

@@ -31,6 +31,34 @@ namespace rproctee::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
+
+/// A mount point left by an `up` that was killed: the kernel still has the FUSE mount, but
+/// nobody serves it, so every access fails with ENOTCONN.
+bool is_stale_fuse_mount(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) != 0 && errno == ENOTCONN;
+}
+
+/// --mount's check: an existing directory, or a stale mount of ours (cleaned before mounting).
+std::string mount_point_problem(const std::string& path) {
+  if (is_stale_fuse_mount(path)) return "";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) return "Directory does not exist: " + path;
+  return "";
+}
+
+/// Unmounts a stale mount (lazily: nothing can be using a dead mount's files).
+Status clean_stale_mount(const std::string& path, std::string_view prog) {
+  std::cerr << fmt::format(
+      "{}: {} is a stale FUSE mount (its rproctee up was killed): unmounting it\n", prog, path);
+  if (::umount2(path.c_str(), MNT_DETACH) == 0) return {};
+  const auto r = std::system(fmt::format("fusermount3 -u -z '{}' 2>/dev/null", path).c_str());
+  if (r == 0 && !is_stale_fuse_mount(path)) return {};
+  return make_error(TeeCode::kGeneric,
+                    "{} is a stale FUSE mount that cannot be unmounted: run `rproctee down "
+                    "--mount {}` or `fusermount3 -u -z {}`",
+                    path, path, path);
+}
 extern "C" void on_stop_signal(int) {
   g_stop = true;
 }
@@ -41,11 +69,6 @@ sigset_t stop_signals() {
   sigemptyset(&s);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&s, sig);
   return s;
-}
-
-std::string default_control_socket() {
-  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-  return fmt::format("{}/rproctee-up-{}.sock", runtime ? runtime : "/tmp", ::getuid());
 }
 
 }  // namespace
@@ -59,16 +82,19 @@ int up_main(std::vector<std::string> argv, std::string prog) {
   MachineArgs machine;
   std::optional<std::string> mount;
   std::vector<std::string> firmware_path;
-  std::string socket = default_control_socket();
+  std::optional<std::string> socket;
   add_machine_options(app, machine);
   app.add_option("--mount", mount, "Mount the tree here (DIR/sys/class/remoteproc/..., DIR/dmesg)")
-      ->check(CLI::ExistingDirectory)
+      ->check(CLI::Validator(mount_point_problem, "DIR"))
       ->type_name("DIR");
   app.add_option("--firmware-path", firmware_path,
                  "Where firmware names are looked up (repeatable; default: the current directory)")
       ->check(CLI::ExistingDirectory)
       ->type_name("DIR");
-  app.add_option("--socket", socket, "Control socket for `rproctee ctl`")->capture_default_str();
+  app.add_option("--socket", socket,
+                 "Control socket for `rproctee ctl` (default: $XDG_RUNTIME_DIR/rproctee-ctl.sock, "
+                 "or /tmp/rproctee-UID/ctl.sock)")
+      ->type_name("PATH");
   std::optional<std::string> tty_dir;
   app.add_option("--tty-dir", tty_dir,
                  "Where the ttyRPMSGn links of the rpmsg-tty channels go (default: DIR/dev of "
@@ -83,6 +109,15 @@ int up_main(std::vector<std::string> argv, std::string prog) {
       ->type_name("MS");
   if (auto code = parse_args(app, std::move(argv))) return *code;
   if (firmware_path.empty()) firmware_path = {"."};
+  if (mount && is_stale_fuse_mount(*mount)) {
+    if (auto cleaned = clean_stale_mount(*mount, prog); !cleaned)
+      return print_error(prog, cleaned.error()), kExitFailure;
+  }
+  if (!socket) {
+    auto fallback = remoteproc::default_control_socket();
+    if (!fallback) return print_error(prog, fallback.error()), kExitFailure;
+    socket = *fallback;
+  }
   // Process-fault tests kill the normal world at an exact TEE message (RPROCTEE_FAULT is the
   // machine's, passed on to it).
   if (!arm_fault_from_environment("RPROCTEE_UP_FAULT"))
@@ -139,7 +174,7 @@ int up_main(std::vector<std::string> argv, std::string prog) {
       exit_code = kExitFailure;
     } else {
       std::unique_ptr<remoteproc::FuseTree> tree;
-      auto control = remoteproc::ControlServer::listen((*world)->sysfs(), socket, [&] {
+      auto control = remoteproc::ControlServer::listen((*world)->sysfs(), *socket, [&] {
         g_stop = true;
         ::kill(::getpid(), SIGTERM);  // taken by the main thread, as from `kill`
       });
@@ -161,7 +196,7 @@ int up_main(std::vector<std::string> argv, std::string prog) {
           std::cerr << fmt::format(
               "{}: {} processor(s) up; {}control socket {}; rpmsg ttys in {}/dev\n", prog,
               (*world)->rprocs().size(), mount ? fmt::format("tree mounted at {}; ", *mount) : "",
-              socket, mount ? *mount : links_dir);
+              *socket, mount ? *mount : links_dir);
           if (tree) {
             tree->run();  // until unmounted or a signal
           } else {
@@ -195,6 +230,7 @@ int down_main(std::vector<std::string> argv, std::string prog) {
     if (!r) return print_error(prog, r.error()), kExitFailure;
     return kExitOk;
   }
+  // A stale mount (its up was killed) is cleaned the same way.
   if (::umount2(mount->c_str(), MNT_DETACH) != 0) {
     const int e = errno;
     if (std::system(fmt::format("fusermount3 -u '{}' 2>/dev/null", *mount).c_str()) != 0)

@@ -153,7 +153,7 @@ int verify_main(std::vector<std::string> argv, std::string prog) {
     opts.keys.push_back(*std::move(verifier));
   }
   if (enc_key) {
-    auto aes = read_file(*enc_key);
+    auto aes = read_file(*enc_key, kMaxAesKeyFile);
     if (!aes) return print_error(prog, aes.error()), kExitFailure;
     opts.aes_key = *std::move(aes);
   }

@@ -1,5 +1,7 @@
 #include "cli/command.hpp"
 
+#include "common/printable.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -56,7 +58,7 @@ std::optional<int> parse_args(CLI::App& app, std::vector<std::string> args) {
 }
 
 void print_error(std::string_view prog, const Error& error) {
-  std::cerr << fmt::format("{}: error: {} [{} {}]\n", prog, error.message,
+  std::cerr << fmt::format("{}: error: {} [{} {}]\n", prog, escape_nonprintable(error.message),
                            tee_code_name(error.code), tee_code_hex(error.code));
 }
 

@@ -1,5 +1,7 @@
 #include "cli/file_io.hpp"
 
+#include "common/file_input.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -29,29 +31,8 @@ Status write_all(int fd, std::span<const uint8_t> data, const std::string& path)
 
 }  // namespace
 
-Result<std::vector<uint8_t>> read_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return make_error(TeeCode::kItemNotFound, "cannot open {}: {}", path, std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return make_error(TeeCode::kBadParameters, "{} is not a regular file", path);
-  }
-  std::vector<uint8_t> data(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::read(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      auto e = io_error("read", path);
-      ::close(fd);
-      return e;
-    }
-    done += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  return data;
+Result<std::vector<uint8_t>> read_file(const std::string& path, uint64_t max_size) {
+  return read_regular_file(path, max_size);
 }
 
 Status write_file_atomic(const std::string& path, std::span<const std::span<const uint8_t>> parts,

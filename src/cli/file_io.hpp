@@ -7,12 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "common/file_input.hpp"
 #include "common/result.hpp"
 
 namespace rproctee::cli {
 
-/// Reads a whole file. Error code: ITEM_NOT_FOUND (cannot open) or GENERIC (read error).
-Result<std::vector<uint8_t>> read_file(const std::string& path);
+/// Reads a whole regular file of at most `max_size` bytes (common/file_input.hpp). Error code:
+/// ITEM_NOT_FOUND (cannot open), BAD_PARAMETERS (not a regular file, too large) or GENERIC.
+Result<std::vector<uint8_t>> read_file(const std::string& path, uint64_t max_size = kMaxImageFile);
 
 /// Writes the concatenation of `parts` to `path` atomically with permissions `mode`: readers
 /// see either the old file or the complete new one, never a partial file.

@@ -5,7 +5,9 @@
 #include <iostream>
 
 #include "cli/file_io.hpp"
+#include "common/scope_guard.hpp"
 #include "crypto/aes_cbc.hpp"
+#include "crypto/secret_bytes.hpp"
 #include "dt/presets.hpp"
 
 namespace rproctee::cli {
@@ -36,6 +38,14 @@ void add_machine_options(CLI::App& app, MachineArgs& a) {
                  "(hold-boot and reset only; no instruction runs)")
       ->check(CLI::IsMember({"emulated", "held"}))
       ->capture_default_str();
+  app.add_option("--client-limits", a.client_limits,
+                 "What TEE clients may hold: connections=64,connections-per-process=16,"
+                 "sessions-per-client=16,shms-per-client=64,shm-bytes-per-client=536870912,"
+                 "shm-bytes-total=2147483648 (any subset)")
+      ->type_name("KEY=N,...");
+  app.add_flag("--debug", a.debug,
+               "Keep the machine dumpable (core dumps, ptrace): it holds key material, so by "
+               "default it is not");
 }
 
 Result<platform::Description> load_machine_description(const MachineArgs& a,
@@ -50,11 +60,12 @@ Result<platform::Description> load_machine_description(const MachineArgs& a,
     RPROCTEE_CHECK(platform::trust_key(d.secure, std::move(key), path));
   }
   if (a.enc_key) {
-    RPROCTEE_ASSIGN(auto key, read_file(*a.enc_key));
+    RPROCTEE_ASSIGN(auto key, read_regular_file(*a.enc_key, kMaxAesKeyFile, "AES key"));
+    ScopeGuard cleanse([&key] { crypto::cleanse(key); });
     RPROCTEE_CHECK(crypto::check_aes_key(key, *a.enc_key));
     std::cerr << fmt::format("{}: warning: firmware decryption key from {}: development use only\n",
                              prog, *a.enc_key);
-    d.secure.aes_key = std::move(key);
+    RPROCTEE_ASSIGN(d.secure.aes_key, crypto::SecretBytes::copy_of(key));
   }
   if (a.production) RPROCTEE_CHECK(platform::check_production(d));
   return d;

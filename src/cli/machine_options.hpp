@@ -21,6 +21,8 @@ struct MachineArgs {
   bool production = false;
   std::string state_dir;
   std::string core = "emulated";  // or "held": no instruction runs (hold-boot/reset only)
+  std::optional<std::string> client_limits;  // machine::parse_client_limits syntax
+  bool debug = false;  // the machine stays dumpable (core dumps, ptrace by the same user)
 };
 
 void add_machine_options(CLI::App& app, MachineArgs& args);

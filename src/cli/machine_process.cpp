@@ -25,6 +25,8 @@ std::vector<std::string> machine_argv(const MachineArgs& a, const std::string& s
   if (a.production) args.emplace_back("--production");
   if (!a.state_dir.empty()) args.insert(args.end(), {"--state-dir", a.state_dir});
   args.insert(args.end(), {"--core", a.core});
+  if (a.client_limits) args.insert(args.end(), {"--client-limits", *a.client_limits});
+  if (a.debug) args.emplace_back("--debug");
   return args;
 }
 

@@ -204,10 +204,10 @@ Result<ResolvedSignerArgs> resolve_signer_args(const SignerArgs& args, const cry
                            : static_cast<uint8_t>(image::SignType::kEcdsaP256Sha256);
   r.params.signature_size = static_cast<uint32_t>(key.signature_size());
   if (args.key_info) {
-    RPROCTEE_ASSIGN(r.params.key_info, read_file(*args.key_info));
+    RPROCTEE_ASSIGN(r.params.key_info, read_file(*args.key_info, kMaxKeyFile));
   }
   if (args.enc_key) {
-    RPROCTEE_ASSIGN(r.params.enc_key, read_file(*args.enc_key));
+    RPROCTEE_ASSIGN(r.params.enc_key, read_file(*args.enc_key, kMaxAesKeyFile));
     RPROCTEE_CHECK(crypto::check_aes_key(*r.params.enc_key, *args.enc_key));
   }
   r.input_data.reserve(args.inputs.size());

@@ -1,5 +1,6 @@
 #include "common/seqpacket.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -54,6 +55,41 @@ Result<int> connect_seqpacket(const std::string& path) {
     return make_error(TeeCode::kItemNotFound, "cannot connect to {}: {}", path, std::strerror(e));
   }
   return fd;
+}
+
+int accept_connection(int listener, int& spare) {
+  const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd >= 0 || (errno != EMFILE && errno != ENFILE) || spare < 0) return fd;
+  ::close(spare);
+  const int refused = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  if (refused >= 0) ::close(refused);
+  spare = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return -1;
+}
+
+Result<PeerCredentials> peer_credentials(int socket) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+    return make_error(TeeCode::kCommunication, "SO_PEERCRED: {}", std::strerror(errno));
+  return PeerCredentials{cred.pid, cred.uid, cred.gid};
+}
+
+Status check_peer_is_trusted(int socket, std::string_view what) {
+  RPROCTEE_ASSIGN(const PeerCredentials peer, peer_credentials(socket));
+  if (peer.uid != ::geteuid() && peer.uid != 0)
+    return make_error(TeeCode::kAccessDenied,
+                      "{}: the peer (pid {}) runs as uid {}, neither uid {} nor root: refused",
+                      what, peer.pid, peer.uid, ::geteuid());
+  return {};
+}
+
+void set_io_timeout(int socket, std::chrono::milliseconds timeout) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>(timeout.count() % 1000 * 1000);
+  ::setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
 Status send_message(int socket, std::span<const uint8_t> bytes, std::span<const int> fds) {

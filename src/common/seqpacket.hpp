@@ -3,12 +3,17 @@
 // socket, the TEE client and the control socket of `rproctee up`.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "common/result.hpp"
+
+#include <string_view>
 
 namespace rproctee {
 
@@ -21,6 +26,28 @@ Result<int> listen_seqpacket(const std::string& path, int backlog = 16);
 
 /// A socket connected to `path`. ITEM_NOT_FOUND when nothing listens there.
 Result<int> connect_seqpacket(const std::string& path);
+
+/// Accepts one connection (SOCK_CLOEXEC). When the process is out of descriptors (EMFILE,
+/// ENFILE) the pending connection is taken with `spare` (a descriptor kept open for this, e.g.
+/// of /dev/null, reopened after) and closed at once, so that a listener never spins on a
+/// connection it cannot accept: returns -1 then, as for any other failure.
+int accept_connection(int listener, int& spare);
+
+/// Who is at the other end of a Unix socket (SO_PEERCRED).
+struct PeerCredentials {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+Result<PeerCredentials> peer_credentials(int socket);
+
+/// ACCESS_DENIED unless the peer runs as this process's effective user or as root: another
+/// local user may neither drive our servers nor answer in place of them. `what` names the
+/// socket in the message.
+Status check_peer_is_trusted(int socket, std::string_view what);
+
+/// Bounds how long one send or receive on `socket` may block (SO_SNDTIMEO, SO_RCVTIMEO).
+void set_io_timeout(int socket, std::chrono::milliseconds timeout);
 
 /// Sends one message with `fds` attached. COMMUNICATION on failure (EPIPE included).
 Status send_message(int socket, std::span<const uint8_t> bytes, std::span<const int> fds);

@@ -1,5 +1,7 @@
 #include "crypto/keys.hpp"
 
+#include "common/file_input.hpp"
+
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
 #include <openssl/pem.h>
@@ -222,17 +224,6 @@ std::string_view key_algorithm_name(KeyAlgorithm alg) {
   return alg == KeyAlgorithm::kRsa ? "RSA" : "ECDSA P-256";
 }
 
-Result<std::vector<uint8_t>> read_small_file(const std::string& path, size_t max_size) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return make_error(TeeCode::kItemNotFound, "cannot open {}: {}", path, std::strerror(errno));
-  std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (data.size() > max_size)
-    return make_error(TeeCode::kBadParameters, "{} is {} bytes, more than the {}-byte limit", path,
-                      data.size(), max_size);
-  return data;
-}
-
 Result<PublicKey> PublicKey::from_pkey(SharedPkey key, std::string_view source) {
   PublicKey k;
   k.key_ = std::move(key);
@@ -280,7 +271,7 @@ Result<PublicKey> PublicKey::from_bytes(std::span<const uint8_t> data, std::stri
 }
 
 Result<PublicKey> PublicKey::load_file(const std::string& path) {
-  RPROCTEE_ASSIGN(auto data, read_small_file(path, 1 << 20));
+  RPROCTEE_ASSIGN(auto data, read_regular_file(path, kMaxKeyFile, "key file"));
   return from_bytes(data, path);
 }
 
@@ -338,7 +329,7 @@ Result<PrivateKey> PrivateKey::from_bytes(std::span<const uint8_t> data, std::st
 
 Result<PrivateKey> PrivateKey::load_file(const std::string& path,
                                          const std::optional<std::string>& passphrase) {
-  RPROCTEE_ASSIGN(auto data, read_small_file(path, 1 << 20));
+  RPROCTEE_ASSIGN(auto data, read_regular_file(path, kMaxKeyFile, "key file"));
   return from_bytes(data, path, passphrase);
 }
 

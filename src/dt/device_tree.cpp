@@ -4,6 +4,8 @@ extern "C" {
 #include <libfdt.h>
 }
 
+#include <string.h>
+
 #include <algorithm>
 
 namespace rproctee::dt {
@@ -19,6 +21,10 @@ Result<DeviceTree> DeviceTree::from_blob(std::vector<uint8_t> blob, std::string 
   t.blob_ = std::move(blob);
   t.source_ = std::move(source);
   return t;
+}
+
+DeviceTree::~DeviceTree() {
+  if (!blob_.empty()) ::explicit_bzero(blob_.data(), blob_.size());
 }
 
 std::optional<int> DeviceTree::node(std::string_view path) const {

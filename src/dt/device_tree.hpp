@@ -18,6 +18,10 @@ class DeviceTree {
  public:
   /// Takes a .dtb blob; checks its whole structure (fdt_check_full) first. BAD_FORMAT.
   static Result<DeviceTree> from_blob(std::vector<uint8_t> blob, std::string source);
+  DeviceTree(DeviceTree&&) = default;
+  DeviceTree& operator=(DeviceTree&&) = default;
+  /// Zeroes the blob: a secure-world node may hold a key.
+  ~DeviceTree();
 
   const std::string& source() const { return source_; }
   /// The validated blob.
@@ -55,6 +59,7 @@ class DeviceTree {
 
  private:
   const void* fdt() const { return blob_.data(); }
+  DeviceTree() = default;
   std::vector<uint8_t> blob_;
   std::string source_;
 };

@@ -4,6 +4,8 @@ extern "C" {
 #include <libfdt.h>
 }
 
+#include <string.h>
+
 #include <algorithm>
 #include <set>
 
@@ -121,10 +123,17 @@ class Parser {
                       fmt::format("has {} cells: expected entries of {} child + {} parent "
                                   "+ {} size cells",
                                   c.size(), child, parent, size));
-    for (size_t i = 0; i < c.size(); i += entry)
-      p.dma_ranges.push_back(DmaRange{combine_cells(c, i, child),
-                                      combine_cells(c, i + child, parent),
-                                      combine_cells(c, i + child + parent, size)});
+    for (size_t i = 0; i < c.size(); i += entry) {
+      const DmaRange r{combine_cells(c, i, child), combine_cells(c, i + child, parent),
+                       combine_cells(c, i + child + parent, size)};
+      // Every translation is then overflow-free: neither side of a range wraps.
+      if (r.size == 0 || r.size > UINT64_MAX - r.da || r.size > UINT64_MAX - r.pa)
+        return t_.error(node, "dma-ranges",
+                        fmt::format("entry {} (da {:#x}, pa {:#x}, size {:#x}) is empty or wraps "
+                                    "around the address space",
+                                    i / entry, r.da, r.pa, r.size));
+      p.dma_ranges.push_back(r);
+    }
     return {};
   }
 
@@ -249,7 +258,11 @@ Result<std::vector<uint8_t>> normal_world_blob(const DeviceTree& tree) {
   }
   if (fdt_pack(blob.data()) != 0)
     return make_error(TeeCode::kBadFormat, "{}: cannot pack the normal-world tree", tree.source());
-  blob.resize(fdt_totalsize(blob.data()));
+  // What the deletion moved down leaves the secure node's old bytes past the new end: zero them
+  // before they become spare capacity.
+  const size_t size = fdt_totalsize(blob.data());
+  ::explicit_bzero(blob.data() + size, blob.size() - size);
+  blob.resize(size);
   return blob;
 }
 

@@ -1,5 +1,7 @@
 #include "dt/presets.hpp"
 
+#include "common/file_input.hpp"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -59,10 +61,8 @@ Result<DeviceTree> load_preset(std::string_view name) {
 }
 
 Result<DeviceTree> load_device_tree_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(TeeCode::kItemNotFound, "cannot open {}", path);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
+  RPROCTEE_ASSIGN(std::vector<uint8_t> bytes,
+                  read_regular_file(path, kMaxDeviceTreeFile, "device tree"));
   if (!path.ends_with(".dts")) return DeviceTree::from_blob(std::move(bytes), path);
 
   // A source file: preprocess and compile it the way the build compiles the presets.
@@ -73,11 +73,19 @@ Result<DeviceTree> load_device_tree_file(const std::string& path) {
       inc, shell_quote(path));
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) return make_error(TeeCode::kGeneric, "cannot run dtc for {}", path);
+  // Reserved once: a tree may hold a secure node's key, which must not be left behind in
+  // buffers a growing vector gives back.
   std::vector<uint8_t> dtb;
+  dtb.reserve(kMaxDeviceTreeFile);
   char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;)
+  for (size_t n;
+       (n = std::fread(buf, 1, sizeof buf, pipe)) > 0 && dtb.size() <= kMaxDeviceTreeFile;)
     dtb.insert(dtb.end(), buf, buf + n);
+  ::explicit_bzero(buf, sizeof buf);
   const int status = ::pclose(pipe);
+  if (dtb.size() > kMaxDeviceTreeFile)
+    return make_error(TeeCode::kBadParameters, "{}: dtc made a tree over the {}-byte limit", path,
+                      kMaxDeviceTreeFile);
   if (status != 0)
     return make_error(TeeCode::kBadFormat, "{}: dtc failed: {}", path,
                       std::string(dtb.begin(), dtb.end()));

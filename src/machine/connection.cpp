@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -32,16 +34,34 @@ void close_all(std::vector<int>& fds) {
   for (int fd : fds) ::close(fd);
   fds.clear();
 }
+
+/// Whether the client process is in `group` (its effective or a supplementary group).
+bool is_member_of(const ClientIdentity& who, uint32_t group) {
+  if (who.gid == group) return true;
+  std::ifstream status(fmt::format("/proc/{}/status", who.pid));
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Groups:", 0) != 0) continue;
+    std::istringstream groups(line.substr(7));
+    for (uint32_t g; groups >> g;)
+      if (g == group) return true;
+  }
+  return false;
+}
 }  // namespace
 
-Connection::Connection(Machine& machine)
-    : machine_(machine), client_(machine.tee().new_client_id()) {}
+ClientIdentity ClientIdentity::of_this_process() {
+  return ClientIdentity{::getpid(), ::geteuid(), ::getegid()};
+}
+
+Connection::Connection(Machine& machine, ClientIdentity identity)
+    : machine_(machine), identity_(identity), client_(machine.tee().new_client_id()) {}
 
 Connection::~Connection() {
   machine_.tee().close_client(client_);
   for (auto& [id, shm] : shms_) {
     ::munmap(shm.data, shm.size);
     ::close(shm.fd);
+    machine_.release_shared_memory(shm.size);
   }
 }
 
@@ -64,6 +84,7 @@ Reply Connection::handle(const Request& r, std::vector<int> fds, std::vector<int
       return reply_with(r, TeeCode::kSuccess, kOriginTee);
     case MessageKind::kCloseSession:
       machine_.tee().close_session(client_, r.session);
+      sessions_.erase(r.session);
       return reply_with(r, TeeCode::kSuccess, kOriginTee);
     case MessageKind::kOpenSession:
     case MessageKind::kInvoke:
@@ -73,14 +94,35 @@ Reply Connection::handle(const Request& r, std::vector<int> fds, std::vector<int
   Outcome o = to_ta_params(r.params, params);
   Reply out = reply_with(r, o.code, o.origin);
   if (!o.ok()) return out;
-  if (r.kind == MessageKind::kOpenSession) {
-    tee::Caller caller;
-    caller.login = r.login;
-    caller.client = client_;
-    o = machine_.tee().open_session(caller, r.uuid, params, out.session);
-  } else {
-    o = machine_.tee().invoke(client_, r.session, r.command, params);
+  if (r.kind == MessageKind::kOpenSession) return open_session(r, params);
+  o = machine_.tee().invoke(client_, r.session, r.command, params);
+  out.code = static_cast<uint32_t>(o.code);
+  out.origin = o.origin;
+  out.params = r.params;
+  to_wire(params, out.params);
+  return out;
+}
+
+// The identity of a USER or GROUP login is the peer's, as the kernel's TEE driver computes it
+// (SO_PEERCRED), never what the client claims; a GROUP login names a group the peer is in.
+Reply Connection::open_session(const Request& r, tee::TaParams& params) {
+  if (sessions_.size() >= machine_.limits().sessions_per_client)
+    return reply_with(r, TeeCode::kBusy, kOriginTee);
+  tee::Caller caller;
+  caller.login = r.login;
+  caller.client = client_;
+  caller.uid = identity_.uid;
+  caller.gid = identity_.gid;
+  const bool group_login =
+      r.login == protocol::kLoginGroup || r.login == protocol::kLoginGroupApplication;
+  if (group_login) {
+    const uint32_t group = r.command;  // the group id of connectionData
+    if (!is_member_of(identity_, group)) return reply_with(r, TeeCode::kAccessDenied, kOriginTee);
+    caller.gid = group;
   }
+  Reply out = reply_with(r, TeeCode::kSuccess, kOriginTee);
+  const Outcome o = machine_.tee().open_session(caller, r.uuid, params, out.session);
+  if (o.ok()) sessions_.insert(out.session);
   out.code = static_cast<uint32_t>(o.code);
   out.origin = o.origin;
   out.params = r.params;
@@ -100,6 +142,10 @@ Reply Connection::register_shm(const Request& r, std::vector<int>& fds) {
     return reply_with(r, code, kOriginTee);
   };
   if (r.shm_size == 0 || r.shm_size > kMaxSharedMemory) return refuse(TeeCode::kBadParameters);
+  const ClientLimits& limits = machine_.limits();
+  if (shms_.size() >= limits.shms_per_client ||
+      r.shm_size > limits.shm_bytes_per_client - std::min(shm_bytes_, limits.shm_bytes_per_client))
+    return refuse(TeeCode::kOutOfMemory);
   // Only memfds sealed against shrinking: a client truncating the file under us would turn
   // every access into SIGBUS.
   const int seals = ::fcntl(fd, F_GET_SEALS);
@@ -108,8 +154,13 @@ Reply Connection::register_shm(const Request& r, std::vector<int>& fds) {
       static_cast<uint64_t>(st.st_size) < r.shm_size)
     return refuse(TeeCode::kBadParameters);
   if (should_fail(FaultPoint::kMapping)) return refuse(TeeCode::kOutOfMemory);
+  if (!machine_.reserve_shared_memory(r.shm_size)) return refuse(TeeCode::kOutOfMemory);
   void* p = ::mmap(nullptr, r.shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) return refuse(TeeCode::kOutOfMemory);
+  if (p == MAP_FAILED) {
+    machine_.release_shared_memory(r.shm_size);
+    return refuse(TeeCode::kOutOfMemory);
+  }
+  shm_bytes_ += r.shm_size;
   const uint32_t id = next_shm_++;
   shms_[id] = Shm{fd, static_cast<uint8_t*>(p), r.shm_size, r.shm_flags};
   Reply out = reply_with(r, TeeCode::kSuccess, kOriginTee);
@@ -122,6 +173,8 @@ Reply Connection::release_shm(const Request& r) {
   if (it == shms_.end()) return reply_with(r, TeeCode::kItemNotFound, kOriginTee);
   ::munmap(it->second.data, it->second.size);
   ::close(it->second.fd);
+  shm_bytes_ -= it->second.size;
+  machine_.release_shared_memory(it->second.size);
   shms_.erase(it);
   return reply_with(r, TeeCode::kSuccess, kOriginTee);
 }

@@ -2,8 +2,11 @@
 // translation of wire parameters into TA parameters. Every message is untrusted input.
 #pragma once
 
+#include <sys/types.h>
 #include <cstdint>
+
 #include <map>
+#include <set>
 #include <vector>
 
 #include "machine/machine.hpp"
@@ -15,9 +18,18 @@ using protocol::Reply;
 using protocol::Request;
 using protocol::WireParam;
 
+/// Who the client is, as the kernel's TEE driver knows it: from SO_PEERCRED for a socket client,
+/// this process for an in-process one. Never what the client claims.
+struct ClientIdentity {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  static ClientIdentity of_this_process();
+};
+
 class Connection {
  public:
-  explicit Connection(Machine& machine);
+  Connection(Machine& machine, ClientIdentity identity);
   ~Connection();  // closes the client's sessions, releases its shared memory
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -35,6 +47,7 @@ class Connection {
     uint64_t size = 0;
     uint32_t flags = 0;
   };
+  Reply open_session(const Request& request, tee::TaParams& params);
   Reply register_shm(const Request& request, std::vector<int>& fds);
   Reply release_shm(const Request& request);
   Reply map_regions(std::vector<int>& reply_fds);
@@ -45,8 +58,11 @@ class Connection {
   static void to_wire(const tee::TaParams& params, std::array<WireParam, 4>& wire);
 
   Machine& machine_;
+  ClientIdentity identity_;
   uint64_t client_;
+  std::set<uint32_t> sessions_;  // open sessions of this client (bounded by the limits)
   std::map<uint32_t, Shm> shms_;
+  uint64_t shm_bytes_ = 0;
   uint32_t next_shm_ = 1;
 };
 

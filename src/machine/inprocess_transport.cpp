@@ -10,7 +10,8 @@ namespace {
 
 class InProcessTransport final : public protocol::Transport {
  public:
-  explicit InProcessTransport(Machine& machine) : connection_(machine) {}
+  explicit InProcessTransport(Machine& machine)
+      : connection_(machine, ClientIdentity::of_this_process()) {}
   Result<protocol::Reply> call(const protocol::Request& request, std::span<const int> fds,
                                std::vector<int>& received) override {
     if (should_fail(FaultPoint::kMessage))

@@ -24,6 +24,7 @@ std::vector<ta::ProcessorConfig> ta_processors(const platform::Description& d) {
 
 Result<std::unique_ptr<Machine>> Machine::create(MachineOptions options) {
   std::unique_ptr<Machine> m(new Machine(std::move(options.description)));
+  m->limits_ = options.limits;
   RPROCTEE_ASSIGN(m->soc_, soc::Soc::create(m->description_.layout));
   if (options.emulate_cores) {
     auto observer = [on_crash = options.on_crash, m = m.get()](size_t p,
@@ -47,6 +48,22 @@ Result<std::unique_ptr<Machine>> Machine::create(MachineOptions options) {
     return std::make_unique<ta::RemoteprocTa>(core, ta_processors(description));
   });
   return m;
+}
+
+bool Machine::reserve_shared_memory(uint64_t bytes) {
+  std::lock_guard lock(shm_mutex_);
+  if (shm_count_ >= limits_.shms_total ||
+      bytes > limits_.shm_bytes_total - std::min(shm_bytes_, limits_.shm_bytes_total))
+    return false;
+  ++shm_count_;
+  shm_bytes_ += bytes;
+  return true;
+}
+
+void Machine::release_shared_memory(uint64_t bytes) {
+  std::lock_guard lock(shm_mutex_);
+  --shm_count_;
+  shm_bytes_ -= bytes;
 }
 
 Machine::~Machine() {

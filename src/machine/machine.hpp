@@ -3,10 +3,13 @@
 // (Connection) and the memory regions the firewall lets it map.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
+#include "machine/client_limits.hpp"
 #include "platform/rollback_store.hpp"
 #include "platform/secure_config.hpp"
 #include "soc/soc.hpp"
@@ -24,6 +27,7 @@ struct MachineOptions {
   uint64_t core_clock_hz = 64'000'000;
   /// Told of every crash of a core (on the core's thread); the CLI logs it.
   std::function<void(const std::string& processor, const soc::CrashReport&)> on_crash;
+  ClientLimits limits;
 };
 
 class Machine {
@@ -34,10 +38,20 @@ class Machine {
   tee::TeeCore& tee() { return *core_; }
   soc::Soc& soc() { return *soc_; }
   const platform::Description& description() const { return description_; }
+  const ClientLimits& limits() const { return limits_; }
+
+  /// Accounts one shared memory of `bytes` against the machine-wide limits: false (and nothing
+  /// accounted) when it would go over.
+  bool reserve_shared_memory(uint64_t bytes);
+  void release_shared_memory(uint64_t bytes);
 
  private:
   explicit Machine(platform::Description d) : description_(std::move(d)) {}
   platform::Description description_;
+  ClientLimits limits_;
+  std::mutex shm_mutex_;  // guards the two totals below
+  uint64_t shm_bytes_ = 0;
+  size_t shm_count_ = 0;
   std::unique_ptr<soc::Soc> soc_;
   std::unique_ptr<platform::RollbackStore> rollback_;
   std::unique_ptr<tee::TeeCore> core_;  // destroyed first: its TAs use the SoC

@@ -7,14 +7,32 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "common/seqpacket.hpp"
 #include "machine/connection.hpp"
 
 namespace rproctee::machine {
+
+namespace {
+
+// At most a line a second: a client hammering the limits must not flood the log.
+void log_refusal(const std::string& message) {
+  static std::atomic<int64_t> last{0};
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  if (last.exchange(now) == now) return;
+  std::fprintf(stderr, "machine: %s\n", message.c_str());
+}
+
+}  // namespace
 
 Result<std::unique_ptr<SocketServer>> SocketServer::listen(Machine& machine,
                                                            const std::string& path) {
@@ -24,13 +42,16 @@ Result<std::unique_ptr<SocketServer>> SocketServer::listen(Machine& machine,
     ::close(fd);
     return make_error(TeeCode::kCommunication, "eventfd: {}", std::strerror(errno));
   }
-  return std::unique_ptr<SocketServer>(new SocketServer(machine, fd, wake, path));
+  std::unique_ptr<SocketServer> server(new SocketServer(machine, fd, wake, path));
+  server->spare_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return server;
 }
 
 SocketServer::~SocketServer() {
   stop();
   ::close(fd_);
   ::close(wake_);
+  if (spare_ >= 0) ::close(spare_);
   ::unlink(path_.c_str());
 }
 
@@ -40,7 +61,7 @@ size_t SocketServer::clients() const {
 }
 
 void SocketServer::request_stop() {
-  stopping_ = true;
+  stopping_ = true;  // (async-signal-safe: no notify; the admission wait is bounded)
   const uint64_t one = 1;
   ssize_t ignored = ::write(wake_, &one, sizeof one);
   (void)ignored;
@@ -50,16 +71,34 @@ void SocketServer::run() {
   while (!stopping_) {
     pollfd p[2] = {{fd_, POLLIN, 0}, {wake_, POLLIN, 0}};
     if (::poll(p, 2, -1) <= 0 || !(p[0].revents & POLLIN)) continue;
-    const int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    const int client = accept_connection(fd_, spare_);
     reap();
     if (client < 0) continue;
-    std::lock_guard lock(mutex_);
+    auto peer = peer_credentials(client);
+    if (auto trusted = check_peer_is_trusted(client, path_); !peer || !trusted) {
+      log_refusal(trusted ? peer.error().message : trusted.error().message);
+      ::close(client);
+      continue;
+    }
+    std::unique_lock lock(mutex_);
     if (stopping_) {
       ::close(client);
       break;
     }
+    // A client that just closed a connection may still be counted for a moment (its thread
+    // has not seen the end yet): give a slot that long to free before refusing.
+    left_.wait_for(lock, kAdmissionWait, [&] { return stopping_ || admit(peer->pid); });
+    if (!admit(peer->pid)) {
+      log_refusal(fmt::format("{}: refusing a client of pid {}: {} connections ({} from it)", path_,
+                              peer->pid, client_fds_.size(),
+                              std::count(client_pids_.begin(), client_pids_.end(), peer->pid)));
+      ::close(client);
+      continue;
+    }
     client_fds_.push_back(client);
-    threads_.emplace_back([this, client] { serve(client); });
+    client_pids_.push_back(peer->pid);
+    const ClientIdentity identity{peer->pid, peer->uid, peer->gid};
+    threads_.emplace_back([this, client, identity] { serve(client, identity); });
   }
 }
 
@@ -92,9 +131,16 @@ void SocketServer::reap() {
   for (auto& t : done) t.join();  // they only have to return from serve()
 }
 
-void SocketServer::serve(int client) {
+bool SocketServer::admit(pid_t pid) const {
+  const ClientLimits& limits = machine_.limits();
+  const auto from_pid =
+      static_cast<size_t>(std::count(client_pids_.begin(), client_pids_.end(), pid));
+  return client_fds_.size() < limits.connections && from_pid < limits.connections_per_process;
+}
+
+void SocketServer::serve(int client, ClientIdentity identity) {
   {
-    Connection connection(machine_);
+    Connection connection(machine_, identity);
     while (!stopping_) {
       auto message = receive_message(client, protocol::kMaxMessageSize);
       if (!message || (message->bytes.empty() && message->fds.empty())) break;  // gone
@@ -113,7 +159,10 @@ void SocketServer::serve(int client) {
     }
   }  // the Connection closes the client's sessions and shared memory here
   std::lock_guard lock(mutex_);
-  client_fds_.erase(std::remove(client_fds_.begin(), client_fds_.end(), client), client_fds_.end());
+  const auto at = std::find(client_fds_.begin(), client_fds_.end(), client);
+  client_pids_.erase(client_pids_.begin() + (at - client_fds_.begin()));
+  client_fds_.erase(at);
+  left_.notify_all();
   ::close(client);
   finished_.push_back(std::this_thread::get_id());
 }

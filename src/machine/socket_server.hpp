@@ -1,17 +1,25 @@
 // The machine's listening socket: one thread per client connection. A client that crashes or
-// disconnects mid-call loses its sessions and shared memory; the machine carries on.
+// disconnects mid-call loses its sessions and shared memory; the machine carries on. Only the
+// machine's own user and root may connect (SO_PEERCRED); connections are bounded in total and
+// per client process (ClientLimits), and running out of descriptors never makes it spin.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "machine/connection.hpp"
 #include "machine/machine.hpp"
 
 namespace rproctee::machine {
+
+/// How long a connection over the limits waits for a slot before it is refused.
+inline constexpr std::chrono::milliseconds kAdmissionWait{2000};
 
 class SocketServer {
  public:
@@ -30,19 +38,24 @@ class SocketServer {
  private:
   SocketServer(Machine& machine, int fd, int wake, std::string path)
       : machine_(machine), fd_(fd), wake_(wake), path_(std::move(path)) {}
-  void serve(int client);
+  /// Whether a new client of process `pid` fits the limits (under mutex_).
+  bool admit(pid_t pid) const;
+  void serve(int client, ClientIdentity identity);
   /// Joins the threads of clients that went away (each keeps its stack until joined).
   void reap();
 
   Machine& machine_;
   int fd_;
-  int wake_;  // eventfd written by request_stop() to interrupt poll()
+  int wake_;        // eventfd written by request_stop() to interrupt poll()
+  int spare_ = -1;  // given up to refuse a connection when no descriptor is left
   std::string path_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;
   std::vector<std::thread> threads_;
   std::vector<std::thread::id> finished_;  // threads_ whose serve() returned
   std::vector<int> client_fds_;
+  std::vector<pid_t> client_pids_;  // beside client_fds_
+  std::condition_variable left_;    // a client went away
 };
 
 }  // namespace rproctee::machine

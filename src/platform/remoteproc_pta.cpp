@@ -205,7 +205,7 @@ TeeCode RemoteprocPta::load_segment(Processor& p, tee::TaParams& params) {
   if (encrypted) {
     crypto::AesIv iv{};
     std::copy(expected.begin() + 32, expected.end(), iv.begin());
-    if (!crypto::aes_cbc_decrypt(*aes, iv, work, work)) {
+    if (!crypto::aes_cbc_decrypt(aes->bytes(), iv, work, work)) {
       std::memset(dest.data(), 0, dest.size());
       return TeeCode::kBadParameters;
     }
@@ -329,7 +329,7 @@ TeeCode RemoteprocPta::decrypt(tee::TaParams& params) {
   crypto::AesIv iv{};
   std::copy_n(params[2].memory.begin(), 16, iv.begin());
   auto data = params[1].memory.first(std::min(params[1].size, params[1].memory.size()));
-  if (!crypto::aes_cbc_decrypt(*aes, iv, data, data)) return TeeCode::kBadParameters;
+  if (!crypto::aes_cbc_decrypt(aes->bytes(), iv, data, data)) return TeeCode::kBadParameters;
   return TeeCode::kSuccess;
 }
 

@@ -2,7 +2,9 @@
 // persisted by the machine in a file it owns, integrity-protected with HMAC-SHA256 under a
 // device key kept next to it (the stand-in for a hardware unique key). A file that fails its
 // check, or is missing once the key exists, is never trusted: loading fails closed with
-// CORRUPT_OBJECT. (Deleting both resets the counters, as wiping a secure element would.)
+// CORRUPT_OBJECT. (Deleting both resets the counters, as wiping a secure element would: the
+// state directory must therefore be one only the machine's user can change, checked as sshd's
+// StrictModes does, and every file in it is opened relative to it without following links.)
 #pragma once
 
 #include <cstdint>
@@ -12,16 +14,20 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "crypto/secret_bytes.hpp"
 
 namespace rproctee::platform {
 
 class RollbackStore {
  public:
-  /// Uses `directory`/rollback.bin and `directory`/device.key (created 0600 when missing).
+  /// Uses `directory`/rollback.bin and `directory`/device.key (created 0600 when missing; the
+  /// directory is created 0700 when missing). ACCESS_DENIED for a directory (or parent) others
+  /// can write to, one owned by another user, or a file in it that is a symlink or not ours.
   /// An empty directory name keeps the counters in memory only.
   static Result<RollbackStore> open(const std::string& directory);
 
   RollbackStore(RollbackStore&& o) noexcept;
+  ~RollbackStore();
   RollbackStore& operator=(RollbackStore&&) = delete;
 
   /// The stored version for `processor` (0 when never set).
@@ -33,7 +39,8 @@ class RollbackStore {
   RollbackStore() = default;
   Status save() const;
   std::string directory_;
-  std::vector<uint8_t> key_;
+  int dir_fd_ = -1;
+  crypto::SecretBytes key_;
   std::map<uint32_t, uint32_t> versions_;
   std::string corrupt_;  // non-empty: why the file cannot be trusted
   mutable std::mutex mutex_;

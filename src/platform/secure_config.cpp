@@ -35,7 +35,7 @@ class Parser {
       if (t_.has(sw, "firmware-encryption-key")) {
         const auto key = *t_.raw(sw, "firmware-encryption-key");
         RPROCTEE_CHECK(crypto::check_aes_key(key, t_.path(sw) + " firmware-encryption-key"));
-        c_.aes_key = std::vector<uint8_t>(key.begin(), key.end());
+        RPROCTEE_ASSIGN(c_.aes_key, crypto::SecretBytes::copy_of(key));
       }
       for (int child : t_.subnodes(sw)) {
         if (t_.name(child) == "trusted-keys") {

@@ -12,6 +12,7 @@
 
 #include "common/result.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/secret_bytes.hpp"
 #include "dt/device_tree.hpp"
 #include "dt/layout.hpp"
 
@@ -36,8 +37,8 @@ struct SecureProcessor {
 
 struct SecureConfig {
   std::vector<TrustedKey> keys;
-  std::optional<std::vector<uint8_t>> aes_key;  // ST encrypted firmware
-  std::vector<SecureProcessor> processors;      // one per TEE-controlled processor
+  std::optional<crypto::SecretBytes> aes_key;  // ST encrypted firmware (locked, not dumped)
+  std::vector<SecureProcessor> processors;     // one per TEE-controlled processor
 
   const SecureProcessor* processor(uint32_t id) const;
 };

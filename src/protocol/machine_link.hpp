@@ -18,8 +18,12 @@
 
 namespace rproctee::protocol {
 
+/// TEEC_LOGIN_* values a client sends (GlobalPlatform).
+inline constexpr uint32_t kLoginGroup = 2;
+inline constexpr uint32_t kLoginGroupApplication = 6;
+
 enum class MessageKind : uint32_t {
-  kOpenSession = 1,
+  kOpenSession = 1,  // login; command = the group id of a GROUP login (connectionData)
   kInvoke = 2,
   kCloseSession = 3,
   kRegisterShm = 4,  // one fd: the memfd of the shared memory

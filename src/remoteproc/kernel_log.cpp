@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "common/printable.hpp"
+
 namespace rproctee::remoteproc {
 
 namespace {
@@ -12,7 +14,9 @@ KernelLog::KernelLog(bool echo) : start_(std::chrono::steady_clock::now()), echo
 
 void KernelLog::write(std::string_view device, std::string_view message) {
   const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const std::string line = fmt::format("[{:12.6f}] {}: {}\n", t, device, message);
+  // One line, whatever the message echoes (a firmware name may hold escape sequences).
+  const std::string line =
+      fmt::format("[{:12.6f}] {}: {}\n", t, device, escape_nonprintable(message));
   std::lock_guard lock(mutex_);
   buffer_ += line;
   if (buffer_.size() > kMaxLog) buffer_.erase(0, buffer_.find('\n', buffer_.size() - kMaxLog) + 1);

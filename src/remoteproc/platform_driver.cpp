@@ -37,8 +37,17 @@ Result<std::unique_ptr<NormalWorld>> NormalWorld::create(const std::string& mach
     }
     RprocEnvironment env;
     env.log = &w->log_;
-    env.request_firmware = [self](const std::string& name, Firmware& out) {
-      return self->firmware_.request(name, out);
+    // A firmware file can be at most the processor's memories plus room for the image's
+    // headers and unloaded sections (debug information): a 4 GiB file is refused before a
+    // byte of it is read.
+    uint64_t memory = 0;
+    for (size_t ri : p.regions) memory += d.regions[ri].size;
+    const uint64_t limit = memory + kFirmwareSlack;
+    env.request_firmware = [self, dev, limit](const std::string& name, Firmware& out) {
+      std::string why;
+      const int err = self->firmware_.request(name, out, limit, &why);
+      if (!why.empty()) self->log_.log(dev, "{}", why);
+      return err;
     };
     env.publish_coredump = [self](Rproc& r, std::vector<uint8_t> dump) {
       const int n = self->dumps_.publish(r.dev_name(), std::move(dump));

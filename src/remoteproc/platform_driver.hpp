@@ -22,6 +22,10 @@
 
 namespace rproctee::remoteproc {
 
+/// How much larger than a processor's memories a firmware file may be (ELF and image headers,
+/// sections that are not loaded such as debug information).
+inline constexpr uint64_t kFirmwareSlack = 64ull << 20;
+
 struct NormalWorldOptions {
   std::vector<std::string> firmware_path = {"."};
   bool echo_log = true;  // the kernel log also goes to stderr

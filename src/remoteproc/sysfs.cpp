@@ -242,6 +242,8 @@ int SysfsTree::write(std::string_view path, std::string_view value) {
   // A zero-length write(2) stores nothing (sysfs_kf_write returns 0; FUSE never forwards one),
   // so `ctl write PATH ""` answers as the mounted file does.
   if (value.empty()) return 0;
+  // kernfs: a sysfs attribute takes at most a page in one write.
+  if (value.size() > kSysfsWriteMax) return -E2BIG;
   if (p.kind == Parsed::kDevcdData) return dumps_.dismiss(p.devcd) ? 0 : -ENOENT;
   Rproc& r = *p.rproc;
   const std::string& f = p.file;
@@ -257,8 +259,11 @@ int SysfsTree::write(std::string_view path, std::string_view value) {
     log_.log(dev, "Unrecognised option: {}", value.substr(0, value.find('\n')));
     return -EINVAL;
   }
-  // rproc_set_firmware: the name is the text up to the first newline (strcspn), "" -> -EINVAL.
-  if (f == "firmware") return r.set_firmware(std::string(value.substr(0, value.find('\n'))));
+  // rproc_set_firmware: the name is the text up to the first newline (strcspn), "" -> -EINVAL;
+  // kstrndup stops at a NUL too.
+  if (f == "firmware")
+    return r.set_firmware(
+        std::string(value.substr(0, value.find_first_of(std::string_view("\n\0", 2)))));
   if (f == "recovery") {
     if (sysfs_streq(value, "enabled")) {
       // recovery_store: change the flag and begin the recovery process if needed.

@@ -20,6 +20,9 @@
 
 namespace rproctee::remoteproc {
 
+/// The most a sysfs attribute takes in one write (PAGE_SIZE): more is E2BIG.
+inline constexpr size_t kSysfsWriteMax = 4096;
+
 struct SysfsEntry {
   bool directory = false;
   bool readable = false;

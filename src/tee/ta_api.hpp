@@ -38,9 +38,10 @@ uint32_t param_types(const TaParams& params);
 
 /// Who opened a session: a normal-world client (with its login) or another TA.
 struct Caller {
-  uint32_t login = 0;   // TEEC_LOGIN_*; 0xF0000000 (TEE_LOGIN_TRUSTED_APP) for TAs
-  Uuid uuid{};          // the calling TA, for TA-to-TA sessions
-  uint64_t client = 0;  // the normal-world client (connection) id
+  uint32_t login = 0;         // TEEC_LOGIN_*; 0xF0000000 (TEE_LOGIN_TRUSTED_APP) for TAs
+  Uuid uuid{};                // the calling TA, for TA-to-TA sessions
+  uint64_t client = 0;        // the normal-world client (connection) id
+  uint32_t uid = 0, gid = 0;  // the client's identity (SO_PEERCRED), never what it claims
   bool is_ta() const { return login == 0xF0000000; }
 };
 

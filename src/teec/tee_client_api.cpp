@@ -295,6 +295,9 @@ TEEC_Result TEEC_OpenSession(TEEC_Context* context, TEEC_Session* session,
   Request r;
   r.kind = MessageKind::kOpenSession;
   r.login = connectionMethod;
+  if (connectionData &&
+      (connectionMethod == TEEC_LOGIN_GROUP || connectionMethod == TEEC_LOGIN_GROUP_APPLICATION))
+    std::memcpy(&r.command, connectionData, sizeof r.command);  // the group id (a gid_t)
   r.uuid.time_low = destination->timeLow;
   r.uuid.time_mid = destination->timeMid;
   r.uuid.time_hi_and_version = destination->timeHiAndVersion;

@@ -6,12 +6,17 @@
 #include <openssl/rand.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "dt/device_tree.hpp"
 #include "dt/layout.hpp"
@@ -108,6 +113,107 @@ TEST(NormalWorldSecrets, TheSecureNodeOfADeviceTreeNeverReachesUp) {
                           dir / "board.dtb", dir / "board.pre"});
   ASSERT_EQ(dtc.exit_code, 0) << dtc.err;
   expect_only_the_machine_holds(dir, {"--dtb", dir / "board.dtb"}, key);
+}
+
+/// How many times `secret` appears in the readable memory of `pid`, and whether every place is
+/// in a mapping excluded from core dumps (VmFlags "dd").
+struct Occurrences {
+  int count = 0;
+  bool all_undumped = true;
+};
+Occurrences count_in_memory(pid_t pid, const std::vector<uint8_t>& secret) {
+  Occurrences o;
+  std::ifstream smaps("/proc/" + std::to_string(pid) + "/smaps");
+  const int mem = ::open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY);
+  if (mem < 0) return o;
+  std::string line;
+  while (std::getline(smaps, line)) {
+    std::istringstream f(line);
+    std::string range, perms;
+    f >> range >> perms;
+    if (range.find('-') == std::string::npos || perms.size() != 4) continue;
+    const uint64_t begin = std::stoull(range.substr(0, range.find('-')), nullptr, 16);
+    const uint64_t end = std::stoull(range.substr(range.find('-') + 1), nullptr, 16);
+    std::string flags;
+    while (flags.empty() && std::getline(smaps, line))
+      if (line.rfind("VmFlags:", 0) == 0) flags = line;
+    if (perms[0] != 'r' || line.find("[vvar]") != std::string::npos || end - begin > (1ull << 31))
+      continue;
+    std::vector<uint8_t> bytes(static_cast<size_t>(end - begin));
+    const ssize_t n = ::pread(mem, bytes.data(), bytes.size(), static_cast<off_t>(begin));
+    if (n <= 0) continue;
+    for (auto it = bytes.begin(); (it = std::search(it, bytes.begin() + n, secret.begin(),
+                                                    secret.end())) != bytes.begin() + n;
+         ++it) {
+      ++o.count;
+      o.all_undumped &= flags.find(" dd") != std::string::npos;
+    }
+  }
+  ::close(mem);
+  return o;
+}
+
+TEST(MachineSecrets, TheAesKeyIsHeldOnceOnAPageLeftOutOfCoreDumps) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "the machine is not dumpable: only root may read its memory";
+  TempDir dir;
+  const auto key = random_key();
+  write_bytes(dir.path() / "aes.bin", key);
+  UpProcess up(UpOptions{dir.path(), /*mount=*/false, {}, "", {"--enc-key", dir / "aes.bin"}});
+  std::string why;
+  ASSERT_TRUE(up.start(why)) << why;
+  const auto children = child_processes(up.pid());
+  ASSERT_EQ(children.size(), 1u);
+  const Occurrences o = count_in_memory(children[0], key);
+  EXPECT_EQ(o.count, 1) << "copies of the AES key in the machine's memory";
+  EXPECT_TRUE(o.all_undumped) << "the key sits in memory a core dump would hold";
+}
+
+/// Whether a process running as `uid` may open /proc/`pid`/mem (a forked child drops to uid).
+bool user_can_read_memory(uid_t uid, pid_t pid) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (::setgid(uid) != 0 || ::setuid(uid) != 0) ::_exit(2);
+    const int fd = ::open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY);
+    ::_exit(fd >= 0 ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+TEST(MachineSecrets, TheMachineIsNotDumpableUnlessDebugging) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the machine as another user";
+  constexpr uid_t kNobody = 65534;
+  for (const bool debug : {false, true}) {
+    SCOPED_TRACE(debug ? "--debug" : "default");
+    TempDir dir;
+    ASSERT_EQ(::chown(dir.path().c_str(), kNobody, kNobody), 0);
+    const std::string socket = dir / "m.sock";
+    const pid_t machine = ::fork();
+    if (machine == 0) {
+      if (::setgid(kNobody) != 0 || ::setuid(kNobody) != 0) ::_exit(2);
+      const std::string bin = rproctee_binary();
+      if (debug)
+        ::execl(bin.c_str(), bin.c_str(), "machine", "--socket", socket.c_str(), "--debug",
+                static_cast<char*>(nullptr));
+      else
+        ::execl(bin.c_str(), bin.c_str(), "machine", "--socket", socket.c_str(),
+                static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 300 && !std::filesystem::exists(socket); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_TRUE(std::filesystem::exists(socket)) << "the machine did not start";
+    // Same user, not the parent: a dumpable process lets it in (unless Yama restricts ptrace to
+    // ancestors), a non-dumpable one never does.
+    std::ifstream yama("/proc/sys/kernel/yama/ptrace_scope");
+    int scope = 0;
+    yama >> scope;
+    EXPECT_EQ(user_can_read_memory(kNobody, machine), debug && scope == 0);
+    ::kill(machine, SIGTERM);
+    ::waitpid(machine, nullptr, 0);
+  }
 }
 
 TEST(NormalWorldSecrets, TheNormalWorldTreeHasNoSecureWorldNode) {

@@ -66,7 +66,6 @@ TEST(UpCli, UsageErrorsExitTwo) {
       {"up", "extra-positional"},
       {"ctl"},
       {"ctl", "--socket", tmp / "s"},
-      {"ctl", "remoteproc0", "state"},  // --socket is required
       {"ctl", "--socket", tmp / "s", "frobnicate"},
       {"ctl", "--socket", tmp / "s", "remoteproc0"},
       {"ctl", "--socket", tmp / "s", "remoteproc0", "start", "now"},
@@ -77,6 +76,16 @@ TEST(UpCli, UsageErrorsExitTwo) {
     auto r = run_rproctee(args);
     EXPECT_EQ(r.exit_code, 2) << fmt::format("{}", fmt::join(args, " ")) << "\n" << r.err;
     EXPECT_FALSE(r.err.empty());
+  }
+  // Without --socket, ctl uses the socket `up` listens on by default (not a usage error).
+  {
+    const std::string runtime = tmp / "runtime";
+    std::filesystem::create_directory(runtime);
+    std::filesystem::permissions(runtime, std::filesystem::perms::owner_all);
+    auto r = run_command({"/usr/bin/env", "XDG_RUNTIME_DIR=" + runtime, rproctee_binary(), "ctl",
+                          "remoteproc0", "state"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find(runtime + "/rproctee-ctl.sock"), std::string::npos) << r.err;
   }
   // Not usage errors: nothing listens there.
   auto ctl = run_rproctee({"ctl", "--socket", tmp / "s", "remoteproc0", "state"});

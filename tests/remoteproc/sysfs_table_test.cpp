@@ -769,20 +769,22 @@ TEST(SysfsCtlVerbs, StartStopStateFirmwareRecoveryCoredumpCrash) {
 }
 
 // A reply longer than one socket message (SEQPACKET messages are bounded by the socket buffer,
-// about 208 KiB): dmesg grows past it with five 60 KiB garbage writes, each logged whole.
+// about 208 KiB): dmesg grows past it with 80 garbage writes of a page (the most a sysfs write
+// takes: more is E2BIG), each logged whole.
 TEST(SysfsCtlVerbs, DmesgLongerThanOneSocketMessage) {
   Board* b = nullptr;
   ASSERT_NO_FATAL_FAILURE(acquire_board(false, b));
   ASSERT_NE(b, nullptr);
   auto& fe = static_cast<CtlFrontEnd&>(b->fe());
-  for (char c : std::string("abcde"))
-    ASSERT_EQ(fe.write(cls("state"), std::string(60 * 1024, c)), EINVAL);
+  EXPECT_EQ(fe.write(cls("state"), std::string(4097, 'x')), E2BIG);
+  const std::string letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#%&";
+  for (size_t i = 0; i < 80; ++i)
+    ASSERT_EQ(fe.write(cls("state"), std::string(4096, letters[i % letters.size()])), EINVAL);
   auto r = fe.ctl({"dmesg"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_GT(r.out.size(), 300u * 1024);
-  for (char c : std::string("abcde"))
-    EXPECT_NE(r.out.find("Unrecognised option: " + std::string(60 * 1024, c) + "\n"),
-              std::string::npos)
+  for (char c : letters)
+    EXPECT_NE(r.out.find("Unrecognised option: " + std::string(4096, c) + "\n"), std::string::npos)
         << c;
   EXPECT_EQ(fe.ctl({"read", "dmesg"}).out, r.out.substr(0, fe.ctl({"read", "dmesg"}).out.size()));
 }

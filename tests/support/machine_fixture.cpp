@@ -63,7 +63,7 @@ MachineUnderTest::MachineUnderTest(TransportKind kind, MachineConfig config) {
     if (!key || !platform::trust_key(d.secure, *key, path))
       throw std::runtime_error("cannot trust " + path);
   }
-  if (config.aes_key) d.secure.aes_key = config.aes_key;
+  if (config.aes_key) d.secure.aes_key = *crypto::SecretBytes::copy_of(*config.aes_key);
   machine::MachineOptions options{d, config.state_dir, config.populate};
   options.emulate_cores = config.emulate_cores;
   auto m = machine::Machine::create(std::move(options));

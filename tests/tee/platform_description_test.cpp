@@ -668,3 +668,50 @@ INSTANTIATE_TEST_SUITE_P(Transports, M4Preset,
 
 }  // namespace
 }  // namespace rproctee::test
+
+namespace rproctee::test {
+namespace {
+
+// --- Range arithmetic that must not wrap (issue 15, item 7) ---------------------------------
+
+/// kBoard with 2-cell addresses and sizes in reserved-memory, and `regions` as its regions.
+std::string board_with_64bit_regions(const std::string& regions) {
+  std::string dts =
+      board_with("\treserved-memory {\n\t\t#address-cells = <1>;\n\t\t#size-cells = <1>;",
+                 "\treserved-memory {\n\t\t#address-cells = <2>;\n\t\t#size-cells = <2>;");
+  dts = board_with("reg = <0x80000000 0x100000>;", "reg = <0 0x80000000 0 0x100000>;", dts);
+  dts = board_with("reg = <0x80100000 0x10000>;", "reg = <0 0x80100000 0 0x10000>;", dts);
+  return board_with("reg = <0x81000000 0x100000>;", regions, dts);
+}
+
+TEST(PlatformRanges, ARegionThatWrapsAroundTheAddressSpaceIsRefused) {
+  // [0xffffffff_fffff000, +0x2000) ends at 0x1000: it "overlapped" nothing when the end wrapped.
+  auto d = parse_dts(board_with_64bit_regions("reg = <0xffffffff 0xfffff000 0 0x2000>;"));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, TeeCode::kBadFormat);
+  EXPECT_THAT(d.error().message,
+              HasSubstr("/reserved-memory/m1fw@81000000: property \"reg\" "
+                        "[0xfffffffffffff000, +0x2000) wraps around the address space"));
+}
+
+TEST(PlatformRanges, ARegionJustBelowTheTopIsAccepted) {
+  // Its end (exclusive) must be a 64-bit address: the last page, ending at 2^64, is refused.
+  auto d = parse_dts(board_with_64bit_regions("reg = <0xffffffff 0xffffe000 0 0x1000>;"));
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->layout.regions.back().pa, 0xffffffffffffe000u);
+  EXPECT_FALSE(parse_dts(board_with_64bit_regions("reg = <0xffffffff 0xfffff000 0 0x1000>;")));
+}
+
+TEST(PlatformRanges, ADmaRangeThatWrapsIsRefused) {
+  auto d = parse_dts(board_with("\t\tst,proc-id = <1>;\n",
+                                "\t\tst,proc-id = <1>;\n\t\t#address-cells = <2>;\n"
+                                "\t\t#size-cells = <1>;\n"
+                                "\t\tdma-ranges = <0xffffffff 0xfffff000 0x81000000 0x2000>;\n"));
+  ASSERT_FALSE(d);
+  EXPECT_THAT(d.error().message,
+              HasSubstr("property \"dma-ranges\" entry 0 (da 0xfffffffffffff000, pa 0x81000000, "
+                        "size 0x2000) is empty or wraps"));
+}
+
+}  // namespace
+}  // namespace rproctee::test

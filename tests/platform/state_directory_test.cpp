@@ -1,0 +1,130 @@
+// The anti-rollback state directory against a local attacker (issue 15, item 2): everything in
+// it is opened relative to the directory without following links, created with O_EXCL, and a
+// directory (or parent) that another user could change is refused; the counters missing beside
+// an existing device key is tampering, not a first boot.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "platform/rollback_store.hpp"
+#include "support/test_data.hpp"
+
+namespace rproctee::test {
+namespace {
+
+namespace fs = std::filesystem;
+using platform::RollbackStore;
+
+TEST(StateDirectory, APlantedTemporaryFileSymlinkIsNeverWrittenThrough) {
+  TempDir dir;
+  const fs::path state = dir.path() / "state";
+  ASSERT_EQ(::mkdir(state.c_str(), 0700), 0);
+  const fs::path victim = dir.path() / "victim";
+  write_bytes(victim, {'k', 'e', 'e', 'p'});
+  // The attacker's links under both temporary names the store writes.
+  fs::create_symlink(victim, state / "device.key.tmp");
+  fs::create_symlink(victim, state / "rollback.bin.tmp");
+  auto store = RollbackStore::open(state.string());
+  ASSERT_TRUE(store) << store.error().message;
+  ASSERT_TRUE(store->commit(0, 7));
+  EXPECT_EQ(read_bytes(victim), (std::vector<uint8_t>{'k', 'e', 'e', 'p'}));
+  EXPECT_FALSE(fs::is_symlink(state / "device.key"));
+  EXPECT_EQ(fs::status(state / "device.key").permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(*store->read(0), 7u);
+}
+
+TEST(StateDirectory, AStateFileThatIsASymlinkIsNotTrusted) {
+  TempDir dir;
+  const fs::path state = dir.path() / "state";
+  { ASSERT_TRUE(RollbackStore::open(state.string())); }  // creates key and counters
+  fs::rename(state / "device.key", dir.path() / "elsewhere.key");
+  fs::create_symlink(dir.path() / "elsewhere.key", state / "device.key");
+  auto store = RollbackStore::open(state.string());
+  ASSERT_TRUE(store) << store.error().message;
+  auto read = store->read(0);
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().code, TeeCode::kCorruptObject);
+  EXPECT_NE(read.error().message.find("device.key"), std::string::npos) << read.error().message;
+}
+
+TEST(StateDirectory, ADirectoryOthersCanWriteToIsRefused) {
+  TempDir dir;
+  const fs::path state = dir.path() / "state";
+  ASSERT_EQ(::mkdir(state.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(state.c_str(), 0777), 0);
+  auto store = RollbackStore::open(state.string());
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, TeeCode::kAccessDenied);
+  EXPECT_NE(store.error().message.find("mode 0777"), std::string::npos) << store.error().message;
+  EXPECT_NE(store.error().message.find("writable by group or others"), std::string::npos);
+}
+
+TEST(StateDirectory, AParentOthersCanWriteToIsRefusedUnlessSticky) {
+  TempDir dir;
+  const fs::path shared = dir.path() / "shared";
+  ASSERT_EQ(::mkdir(shared.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(shared.c_str(), 0777), 0);  // anyone could rename our directory away
+  auto store = RollbackStore::open((shared / "state").string());
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, TeeCode::kAccessDenied);
+  EXPECT_NE(store.error().message.find("a parent of"), std::string::npos) << store.error().message;
+  if (::geteuid() == 0) {
+    // A root-owned sticky parent (as /tmp) protects what we own in it.
+    ASSERT_EQ(::chmod(shared.c_str(), 01777), 0);
+    EXPECT_TRUE(RollbackStore::open((shared / "state2").string()));
+  }
+}
+
+TEST(StateDirectory, ADirectoryOwnedByAnotherUserIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the directory to another user";
+  TempDir dir;
+  const fs::path state = dir.path() / "state";
+  ASSERT_EQ(::mkdir(state.c_str(), 0700), 0);
+  ASSERT_EQ(::chown(state.c_str(), 65534, 65534), 0);
+  auto store = RollbackStore::open(state.string());
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().message.find("is not owned by uid 0"), std::string::npos)
+      << store.error().message;
+}
+
+TEST(StateDirectory, CountersMissingBesideTheKeyIsTampering) {
+  TempDir dir;
+  const fs::path state = dir.path() / "state";
+  {
+    auto store = RollbackStore::open(state.string());
+    ASSERT_TRUE(store && store->commit(0, 5));
+  }
+  // Deleting the counters: not a first boot.
+  fs::remove(state / "rollback.bin");
+  {
+    auto store = RollbackStore::open(state.string());
+    ASSERT_TRUE(store);
+    auto read = store->read(0);
+    ASSERT_FALSE(read);
+    EXPECT_EQ(read.error().code, TeeCode::kCorruptObject);
+    EXPECT_NE(read.error().message.find("although device.key exists"), std::string::npos)
+        << read.error().message;
+  }
+}
+
+TEST(StateDirectory, DeletingOnlyTheKeyDoesNotResetTheCounters) {
+  TempDir dir;
+  const fs::path state = dir.path() / "state";
+  {
+    auto store = RollbackStore::open(state.string());
+    ASSERT_TRUE(store && store->commit(0, 5));
+  }
+  const auto counters = read_bytes(state / "rollback.bin");
+  fs::remove(state / "device.key");
+  auto store = RollbackStore::open(state.string());
+  ASSERT_TRUE(store);
+  auto read = store->read(0);
+  ASSERT_FALSE(read) << "a new key would have made the old counters unreadable, i.e. reset";
+  EXPECT_EQ(read.error().code, TeeCode::kCorruptObject);
+  EXPECT_EQ(read_bytes(state / "rollback.bin"), counters) << "the counters were overwritten";
+}
+
+}  // namespace
+}  // namespace rproctee::test
