@@ -66,6 +66,7 @@ MachineUnderTest::MachineUnderTest(TransportKind kind, MachineConfig config) {
   if (config.aes_key) d.secure.aes_key = *crypto::SecretBytes::copy_of(*config.aes_key);
   machine::MachineOptions options{d, config.state_dir, config.populate};
   options.emulate_cores = config.emulate_cores;
+  options.limits = config.limits;
   auto m = machine::Machine::create(std::move(options));
   if (!m) throw std::runtime_error(m.error().message);
   machine_ = std::move(*m);

@@ -29,6 +29,7 @@ struct MachineConfig {
   std::string state_dir;
   bool populate = false;       // resident memories (benchmarks); tests start faster without
   bool emulate_cores = false;  // run the firmware (real code only: test images are patterns)
+  machine::ClientLimits limits;
 };
 
 /// A machine in this process; with kSocket it is served on a Unix socket by a thread, so that

@@ -167,7 +167,8 @@ class UpProcess {
     socket_ = (o_.dir / "ctl.sock").string();
     out_ = (o_.dir / "up.out").string();
     err_ = (o_.dir / "up.err").string();
-    if (o_.mount) std::filesystem::create_directories(mount_);
+    std::error_code ec;  // a stale mount left by a killed up answers ENOTCONN: up cleans it
+    if (o_.mount) std::filesystem::create_directories(mount_, ec);
   }
   ~UpProcess() { cleanup(); }
   UpProcess(const UpProcess&) = delete;
@@ -214,8 +215,9 @@ class UpProcess {
         return false;
       }
       const bool announced = stderr_text().find("processor(s) up") != std::string::npos;
+      std::error_code ec;  // a stale mount answers ENOTCONN until up has replaced it
       if (announced && (!o_.mount || (is_rproctee_mount(mount_) &&
-                                      std::filesystem::exists(mount_ + "/sys/class/remoteproc"))))
+                                      std::filesystem::exists(mount_ + "/sys/class/remoteproc", ec))))
         return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
