@@ -66,11 +66,8 @@ Bytes signed_firmware(size_t code_size = 8192, const std::string& key = "rsa2048
 Bytes processor1_firmware() {
   ElfBuilder b;
   Bytes code(0x800, 0x61);
-  const uint32_t sp = 0x82800000, pc = 0x82000041;
-  for (size_t i = 0; i < 4; ++i) {
-    code[i] = static_cast<uint8_t>(sp >> (8 * i));
-    code[4 + i] = static_cast<uint8_t>(pc >> (8 * i));
-  }
+  const uint32_t pc = 0x82000041;
+  put_vector_table(code, 0x82800000, pc);
   const Bytes table = RscTableBuilder()
                           .add_vdev(7, 0, 1, {{0xFFFFFFFF, 16, 16, 0}, {0xFFFFFFFF, 16, 16, 1}}, 0)
                           .add_trace(0x82801000, 0x200, "m1_trace")
