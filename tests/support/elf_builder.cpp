@@ -29,6 +29,26 @@ ElfBuilder& ElfBuilder::add_section(ElfSection section) {
   return *this;
 }
 
+size_t ElfBuilder::add_code(uint32_t address, std::vector<uint8_t> code, uint32_t initial_sp,
+                            bool isr_vector_and_text) {
+  namespace elf = image::elf;
+  const uint32_t reset = address + 0x41;
+  put_vector_table(code, initial_sp, reset);
+  entry(reset);
+  const auto size = static_cast<uint32_t>(code.size());
+  const size_t text =
+      add_segment({.paddr = address, .data = std::move(code), .flags = elf::kPfR | elf::kPfX});
+  if (isr_vector_and_text) {
+    add_section({.name = ".isr_vector", .segment = text, .size = 0x40});
+    add_section({.name = ".text",
+                 .flags = elf::kShfAlloc | elf::kShfExecInstr,
+                 .segment = text,
+                 .offset = 0x40,
+                 .size = size - 0x40});
+  }
+  return text;
+}
+
 size_t ElfBuilder::add_resource_table(uint32_t address, std::vector<uint8_t> table) {
   const auto size = static_cast<uint32_t>(table.size());
   const size_t segment =
@@ -83,17 +103,8 @@ std::vector<uint8_t> make_firmware(size_t code_size, const std::vector<uint8_t>&
   ElfBuilder b;
   std::vector<uint8_t> code(code_size < 64 ? 64 : code_size);
   for (size_t i = 0; i < code.size(); ++i) code[i] = static_cast<uint8_t>(i * 7 + (i >> 8));
-  // Vector table: initial SP at the top of the data region, reset handler (Thumb) after it.
-  const uint32_t pc = 0x80100041;
-  put_vector_table(code, 0x80E00000, pc);
-  b.entry(pc);
-  const size_t text = b.add_segment({.paddr = 0x80100000, .data = code, .flags = 5});
-  b.add_section({.name = ".isr_vector", .segment = text, .offset = 0, .size = 0x40});
-  b.add_section({.name = ".text",
-                 .flags = 6,
-                 .segment = text,
-                 .offset = 0x40,
-                 .size = static_cast<uint32_t>(code.size() - 0x40)});
+  // The initial SP at the top of the data region.
+  b.add_code(0x80100000, code, 0x80E00000, /*isr_vector_and_text=*/true);
   // The STM32MP25 layout leaves 9 MiB for the code; a bigger code segment pushes the data and
   // resource-table segments up (1 MiB aligned) so that segments never overlap.
   uint32_t data_addr = 0x80A00000, rsc_addr = 0x81200000;

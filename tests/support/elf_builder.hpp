@@ -32,6 +32,12 @@ class ElfBuilder {
   ElfBuilder& entry(uint32_t address);
   size_t add_segment(ElfSegment segment);
   ElfBuilder& add_section(ElfSection section);
+  /// A Cortex-M code segment (R+X) at `address` holding `code`, whose vector table starts with
+  /// `initial_sp` and the reset handler at address + 0x40 (Thumb), which is also the entry
+  /// point; with `isr_vector_and_text`, sections .isr_vector (0x40 bytes) and .text (the rest).
+  /// Returns the segment's index.
+  size_t add_code(uint32_t address, std::vector<uint8_t> code, uint32_t initial_sp,
+                  bool isr_vector_and_text = false);
   /// A read-only segment at `address` holding `table` and its `.resource_table` section (the
   /// whole segment); returns the segment's index.
   size_t add_resource_table(uint32_t address, std::vector<uint8_t> table);

@@ -394,10 +394,7 @@ std::vector<uint8_t> own_board_firmware() {
   ElfBuilder b;
   std::vector<uint8_t> code(4096);
   for (size_t i = 0; i < code.size(); ++i) code[i] = static_cast<uint8_t>(i * 3 + 1);
-  const uint32_t pc = 0x90000041;
-  put_vector_table(code, 0x90100000, pc);
-  b.entry(pc);
-  b.add_segment({.paddr = 0x90000000, .data = code, .flags = 5});
+  b.add_code(0x90000000, code, 0x90100000);
   RscTableBuilder rsc;
   rsc.add_vdev(7, 0, 1, {{0xFFFFFFFF, 16, 16, 0}, {0xFFFFFFFF, 16, 16, 1}}, 0);
   b.add_resource_table(0x90100000, rsc.build());

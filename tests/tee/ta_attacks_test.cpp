@@ -84,11 +84,7 @@ class TaMixedImages : public TaAttackFixture {
 /// A one-segment firmware (code only, different bytes from the demo firmware).
 Bytes code_only_firmware() {
   ElfBuilder b;
-  Bytes code(0x3000, 0x5A);
-  const uint32_t pc = 0x80100041;
-  put_vector_table(code, 0x80E00000, pc);
-  b.entry(pc);
-  b.add_segment({.paddr = 0x80100000, .data = code, .flags = 5});
+  b.add_code(0x80100000, Bytes(0x3000, 0x5A), 0x80E00000);
   return b.build();
 }
 
