@@ -4,8 +4,6 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,8 +12,6 @@
 
 #include "common/byte_reader.hpp"
 #include "common/byte_writer.hpp"
-#include "crypto/keys.hpp"
-#include "crypto/signature.hpp"
 #include "image/builder.hpp"
 #include "image/container.hpp"
 #include "image/elf32.hpp"
@@ -23,10 +19,9 @@
 #include "image/inspect.hpp"
 #include "image/load_plan.hpp"
 #include "image/resource_table.hpp"
-
-#ifndef RPROCTEE_FUZZ_VECTORS_DIR
-#error "RPROCTEE_FUZZ_VECTORS_DIR (tests/data/vectors) must be defined by the build"
-#endif
+#include "support/elf_builder.hpp"
+#include "support/image_crafting.hpp"
+#include "support/rsc_builder.hpp"
 
 namespace rproctee::fuzz {
 
@@ -51,7 +46,7 @@ using image::Elf32View;
   std::abort();
 }
 
-uint32_t le32(std::span<const uint8_t> bytes, uint64_t offset) {
+uint32_t u32_at(std::span<const uint8_t> bytes, uint64_t offset) {
   FUZZ_CHECK(range_fits(offset, 4, bytes.size()));
   return load_le<uint32_t>(bytes.subspan(static_cast<size_t>(offset)).first<4>());
 }
@@ -125,26 +120,27 @@ void check_table_bytes(const image::ResourceTable& t, std::span<const uint8_t> b
   namespace rsc = image::rsc;
   check_table_shape(t);
   FUZZ_CHECK(t.size == bytes.size());
-  FUZZ_CHECK(le32(bytes, 0) == t.version);
-  FUZZ_CHECK(le32(bytes, 4) == t.entries.size());
-  FUZZ_CHECK(le32(bytes, 8) == 0 && le32(bytes, 12) == 0);
+  FUZZ_CHECK(u32_at(bytes, 0) == t.version);
+  FUZZ_CHECK(u32_at(bytes, 4) == t.entries.size());
+  FUZZ_CHECK(u32_at(bytes, 8) == 0 && u32_at(bytes, 12) == 0);
   for (size_t i = 0; i < t.entries.size(); ++i) {
     const image::RscEntry& e = t.entries[i];
-    FUZZ_CHECK(le32(bytes, rsc::kHeaderSize + 4 * i) == e.offset);
-    FUZZ_CHECK(le32(bytes, e.offset) == e.type);
+    FUZZ_CHECK(u32_at(bytes, rsc::kHeaderSize + 4 * i) == e.offset);
+    FUZZ_CHECK(u32_at(bytes, e.offset) == e.type);
     if (const auto* c = std::get_if<image::RscCarveout>(&e.body)) {
-      FUZZ_CHECK(le32(bytes, e.offset + 4) == c->da && le32(bytes, e.offset + 12) == c->len);
-      FUZZ_CHECK(le32(bytes, e.offset + 20) == 0);
+      FUZZ_CHECK(u32_at(bytes, e.offset + 4) == c->da && u32_at(bytes, e.offset + 12) == c->len);
+      FUZZ_CHECK(u32_at(bytes, e.offset + 20) == 0);
     } else if (const auto* d = std::get_if<image::RscDevmem>(&e.body)) {
-      FUZZ_CHECK(le32(bytes, e.offset + 8) == d->pa && le32(bytes, e.offset + 16) == d->flags);
-      FUZZ_CHECK(le32(bytes, e.offset + 20) == 0);
+      FUZZ_CHECK(u32_at(bytes, e.offset + 8) == d->pa && u32_at(bytes, e.offset + 16) == d->flags);
+      FUZZ_CHECK(u32_at(bytes, e.offset + 20) == 0);
     } else if (const auto* tr = std::get_if<image::RscTrace>(&e.body)) {
-      FUZZ_CHECK(le32(bytes, e.offset + 8) == tr->len && le32(bytes, e.offset + 12) == 0);
+      FUZZ_CHECK(u32_at(bytes, e.offset + 8) == tr->len && u32_at(bytes, e.offset + 12) == 0);
     } else if (const auto* v = std::get_if<image::RscVdev>(&e.body)) {
-      FUZZ_CHECK(le32(bytes, e.offset + 4) == v->id && le32(bytes, e.offset + 20) == v->config_len);
+      FUZZ_CHECK(u32_at(bytes, e.offset + 4) == v->id &&
+                 u32_at(bytes, e.offset + 20) == v->config_len);
       FUZZ_CHECK(bytes[v->status_offset] == v->status);
       for (const image::RscVring& r : v->vrings)
-        FUZZ_CHECK(le32(bytes, r.offset) == r.da && le32(bytes, r.offset + 8) == r.num);
+        FUZZ_CHECK(u32_at(bytes, r.offset) == r.da && u32_at(bytes, r.offset + 8) == r.num);
     }
   }
 }
@@ -311,193 +307,93 @@ struct VerifyState {
   std::vector<std::pair<std::string, std::vector<uint8_t>>> files;  // fuzz_generated_files
 };
 
-std::vector<uint8_t> read_vector(const std::string& relative) {
-  const std::string path = std::string(RPROCTEE_FUZZ_VECTORS_DIR) + "/" + relative;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) setup_failed("cannot read " + path);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
-}
-
-std::vector<uint8_t> u32_value(uint32_t v) {
-  return {static_cast<uint8_t>(v), static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v >> 16),
-          static_cast<uint8_t>(v >> 24)};
-}
-
 // Compact firmware ELFs (a few hundred bytes, no padding to pages) for the containers: most
 // bytes a mutation hits are then headers, tables or segment bytes rather than zero padding.
-
-struct MiniSegment {
-  uint32_t type = image::elf::kPtLoad;
-  uint32_t paddr = 0;
-  uint32_t flags = image::elf::kPfR | image::elf::kPfW | image::elf::kPfX;
-  std::vector<uint8_t> data;  // file bytes (sizes multiple of 16 when the ELF is encrypted)
-  uint32_t bss = 0;           // p_memsz - p_filesz
-};
-
-struct MiniSection {
-  std::string name;
-  uint32_t type = 1;  // SHT_PROGBITS
-  uint32_t flags = image::elf::kShfAlloc;
-  size_t segment = 0;
-  uint32_t offset = 0;  // inside the segment
-  uint32_t size = 0;
-};
-
-uint32_t to_u32(size_t v) {
-  return static_cast<uint32_t>(v);
-}
-
-/// ELF header, program headers, segment bytes (16-byte aligned), .shstrtab, section headers.
-std::vector<uint8_t> mini_elf(uint32_t entry, const std::vector<MiniSegment>& segments,
-                              const std::vector<MiniSection>& sections) {
-  namespace elf = image::elf;
-  std::vector<uint32_t> offsets;
-  size_t pos = elf::kEhdrSize + elf::kPhdrSize * segments.size();
-  for (const MiniSegment& s : segments) {
-    pos = (pos + 15) & ~size_t{15};
-    offsets.push_back(to_u32(pos));
-    pos += s.data.size();
-  }
-  std::vector<uint8_t> names{0};
-  std::vector<uint32_t> name_offsets;
-  for (const MiniSection& s : sections) {
-    name_offsets.push_back(to_u32(names.size()));
-    names.insert(names.end(), s.name.begin(), s.name.end());
-    names.push_back(0);
-  }
-  const auto shstrtab_name = to_u32(names.size());
-  for (char c : std::string_view(".shstrtab")) names.push_back(static_cast<uint8_t>(c));
-  names.push_back(0);
-  const auto names_offset = to_u32(pos);
-  const auto shoff = to_u32((pos + names.size() + 3) & ~size_t{3});
-
-  ByteWriter w;
-  w.bytes(std::array<uint8_t, 16>{0x7F, 'E', 'L', 'F', 1, 1, 1});
-  w.u16(elf::kTypeExec);
-  w.u16(elf::kMachineArm);
-  w.u32(1);
-  w.u32(entry);
-  w.u32(elf::kEhdrSize);
-  w.u32(shoff);
-  w.u32(0x05000200);  // EABI5, soft-float
-  w.u16(elf::kEhdrSize);
-  w.u16(elf::kPhdrSize);
-  w.u16(static_cast<uint16_t>(segments.size()));
-  w.u16(elf::kShdrSize);
-  w.u16(static_cast<uint16_t>(sections.size() + 2));
-  w.u16(static_cast<uint16_t>(sections.size() + 1));
-  for (size_t i = 0; i < segments.size(); ++i) {
-    const MiniSegment& s = segments[i];
-    const auto filesz = to_u32(s.data.size());
-    image::encode_phdr({s.type, offsets[i], s.paddr, s.paddr, filesz, filesz + s.bss, s.flags, 4},
-                       w);
-  }
-  for (size_t i = 0; i < segments.size(); ++i) {
-    w.zeros(offsets[i] - w.size());
-    w.bytes(segments[i].data);
-  }
-  w.bytes(names);
-  w.align(4);
-  w.zeros(elf::kShdrSize);  // SHN_UNDEF
-  for (size_t i = 0; i < sections.size(); ++i) {
-    const MiniSection& s = sections[i];
-    for (uint32_t v : {name_offsets[i], s.type, s.flags, segments[s.segment].paddr + s.offset,
-                       offsets[s.segment] + s.offset, s.size, 0u, 0u, 4u, 0u})
-      w.u32(v);
-  }
-  for (uint32_t v : {shstrtab_name, 3u, 0u, 0u, names_offset, to_u32(names.size()), 0u, 0u, 1u, 0u})
-    w.u32(v);
-  return w.take();
-}
+// They are written by the tests' ElfBuilder (image::write_elf32), 4-byte p_align.
 
 /// A Cortex-M vector table (initial SP, reset and 14 more handlers) followed by Thumb code.
 std::vector<uint8_t> vectors_and_code(uint32_t base, uint32_t sp, size_t code_size) {
   ByteWriter w;
   w.u32(sp);
   w.u32(base + 0x40 + 1);  // reset: the code (Thumb)
-  for (uint32_t i = 2; i < 16; ++i) w.u32(base + 0x40 + to_u32(code_size) - 2 + 1);  // its bx lr
+  const auto bx_lr = static_cast<uint32_t>(base + 0x40 + code_size - 2 + 1);
+  for (uint32_t i = 2; i < 16; ++i) w.u32(bx_lr);  // the other handlers: its bx lr
   for (size_t i = 0; i + 2 <= code_size; i += 2)
     w.u16(static_cast<uint16_t>(i + 2 == code_size ? 0x4770 : 0xBF00));  // nop ... bx lr
   return w.take();
 }
 
-void put_name(ByteWriter& w, std::string_view name) {
-  std::array<uint8_t, image::rsc::kNameSize> field{};
-  std::copy_n(name.begin(), std::min(name.size(), field.size()), field.begin());
-  w.bytes(field);
+/// A segment of the compact ELFs: `bss` bytes of p_memsz past the file bytes.
+test::ElfSegment mini_segment(uint32_t type, uint32_t paddr, uint32_t flags,
+                              std::vector<uint8_t> data, uint32_t bss = 0) {
+  const auto memsz = static_cast<uint32_t>(data.size() + bss);
+  return {.type = type,
+          .paddr = paddr,
+          .data = std::move(data),
+          .memsz = memsz,
+          .flags = flags,
+          .align = 4};
+}
+
+std::vector<uint8_t> mini_elf(uint32_t entry, std::vector<test::ElfSegment> segments,
+                              std::vector<test::ElfSection> sections) {
+  test::ElfBuilder b;
+  b.entry(entry);
+  for (auto& s : segments) b.add_segment(std::move(s));
+  for (auto& s : sections) b.add_section(std::move(s));
+  return b.build();
 }
 
 /// A resource table with one entry of every kind: carveout, devmem, trace, rpmsg vdev with two
 /// vrings and 8 config bytes, vendor entry.
 std::vector<uint8_t> mini_resource_table() {
-  std::vector<std::vector<uint8_t>> entries;
-  for (uint32_t type : {image::rsc::kCarveout, image::rsc::kDevmem}) {
-    ByteWriter e;
-    for (uint32_t v :
-         {type, 0x10040000u + type * 0x1000000u, 0x10040000u + type * 0x1000000u, 0x8000u, 0u, 0u})
-      e.u32(v);
-    put_name(e, type == image::rsc::kCarveout ? "vdev0buffer" : "mmio");
-    entries.push_back(e.take());
-  }
-  ByteWriter trace;
-  for (uint32_t v : {image::rsc::kTrace, 0x80a00800u, 0x400u, 0u}) trace.u32(v);
-  put_name(trace, "cm33_trace");
-  entries.push_back(trace.take());
-  ByteWriter vdev;
-  for (uint32_t v : {image::rsc::kVdev, image::rsc::kVirtioIdRpmsg, 0u, 1u, 0u, 8u}) vdev.u32(v);
-  vdev.u8(0);  // status
-  vdev.u8(2);  // num_of_vrings
-  vdev.u16(0);
-  for (uint32_t notify : {0u, 1u})
-    for (uint32_t v : {image::rsc::kAddrAny, 16u, 16u, notify, 0u}) vdev.u32(v);
-  vdev.zeros(8);
-  entries.push_back(vdev.take());
-  entries.push_back({200, 0, 0, 0, 0xAB, 0xCD, 0xEF, 0x01});  // vendor type 200
-
-  ByteWriter t;
-  for (uint32_t v : {1u, to_u32(entries.size()), 0u, 0u}) t.u32(v);
-  size_t offset = image::rsc::kHeaderSize + 4 * entries.size();
-  for (const auto& e : entries) {
-    t.u32(to_u32(offset));
-    offset += e.size();
-  }
-  for (const auto& e : entries) t.bytes(e);
-  return t.take();
+  namespace rsc = image::rsc;
+  return test::RscTableBuilder()
+      .add_carveout(0x10040000u + rsc::kCarveout * 0x1000000u,
+                    0x10040000u + rsc::kCarveout * 0x1000000u, 0x8000, 0, "vdev0buffer")
+      .add_devmem(0x10040000u + rsc::kDevmem * 0x1000000u, 0x10040000u + rsc::kDevmem * 0x1000000u,
+                  0x8000, 0, "mmio")
+      .add_trace(0x80a00800, 0x400, "cm33_trace")
+      .add_vdev(rsc::kVirtioIdRpmsg, 0, 1, {{rsc::kAddrAny, 16, 16, 0}, {rsc::kAddrAny, 16, 16, 1}},
+                8)
+      .add_raw(200, {0xAB, 0xCD, 0xEF, 0x01})  // vendor type 200
+      .build();
 }
 
 /// Code at 0x80100000 with its vector table, a resource table + .bss at 0x80a00000.
 std::vector<uint8_t> mini_rsc_elf() {
-  MiniSegment code{image::elf::kPtLoad, 0x80100000, image::elf::kPfR | image::elf::kPfX,
-                   vectors_and_code(0x80100000, 0x80b00000, 0x20), 0};
+  namespace elf = image::elf;
   const auto table = mini_resource_table();
-  MiniSegment data{image::elf::kPtLoad, 0x80a00000, image::elf::kPfR | image::elf::kPfW, table,
-                   0x400};
-  data.data.resize((table.size() + 15) & ~size_t{15});
-  const auto table_end = to_u32(data.data.size());
+  std::vector<uint8_t> data = table;
+  data.resize((table.size() + 15) & ~size_t{15});  // AES-CBC (container 3): whole blocks
+  const auto table_end = static_cast<uint32_t>(data.size());
   return mini_elf(
-      0x80100041, {code, data},
-      {{".isr_vector", 1, image::elf::kShfAlloc, 0, 0, 0x40},
-       {".text", 1, image::elf::kShfAlloc | image::elf::kShfExecInstr, 0, 0x40, 0x20},
-       {".resource_table", 1, image::elf::kShfAlloc | 1, 1, 0, to_u32(table.size())},
-       {".bss", image::elf::kShtNobits, image::elf::kShfAlloc | 1, 1, table_end, 0x400}});
+      0x80100041,
+      {mini_segment(elf::kPtLoad, 0x80100000, elf::kPfR | elf::kPfX,
+                    vectors_and_code(0x80100000, 0x80b00000, 0x20)),
+       mini_segment(elf::kPtLoad, 0x80a00000, elf::kPfR | elf::kPfW, data, 0x400)},
+      {{".isr_vector", 1, elf::kShfAlloc, 0, 0, 0x40},
+       {".text", 1, elf::kShfAlloc | elf::kShfExecInstr, 0, 0x40, 0x20},
+       {".resource_table", 1, elf::kShfAlloc | 1, 1, 0, static_cast<uint32_t>(table.size())},
+       {".bss", elf::kShtNobits, elf::kShfAlloc | 1, 1, table_end, 0x400}});
 }
 
 /// A PT_ARM_EXIDX before the PT_LOADs, a PT_NOTE and an empty PT_LOAD after them.
 std::vector<uint8_t> mini_exidx_elf() {
   namespace elf = image::elf;
-  return mini_elf(0x80100041,
-                  {{elf::kPtArmExidx, 0x80100060, elf::kPfR, std::vector<uint8_t>(16, 0x01), 0},
-                   {elf::kPtLoad, 0x80100000, elf::kPfR | elf::kPfX,
-                    vectors_and_code(0x80100000, 0x80b00000, 0x20), 0},
-                   {elf::kPtLoad, 0x80a00000, elf::kPfR | elf::kPfW, {1, 2, 3, 4}, 0x100},
-                   {elf::kPtNote, 0, elf::kPfR, std::vector<uint8_t>(12, 0x02), 0},
-                   {elf::kPtLoad, 0x80c00000, elf::kPfR, {}, 0}},
-                  {{".isr_vector", 1, elf::kShfAlloc, 1, 0, 0x40},
-                   {".text", 1, elf::kShfAlloc | elf::kShfExecInstr, 1, 0x40, 0x20},
-                   {".ARM.exidx", elf::kPtArmExidx, elf::kShfAlloc | 0x80, 0, 0, 16},
-                   {".data", 1, elf::kShfAlloc | 1, 2, 0, 4},
-                   {".bss", elf::kShtNobits, elf::kShfAlloc | 1, 2, 4, 0x100}});
+  return mini_elf(
+      0x80100041,
+      {mini_segment(elf::kPtArmExidx, 0x80100060, elf::kPfR, std::vector<uint8_t>(16, 0x01)),
+       mini_segment(elf::kPtLoad, 0x80100000, elf::kPfR | elf::kPfX,
+                    vectors_and_code(0x80100000, 0x80b00000, 0x20)),
+       mini_segment(elf::kPtLoad, 0x80a00000, elf::kPfR | elf::kPfW, {1, 2, 3, 4}, 0x100),
+       mini_segment(elf::kPtNote, 0, elf::kPfR, std::vector<uint8_t>(12, 0x02)),
+       mini_segment(elf::kPtLoad, 0x80c00000, elf::kPfR, {})},
+      {{".isr_vector", 1, elf::kShfAlloc, 1, 0, 0x40},
+       {".text", 1, elf::kShfAlloc | elf::kShfExecInstr, 1, 0x40, 0x20},
+       {".ARM.exidx", elf::kPtArmExidx, elf::kShfAlloc | 0x80, 0, 0, 16},
+       {".data", 1, elf::kShfAlloc | 1, 2, 0, 4},
+       {".bss", elf::kShtNobits, elf::kShfAlloc | 1, 2, 4, 0x100}});
 }
 
 /// A one-segment secure image at 0x80000000 (the first image of a two-image container).
@@ -505,7 +401,7 @@ std::vector<uint8_t> mini_tfm_elf() {
   namespace elf = image::elf;
   auto bytes = vectors_and_code(0x80000000, 0x80020000, 0x20);
   bytes.insert(bytes.end(), {0xDE, 0xC0, 0xAD, 0x0B});
-  return mini_elf(0x80000041, {{elf::kPtLoad, 0x80000000, 7, bytes, 0x100}},
+  return mini_elf(0x80000041, {mini_segment(elf::kPtLoad, 0x80000000, 7, bytes, 0x100)},
                   {{".isr_vector", 1, elf::kShfAlloc, 0, 0, 0x40},
                    {".text", 1, elf::kShfAlloc | elf::kShfExecInstr, 0, 0x40, 0x20},
                    {".data", 1, elf::kShfAlloc | 1, 0, 0x60, 4}});
@@ -513,48 +409,13 @@ std::vector<uint8_t> mini_tfm_elf() {
 
 struct ContainerSpec {
   std::vector<std::vector<uint8_t>> elfs;
-  std::vector<image::PlatformTlv> platform;
-  image::TlvOrder order = image::TlvOrder::kUpstream;
-  std::optional<std::vector<uint8_t>> key_info;
-  std::optional<std::vector<uint8_t>> enc_key;  // also given to the verifier
+  test::SignOptions options;  // its enc_key is also given to the verifier
 };
 
-/// Builds and signs a container with the library's builder; returns it whole.
-std::vector<uint8_t> sign_container(const ContainerSpec& spec, const crypto::Signer& signer) {
-  image::BuildParams p;
-  for (size_t i = 0; i < spec.elfs.size(); ++i)
-    p.images.push_back({"elf " + std::to_string(i + 1), spec.elfs[i]});
-  p.sign_type = static_cast<uint8_t>(image::SignType::kRsaPkcs1Sha256);
-  p.signature_size = static_cast<uint32_t>(signer.signature_size());
-  p.key_info = spec.key_info;
-  p.platform = spec.platform;
-  p.enc_key = spec.enc_key;
-  p.order = spec.order;
-  if (spec.enc_key) {  // fixed IVs: the container, hence its seed, is reproducible
-    std::vector<std::array<uint8_t, 16>> ivs(8);
-    for (size_t i = 0; i < ivs.size(); ++i) ivs[i].fill(static_cast<uint8_t>(0xA0 + i));
-    p.ivs = ivs;
-  }
-  if (auto loadable = image::check_loadable(p); !loadable)
-    setup_failed("container not loadable: " + loadable.error().message);
-  auto u = image::build_unsigned(p);
-  if (!u) setup_failed(u.error().message);
-  auto signature = signer.sign(u->digest());
-  if (!signature) setup_failed(signature.error().message);
-  auto file = image::assemble(*u, *signature);
-  if (!file) setup_failed(file.error().message);
-  return file->flatten();
-}
-
-VerifyState make_verify_state() {
+VerifyState make_verify_state() try {
   VerifyState s;
-  const auto pem = read_vector("keys/rsa2048.pem");
-  auto priv = crypto::PrivateKey::from_bytes(pem, "keys/rsa2048.pem", std::nullopt);
-  if (!priv) setup_failed(priv.error().message);
-  auto verifier = crypto::Verifier::create(priv->public_key());
-  auto signer = crypto::Signer::create(*priv);
-  if (!verifier || !signer) setup_failed("the rsa2048 test key is unusable");
-  s.raw_options.keys.push_back(*verifier);
+  const test::TestKey& key = test::test_key("rsa2048");
+  s.raw_options.keys.push_back(key.verifier);
 
   const auto rsc = mini_rsc_elf();
   const auto exidx = mini_exidx_elf();
@@ -565,30 +426,29 @@ VerifyState make_verify_state() {
              {"mini-rsc-table.bin", mini_resource_table()}};
   std::vector<uint8_t> aes_key(32);
   for (size_t i = 0; i < aes_key.size(); ++i) aes_key[i] = static_cast<uint8_t>(i);
+  std::vector<std::array<uint8_t, 16>> ivs(8);  // fixed: the container, hence its seed, is
+  for (size_t i = 0; i < ivs.size(); ++i) ivs[i].fill(static_cast<uint8_t>(0xA0 + i));  // stable
   const std::vector<ContainerSpec> specs = {
       // 0: one ELF with a resource table holding every kind of entry.
-      {{rsc}, {}, image::TlvOrder::kUpstream, std::nullopt, std::nullopt},
+      {{rsc}, {}},
       // 1: PT_ARM_EXIDX, PT_NOTE and an empty PT_LOAD; PKEYINFO and an opaque platform TLV.
       {{exidx},
-       {{0x10010, {'f', 'u', 'z', 'z'}}},
-       image::TlvOrder::kUpstream,
-       std::vector<uint8_t>{'k', 'e', 'y', '-', 'i', 'n', 'f', 'o'},
-       std::nullopt},
+       {.platform = {{0x10010, {'f', 'u', 'z', 'z'}}},
+        .key_info = std::vector<uint8_t>{'k', 'e', 'y', '-', 'i', 'n', 'f', 'o'}}},
       // 2: two images, BOOTADDR in the first and BOOTSEC, ST's TLV order.
       {{tfm, rsc},
-       {{image::tlv::kBootAddr, u32_value(0x80000000)}, {image::tlv::kBootSec, u32_value(1)}},
-       image::TlvOrder::kSt,
-       std::nullopt,
-       std::nullopt},
+       {.platform = {{image::tlv::kBootAddr, test::le32(0x80000000)},
+                     {image::tlv::kBootSec, test::le32(1)}},
+        .order = image::TlvOrder::kSt}},
       // 3: encrypted segments (ENCTABLE), decrypted by the verifier; BOOTADDR.
       {{rsc},
-       {{image::tlv::kBootAddr, u32_value(0x80100000)}},
-       image::TlvOrder::kSt,
-       std::nullopt,
-       aes_key},
+       {.platform = {{image::tlv::kBootAddr, test::le32(0x80100000)}},
+        .enc_key = aes_key,
+        .order = image::TlvOrder::kSt,
+        .ivs = ivs}},
   };
   for (size_t i = 0; i < specs.size(); ++i) {
-    const std::vector<uint8_t> file = sign_container(specs[i], *signer);
+    const std::vector<uint8_t> file = test::sign_elfs(specs[i].elfs, key, specs[i].options);
     auto areas = image::split_container(file);
     if (!areas) setup_failed(areas.error().message);
     const auto images_offset = static_cast<std::ptrdiff_t>(areas->layout.images_offset);
@@ -596,7 +456,9 @@ VerifyState make_verify_state() {
     c.prefix.assign(file.begin(), file.begin() + images_offset);
     c.images.assign(file.begin() + images_offset, file.end());
     c.options = s.raw_options;
-    c.options.aes_key = specs[i].enc_key;
+    c.options.aes_key = specs[i].options.enc_key;
+    if (const auto report = image::verify_signed_image(file, c.options); !report.authentic())
+      setup_failed("container " + std::to_string(i) + ": " + report.error.message);
     std::vector<uint8_t> seed{static_cast<uint8_t>(i)};
     seed.insert(seed.end(), c.images.begin(), c.images.end());
     s.files.emplace_back("container-" + std::to_string(i) + ".bin", std::move(seed));
@@ -604,6 +466,8 @@ VerifyState make_verify_state() {
     s.containers.push_back(std::move(c));
   }
   return s;
+} catch (const std::exception& e) {  // the test builders throw (test vectors missing, ...)
+  setup_failed(e.what());
 }
 
 const VerifyState& verify_state() {

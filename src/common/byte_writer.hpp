@@ -8,6 +8,13 @@
 
 namespace rproctee {
 
+/// Stores `value` little-endian into exactly sizeof(T) bytes: the counterpart of load_le, for
+/// a field of a buffer that already exists (a parameter, a table being patched).
+template <typename T>
+constexpr void store_le(std::span<uint8_t, sizeof(T)> out, T value) {
+  for (size_t i = 0; i < sizeof(T); ++i) out[i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
 /// Appends little-endian integers and raw bytes to a growing buffer.
 class ByteWriter {
  public:

@@ -8,9 +8,9 @@
 namespace rproctee::image {
 
 namespace {
-constexpr uint8_t kElfClass32 = 1;
-constexpr uint8_t kElfData2Lsb = 1;
-constexpr uint8_t kEvCurrent = 1;
+using elf::kElfClass32;
+using elf::kElfData2Lsb;
+using elf::kEvCurrent;
 
 Elf32Shdr decode_shdr(std::span<const uint8_t, elf::kShdrSize> b) {
   auto w = [&](size_t i) { return load_le<uint32_t>(b.subspan(i * 4).first<4>()); };
@@ -25,6 +25,12 @@ Elf32Phdr decode_phdr(std::span<const uint8_t, elf::kPhdrSize> b) {
 
 void encode_phdr(const Elf32Phdr& p, ByteWriter& out) {
   for (uint32_t v : {p.type, p.offset, p.vaddr, p.paddr, p.filesz, p.memsz, p.flags, p.align})
+    out.u32(v);
+}
+
+void encode_shdr(const Elf32Shdr& s, ByteWriter& out) {
+  for (uint32_t v :
+       {s.name, s.type, s.flags, s.addr, s.offset, s.size, s.link, s.info, s.addralign, s.entsize})
     out.u32(v);
 }
 

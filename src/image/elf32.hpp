@@ -15,6 +15,9 @@
 namespace rproctee::image {
 
 namespace elf {
+inline constexpr uint8_t kElfClass32 = 1;   // e_ident[EI_CLASS]
+inline constexpr uint8_t kElfData2Lsb = 1;  // e_ident[EI_DATA]: little-endian
+inline constexpr uint8_t kEvCurrent = 1;    // e_ident[EI_VERSION] and e_version
 inline constexpr uint32_t kEhdrSize = 52;
 inline constexpr uint32_t kPhdrSize = 32;
 inline constexpr uint32_t kShdrSize = 40;
@@ -27,9 +30,17 @@ inline constexpr uint32_t kPtLoad = 1;
 inline constexpr uint32_t kPtNote = 4;
 inline constexpr uint32_t kPtArmExidx = 0x70000001;
 inline constexpr uint32_t kPfX = 1, kPfW = 2, kPfR = 4;
+inline constexpr uint32_t kShtProgbits = 1;
+inline constexpr uint32_t kShtStrtab = 3;
 inline constexpr uint32_t kShtNobits = 8;
+inline constexpr uint32_t kShfWrite = 1;
 inline constexpr uint32_t kShfAlloc = 2;
 inline constexpr uint32_t kShfExecInstr = 4;
+/// e_flags: EF_ARM_EABI_VER5, and the float ABI arm-none-eabi-gcc marks (readelf -h: our
+/// firmware is built with -mfloat-abi=soft, "Version5 EABI, soft-float ABI", 0x05000200).
+inline constexpr uint32_t kEfArmEabiVer5 = 0x05000000;
+inline constexpr uint32_t kEfArmAbiFloatSoft = 0x200;
+inline constexpr uint32_t kEfArmAbiFloatHard = 0x400;
 }  // namespace elf
 
 /// ELF32 file header fields the loader uses.
@@ -63,6 +74,8 @@ struct Elf32Section {
 Elf32Phdr decode_phdr(std::span<const uint8_t, elf::kPhdrSize> bytes);
 /// Appends the 32-byte encoding of a program header.
 void encode_phdr(const Elf32Phdr& phdr, ByteWriter& out);
+/// Appends the 40-byte encoding of a section header.
+void encode_shdr(const Elf32Shdr& shdr, ByteWriter& out);
 /// "LOAD", "ARM_EXIDX", "NOTE", ... or the hex value.
 std::string phdr_type_name(uint32_t type);
 /// "RWX"-style flags.

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/byte_reader.hpp"
+#include "common/byte_writer.hpp"
 #include "common/fault_injection.hpp"
 #include "crypto/aes_cbc.hpp"
 #include "crypto/sha256.hpp"
@@ -299,11 +300,9 @@ TeeCode RemoteprocPta::verify_digest(tee::TaParams& params) {
     const uint32_t key_alg = rsa ? pta::kAlgRsaPkcs1Sha256 : pta::kAlgEcdsaP256;
     if (*algo != pta::kAlgAny && *algo != key_alg) continue;
     if (!verifiers_[i].verify(digest, signature)) continue;
-    if (params[1].memory.size() >= 8) {
-      for (int b = 0; b < 4; ++b) {
-        params[1].memory[static_cast<size_t>(b)] = static_cast<uint8_t>(key_alg >> (8 * b));
-        params[1].memory[static_cast<size_t>(4 + b)] = static_cast<uint8_t>(i >> (8 * b));
-      }
+    if (params[1].memory.size() >= 8) {  // the key info out: algorithm, key index
+      store_le(params[1].memory.first<4>(), key_alg);
+      store_le(params[1].memory.subspan(4).first<4>(), i);
     }
     return TeeCode::kSuccess;
   }

@@ -209,12 +209,7 @@ TEST(LocateResourceTable, OneTableAcrossAllImages) {
 
 TEST(LocateResourceTable, AddressMappingMustBeConsistent) {
   ElfBuilder b;
-  const size_t s =
-      b.add_segment({.paddr = 0x81200000, .data = test::demo_resource_table(), .flags = 4});
-  b.add_section({.name = ".resource_table",
-                 .segment = s,
-                 .offset = 0,
-                 .size = static_cast<uint32_t>(test::demo_resource_table().size())});
+  b.add_resource_table(0x81200000, test::demo_resource_table());
   auto elf = b.build();
   // Patch sh_addr of section 1 (after the NULL section header).
   const uint32_t shoff = test::get_u32(elf, 32);

@@ -65,18 +65,11 @@ Bytes signed_firmware(size_t code_size = 8192, const std::string& key = "rsa2048
 /// in processor 0's regions of the same names.
 Bytes processor1_firmware() {
   ElfBuilder b;
-  Bytes code(0x800, 0x61);
-  const uint32_t sp = 0x82800000, pc = 0x82000041;
-  for (size_t i = 0; i < 4; ++i) {
-    code[i] = static_cast<uint8_t>(sp >> (8 * i));
-    code[4 + i] = static_cast<uint8_t>(pc >> (8 * i));
-  }
   const Bytes table = RscTableBuilder()
                           .add_vdev(7, 0, 1, {{0xFFFFFFFF, 16, 16, 0}, {0xFFFFFFFF, 16, 16, 1}}, 0)
                           .add_trace(0x82801000, 0x200, "m1_trace")
                           .build();
-  b.entry(pc);
-  b.add_segment({.paddr = 0x82000000, .data = code, .flags = 5});
+  b.add_code(0x82000000, Bytes(0x800, 0x61), 0x82800000);
   b.add_segment({.paddr = 0x82400000, .data = Bytes(0x80, 0x62), .memsz = 0x400, .flags = 6});
   const size_t rsc = b.add_segment({.paddr = 0x82800000, .data = table, .flags = 6});
   b.add_section(

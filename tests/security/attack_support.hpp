@@ -1,15 +1,19 @@
-// Shared by the attack-class tests of security.md (tests/security/*_test.cpp): the vector
-// inputs, ELF header / program header / section header patching inside a RawImage, and the
-// assertions "rejected with this code, at this check, with a message naming the field".
+// Shared by the attack-class tests of security.md (tests/security/*_test.cpp, and the TA's in
+// tests/tee): the vector inputs, ELF header / program header / section header patching inside
+// a RawImage, the assertions "rejected with this code, at this check, with a message naming the
+// field", and the row type of the attack tables (security/attack_cases.hpp).
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/tee_code.hpp"
@@ -52,6 +56,97 @@ inline ::testing::AssertionResult Rejected(const image::VerifyReport& r, TeeCode
   return ::testing::AssertionSuccess();
 }
 
+/// A signed image's tlv_len: the offset (in the TLV area) where appended TLV bytes start.
+inline uint32_t tlv_len(const RawImage& raw) {
+  return get_u32(assemble_raw(raw), 8);
+}
+
+/// rsc.elf's .symtab: file bytes that no segment covers (so no digest covers them).
+inline constexpr size_t kUnsignedSpot = 0x20e8;
+
+/// Copies `size` bytes inside an image (std::out_of_range past its end).
+inline void copy_bytes(std::vector<uint8_t>& img, size_t from, size_t to, size_t size) {
+  if (from + size > img.size() || to + size > img.size()) throw std::out_of_range("copy_bytes");
+  std::copy_n(img.begin() + static_cast<long>(from), size, img.begin() + static_cast<long>(to));
+}
+
+// ---- Attack tables ------------------------------------------------------------------------
+
+/// The expected rejection message, or a fragment of it: fixed text, or text that quotes
+/// values of the unchanged image (an offset, a size), computed when the test runs.
+class Fragment {
+ public:
+  Fragment(const char* text)
+      : Fragment(std::string(text)) {}  // NOLINT(google-explicit-constructor)
+  Fragment(std::string text)            // NOLINT(google-explicit-constructor)
+      : quote_([text = std::move(text)](const RawImage&) { return text; }) {}
+  template <typename Quote>
+  requires std::is_invocable_r_v<std::string, const Quote&, const RawImage&> Fragment(Quote quote)
+      : quote_(std::move(quote)) {}  // NOLINT(google-explicit-constructor)
+
+  std::string operator()(const RawImage& unchanged) const { return quote_(unchanged); }
+
+ private:
+  std::function<std::string(const RawImage&)> quote_;
+};
+
+/// How an attacked RawImage becomes a file.
+using Seal = std::function<std::vector<uint8_t>(const RawImage&)>;
+/// Assembled as it is: the header, TLVs and signature stay as signed; only unsigned bytes (or
+/// the signature itself) changed.
+inline std::vector<uint8_t> as_is(const RawImage& raw) {
+  return assemble_raw(raw);
+}
+/// Re-signed with rsa2048: the change is covered by a valid signature.
+inline std::vector<uint8_t> resigned(const RawImage& raw) {
+  return resign(raw, test_key("rsa2048"));
+}
+
+/// One row of an attack table: a signed image, what the attacker changes, and the rejection
+/// that every verifier (the offline one, the TA's LOAD_FW) must answer.
+struct ImageAttack {
+  std::string name;
+  std::function<std::vector<uint8_t>()> base;  // the signed file attacked
+  std::function<void(RawImage&)> mutate;       // the attack on it, taken apart
+  Seal seal = as_is;
+  TeeCode code = TeeCode::kSuccess;
+  std::string check;  // the offline verifier's stage that rejects it
+  Fragment message;   // contained in the rejection message
+};
+
+/// gtest prints a row by its name.
+inline void PrintTo(const ImageAttack& attack, std::ostream* os) {
+  *os << attack.name;
+}
+
+/// The attacked file: `unchanged` (the row's base, taken apart) mutated, then sealed.
+inline std::vector<uint8_t> attacked_file(const ImageAttack& attack, const RawImage& unchanged) {
+  RawImage raw = unchanged;
+  attack.mutate(raw);
+  return attack.seal(raw);
+}
+
+/// The offline verifier (rsa2048 provisioned) rejects the row's file as the row says.
+inline ::testing::AssertionResult RejectedOffline(const ImageAttack& attack) {
+  const RawImage unchanged = decompose(attack.base());
+  return Rejected(verify_with(attacked_file(attack, unchanged), test_key("rsa2048")), attack.code,
+                  attack.check, attack.message(unchanged));
+}
+
+/// The rows of `table` named in `names`, in that order (std::invalid_argument for a name that
+/// is not in the table): the TA runs a selection of the offline tables.
+inline std::vector<ImageAttack> rows_named(const std::vector<ImageAttack>& table,
+                                           const std::vector<std::string>& names) {
+  std::vector<ImageAttack> rows;
+  for (const std::string& name : names) {
+    const auto it = std::find_if(table.begin(), table.end(),
+                                 [&](const ImageAttack& a) { return a.name == name; });
+    if (it == table.end()) throw std::invalid_argument("no attack row " + name);
+    rows.push_back(*it);
+  }
+  return rows;
+}
+
 /// The report says the image is authentic.
 inline ::testing::AssertionResult Authentic(const image::VerifyReport& r) {
   if (r.authentic()) return ::testing::AssertionSuccess();
@@ -70,14 +165,6 @@ inline constexpr size_t kClass = 4, kData = 5, kIdentVersion = 6, kMachine = 18,
 enum class Phdr : size_t { kType, kOffset, kVaddr, kPaddr, kFilesz, kMemsz, kFlags, kAlign };
 /// Elf32_Shdr words.
 enum class Shdr : size_t { kName, kType, kFlags, kAddr, kOffset, kSize };
-
-inline void put_u16(std::vector<uint8_t>& bytes, size_t offset, uint16_t value) {
-  bytes.at(offset) = static_cast<uint8_t>(value);
-  bytes.at(offset + 1) = static_cast<uint8_t>(value >> 8);
-}
-inline uint16_t get_u16(const std::vector<uint8_t>& bytes, size_t offset) {
-  return static_cast<uint16_t>(bytes.at(offset) | (bytes.at(offset + 1) << 8));
-}
 
 inline size_t phdr_offset(const std::vector<uint8_t>& elf, size_t index) {
   return get_u32(elf, ehdr::kPhoff) + 32 * index;

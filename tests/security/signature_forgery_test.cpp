@@ -7,8 +7,6 @@
 // Every forgery carries a signature over exactly the bytes of its own header || TLV area (the
 // header's sign_len included), so that only the signature's construction is wrong.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
 
 #include <fmt/format.h>
 
@@ -21,140 +19,21 @@
 #include <tuple>
 #include <vector>
 
-#include "common/byte_reader.hpp"
 #include "crypto/ecdsa_p256.hpp"
-#include "crypto/ossl.hpp"
-#include "crypto/sha256.hpp"
 #include "security/attack_support.hpp"
+#include "support/forgery.hpp"
 
 namespace rproctee::test {
 namespace {
 
-using namespace attack;  // NOLINT(google-build-using-namespace)
-using Bytes = std::vector<uint8_t>;
+using namespace attack;   // NOLINT(google-build-using-namespace)
+using namespace forgery;  // NOLINT(google-build-using-namespace)
 
 constexpr TeeCode kSignatureInvalid = TeeCode::kSignatureInvalid;
-
-Bytes cat(std::initializer_list<std::span<const uint8_t>> parts) {
-  Bytes out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
 
 Bytes fill(size_t n, uint8_t value) {
   return Bytes(n, value);
 }
-
-/// The bytes the signature of `raw` covers (header || TLV area) when its header says
-/// sign_len = `sign_len`.
-Bytes signed_prefix(RawImage raw, uint32_t sign_len) {
-  raw.sign_len = sign_len;
-  raw.signature.assign(sign_len, 0);
-  const Bytes file = assemble_raw(raw);
-  return Bytes(file.begin(), file.begin() + static_cast<long>(20 + round_up8(get_u32(file, 8))));
-}
-
-crypto::Digest signed_digest(const RawImage& raw, uint32_t sign_len) {
-  return crypto::Sha256::of(signed_prefix(raw, sign_len));
-}
-
-/// `raw` assembled with `signature` stored verbatim and the header's sign_len = its size.
-Bytes with_signature(RawImage raw, Bytes signature) {
-  raw.sign_len = static_cast<uint32_t>(signature.size());
-  raw.signature = std::move(signature);
-  return assemble_raw(raw);
-}
-
-/// Varies a platform TLV until `key` produces a signature (over the header with sign_len =
-/// `sign_len`) that satisfies `accept`; returns the image and that signature.
-std::pair<RawImage, Bytes> find_signature(RawImage raw, const TestKey& key, uint32_t sign_len,
-                                          const std::function<bool(const Bytes&)>& accept) {
-  raw.tlvs.emplace_back(0x10010, Bytes(4, 0));
-  for (uint32_t counter = 0; counter < 8192; ++counter) {
-    put_u32(raw.tlvs.back().second, 0, counter);
-    auto sig = key.signer.sign(signed_digest(raw, sign_len));
-    if (!sig) throw std::runtime_error(sig.error().message);
-    if (accept(*sig)) return {raw, *sig};
-  }
-  throw std::runtime_error("no suitable signature found");
-}
-
-/// Big-endian a + b in the same width; nullopt when it carries out.
-std::optional<Bytes> add_be(const Bytes& a, const Bytes& b) {
-  Bytes out(a.size());
-  unsigned carry = 0;
-  for (size_t i = a.size(); i-- > 0;) {
-    const unsigned sum = a[i] + b[i] + carry;
-    out[i] = static_cast<uint8_t>(sum);
-    carry = sum >> 8;
-  }
-  if (carry) return std::nullopt;
-  return out;
-}
-
-/// Big-endian a - b in the same width (a >= b).
-Bytes sub_be(const Bytes& a, const Bytes& b) {
-  Bytes out(a.size());
-  int borrow = 0;
-  for (size_t i = a.size(); i-- > 0;) {
-    int d = a[i] - b[i] - borrow;
-    borrow = d < 0 ? 1 : 0;
-    if (d < 0) d += 256;
-    out[i] = static_cast<uint8_t>(d);
-  }
-  return out;
-}
-
-/// `value` as a big-endian number of `width` >= 1 bytes.
-Bytes be_small(size_t width, uint8_t value) {
-  Bytes out(width - 1, 0);
-  out.push_back(value);
-  return out;
-}
-
-// ---- Class 8: RSA ---------------------------------------------------------------------------
-
-/// s = block^d mod n with the test private key: the raw RSA private operation, no padding.
-Bytes rsa_private_raw(const TestKey& key, std::span<const uint8_t> block) {
-  crypto::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.priv.get(), nullptr));
-  size_t len = key.signer.signature_size();
-  Bytes out(len);
-  if (block.size() != len || !ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_NO_PADDING) != 1 ||
-      EVP_PKEY_sign(ctx.get(), out.data(), &len, block.data(), block.size()) != 1)
-    throw std::runtime_error("raw RSA private operation failed: " + crypto::openssl_error());
-  out.resize(len);
-  return out;
-}
-
-/// The RSA modulus, big-endian, exactly k bytes.
-Bytes modulus(const TestKey& key) {
-  Bytes n = key.verifier.key().components().first;
-  const size_t k = key.signer.signature_size();
-  if (n.size() > k) n.erase(n.begin(), n.begin() + static_cast<long>(n.size() - k));
-  n.insert(n.begin(), k - n.size(), 0);
-  return n;
-}
-
-Bytes sha1(std::span<const uint8_t> data) {
-  Bytes out(20);
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha1(), nullptr) != 1 || len != 20)
-    throw std::runtime_error("SHA-1 failed");
-  return out;
-}
-
-// DigestInfo encodings (without the hash).
-const Bytes kSha256Info = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                           0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
-const Bytes kSha256InfoNoNull = {0x30, 0x2f, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48,
-                                 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x04, 0x20};
-const Bytes kSha256InfoLongSequence = {0x30, 0x81, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48,
-                                       0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
-const Bytes kSha256InfoLongOctets = {0x30, 0x32, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                     0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x81, 0x20};
-const Bytes kSha1Info = {0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e,
-                         0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14};
 
 /// What a block builder gets: the modulus length and the data the signature covers.
 struct BlockInput {
@@ -162,11 +41,6 @@ struct BlockInput {
   crypto::Digest sha256;
   Bytes sha1;
 };
-
-/// 00 01 FF..FF 00 || tail, with as many FF bytes as fit in k.
-Bytes type1_block(size_t k, const Bytes& tail) {
-  return cat({Bytes{0x00, 0x01}, fill(k - 3 - tail.size(), 0xFF), Bytes{0x00}, tail});
-}
 
 struct EmVariant {
   std::string name;
@@ -325,19 +199,19 @@ TEST_P(RsaForgery, SignatureValueZeroAndOne) {
 
 TEST_P(RsaForgery, SignatureValueModulusMinusOne) {
   const RawImage raw = rsa_base(GetParam());
-  EXPECT_TRUE(Rejected(verify(with_signature(raw, sub_be(modulus(key()), be_small(k(), 1)))),
+  EXPECT_TRUE(Rejected(verify(with_signature(raw, sub_be(rsa_modulus(key()), be_small(k(), 1)))),
                        kSignatureInvalid, "signature", mismatch()));
 }
 
 TEST_P(RsaForgery, SignatureValueEqualToTheModulus) {
   const RawImage raw = rsa_base(GetParam());
-  EXPECT_TRUE(Rejected(verify(with_signature(raw, modulus(key()))), kSignatureInvalid, "signature",
-                       "signature value is not below the modulus (s >= n)"));
+  EXPECT_TRUE(Rejected(verify(with_signature(raw, rsa_modulus(key()))), kSignatureInvalid,
+                       "signature", "signature value is not below the modulus (s >= n)"));
 }
 
 TEST_P(RsaForgery, SignatureValueAboveTheModulus) {
   const RawImage raw = rsa_base(GetParam());
-  for (const Bytes& s : {*add_be(modulus(key()), be_small(k(), 1)), fill(k(), 0xFF)}) {
+  for (const Bytes& s : {*add_be(rsa_modulus(key()), be_small(k(), 1)), fill(k(), 0xFF)}) {
     EXPECT_TRUE(Rejected(verify(with_signature(raw, s)), kSignatureInvalid, "signature",
                          "signature value is not below the modulus (s >= n)"));
   }
@@ -345,7 +219,7 @@ TEST_P(RsaForgery, SignatureValueAboveTheModulus) {
 
 TEST_P(RsaForgery, ValidSignaturePlusTheModulus) {
   // s + n is congruent to a valid signature: a verifier that reduces mod n would accept it.
-  const Bytes n = modulus(key());
+  const Bytes n = rsa_modulus(key());
   const auto [raw, sig] = find_signature(rsa_base(GetParam()), key(), static_cast<uint32_t>(k()),
                                          [&](const Bytes& s) { return add_be(s, n).has_value(); });
   ASSERT_TRUE(Authentic(verify(with_signature(raw, sig))));
@@ -382,10 +256,6 @@ INSTANTIATE_TEST_SUITE_P(Class8, RsaForgery,
                          [](const auto& p) { return p.param; });
 
 // ---- Class 9: ECDSA P-256 -------------------------------------------------------------------
-
-const Bytes kP256Order = {0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF,
-                          0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17,
-                          0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51};
 
 class EcdsaForgery : public ::testing::Test {
  protected:
@@ -493,19 +363,6 @@ TEST_F(EcdsaForgery, Signature72BytesDer) {
 }
 
 // ---- Class 10: key confusion ----------------------------------------------------------------
-
-/// A fresh key pair that is provisioned nowhere: the attacker's.
-const TestKey& attacker_p256() {
-  static const TestKey key = [] {
-    auto priv = crypto::PrivateKey::generate(crypto::KeySpec::kP256);
-    if (!priv) throw std::runtime_error(priv.error().message);
-    auto signer = crypto::Signer::create(*priv);
-    auto verifier = crypto::Verifier::create(priv->public_key());
-    if (!signer || !verifier) throw std::runtime_error("attacker key unusable");
-    return TestKey{*priv, *signer, *verifier};
-  }();
-  return key;
-}
 
 image::VerifyReport verify_with_keys(const Bytes& file, const std::vector<std::string>& keys) {
   image::VerifyOptions options;

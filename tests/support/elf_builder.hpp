@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "image/elf32_writer.hpp"
+
 namespace rproctee::test {
 
 struct ElfSegment {
@@ -19,34 +21,42 @@ struct ElfSegment {
   uint32_t align = 0x1000;
 };
 
-struct ElfSection {
-  std::string name;
-  uint32_t type = 1;    // SHT_PROGBITS
-  uint32_t flags = 2;   // SHF_ALLOC
-  size_t segment = 0;   // which segment holds it
-  uint32_t offset = 0;  // offset inside that segment
-  uint32_t size = 0;
-};
+/// A section inside a segment (name, type, flags, segment, offset in it, size).
+using ElfSection = image::Elf32SectionSpec;
 
-/// Assembles an ELF: header, program headers, segment bytes (16-byte aligned offsets),
-/// then the section name table and the section headers when sections were added.
+/// Assembles an ELF with image::write_elf32: header, program headers, segment bytes (16-byte
+/// aligned offsets), then the section name table and the section headers when sections were
+/// added. e_flags are those of our arm-none-eabi-gcc firmware (EABI5, soft-float).
 class ElfBuilder {
  public:
   ElfBuilder& entry(uint32_t address);
   size_t add_segment(ElfSegment segment);
   ElfBuilder& add_section(ElfSection section);
+  /// A Cortex-M code segment (R+X) at `address` holding `code`, whose vector table starts with
+  /// `initial_sp` and the reset handler at address + 0x40 (Thumb), which is also the entry
+  /// point; with `isr_vector_and_text`, sections .isr_vector (0x40 bytes) and .text (the rest).
+  /// Returns the segment's index.
+  size_t add_code(uint32_t address, std::vector<uint8_t> code, uint32_t initial_sp,
+                  bool isr_vector_and_text = false);
+  /// A read-only segment at `address` holding `table` and its `.resource_table` section (the
+  /// whole segment); returns the segment's index.
+  size_t add_resource_table(uint32_t address, std::vector<uint8_t> table);
   ElfBuilder& machine(uint16_t machine);
   std::vector<uint8_t> build() const;
 
-  /// File offset of a segment in the built file.
-  uint32_t segment_offset(size_t index) const;
-
  private:
+  /// What write_elf32 writes; it points into segments_.
+  image::Elf32FileSpec spec() const;
+
   uint32_t entry_ = 0;
   uint16_t machine_ = 40;
   std::vector<ElfSegment> segments_;
   std::vector<ElfSection> sections_;
 };
+
+/// Writes the first two words of a Cortex-M vector table at the start of `code`: the initial
+/// stack pointer and the reset handler (a Thumb address, bit 0 set).
+void put_vector_table(std::vector<uint8_t>& code, uint32_t initial_sp, uint32_t reset);
 
 /// A Cortex-M33 firmware in the STM32MP25 memory map: a vector table + code segment at
 /// 0x80100000 (`code_size` bytes, deterministic pattern), a data segment at 0x80a00000 with

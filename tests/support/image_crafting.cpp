@@ -1,9 +1,6 @@
 #include "support/image_crafting.hpp"
 
 #include <algorithm>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <stdexcept>
 
 #include "common/byte_reader.hpp"
@@ -12,26 +9,8 @@
 #include "image/container.hpp"
 #include "image/elf32.hpp"
 #include "image/tlv.hpp"
-#include "support/test_data.hpp"
 
 namespace rproctee::test {
-
-const TestKey& test_key(const std::string& name) {
-  static std::mutex mutex;
-  static std::map<std::string, std::unique_ptr<TestKey>> cache;
-  std::lock_guard lock(mutex);
-  auto& slot = cache[name];
-  if (!slot) {
-    const auto path = (vectors_dir() / "keys" / (name + ".pem")).string();
-    auto priv = crypto::PrivateKey::load_file(path, std::nullopt);
-    if (!priv) throw std::runtime_error(priv.error().message);
-    auto signer = crypto::Signer::create(*priv);
-    auto verifier = crypto::Verifier::create(priv->public_key());
-    if (!signer || !verifier) throw std::runtime_error("test key " + name + " unusable");
-    slot = std::make_unique<TestKey>(TestKey{*priv, *signer, *verifier});
-  }
-  return *slot;
-}
 
 std::vector<uint8_t> sign_elfs(const std::vector<std::vector<uint8_t>>& elfs, const TestKey& key,
                                const SignOptions& options) {
@@ -44,6 +23,7 @@ std::vector<uint8_t> sign_elfs(const std::vector<std::vector<uint8_t>>& elfs, co
   p.platform = options.platform;
   p.enc_key = options.enc_key;
   p.order = options.order;
+  p.ivs = options.ivs;
   auto u = image::build_unsigned(p);
   if (!u) throw std::runtime_error(u.error().message);
   auto sig = key.signer.sign(u->digest());
@@ -150,12 +130,36 @@ image::VerifyReport verify_with(std::span<const uint8_t> file, const TestKey& ke
   return image::verify_signed_image(file, opts);
 }
 
+namespace {
+/// The `size` bytes at `offset` (std::out_of_range past the end).
+template <size_t size, typename Bytes>
+auto field(Bytes& bytes, size_t offset) {
+  if (offset > bytes.size() || bytes.size() - offset < size)
+    throw std::out_of_range("field past the end of the buffer");
+  return std::span(bytes).subspan(offset).template first<size>();
+}
+}  // namespace
+
+void put_u16(std::vector<uint8_t>& bytes, size_t offset, uint16_t value) {
+  store_le(field<2>(bytes, offset), value);
+}
+
 void put_u32(std::vector<uint8_t>& bytes, size_t offset, uint32_t value) {
-  for (size_t i = 0; i < 4; ++i) bytes.at(offset + i) = static_cast<uint8_t>(value >> (8 * i));
+  store_le(field<4>(bytes, offset), value);
+}
+
+uint16_t get_u16(std::span<const uint8_t> bytes, size_t offset) {
+  return load_le<uint16_t>(field<2>(bytes, offset));
 }
 
 uint32_t get_u32(std::span<const uint8_t> bytes, size_t offset) {
-  return load_le<uint32_t>(bytes.subspan(offset).first<4>());
+  return load_le<uint32_t>(field<4>(bytes, offset));
+}
+
+std::vector<uint8_t> le32(uint32_t value) {
+  std::vector<uint8_t> bytes(4);
+  store_le(std::span(bytes).first<4>(), value);
+  return bytes;
 }
 
 }  // namespace rproctee::test

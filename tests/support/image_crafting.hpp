@@ -3,6 +3,7 @@
 // the intended property is wrong.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -10,21 +11,11 @@
 #include <utility>
 #include <vector>
 
-#include "crypto/keys.hpp"
-#include "crypto/signature.hpp"
 #include "image/builder.hpp"
 #include "image/verify.hpp"
+#include "support/test_keys.hpp"
 
 namespace rproctee::test {
-
-/// A test key pair from tests/data/vectors/keys ("rsa2048", "rsa3072", "rsa4096", "p256",
-/// "optee_default"), loaded once.
-struct TestKey {
-  crypto::PrivateKey priv;
-  crypto::Signer signer;
-  crypto::Verifier verifier;
-};
-const TestKey& test_key(const std::string& name);
 
 /// Options of sign_elfs.
 struct SignOptions {
@@ -32,6 +23,7 @@ struct SignOptions {
   std::optional<std::vector<uint8_t>> key_info;
   std::optional<std::vector<uint8_t>> enc_key;
   image::TlvOrder order = image::TlvOrder::kUpstream;
+  std::optional<std::vector<std::array<uint8_t, 16>>> ivs;  // with enc_key: fixed, not random
 };
 
 /// Signs ELF files with the library's builder (as `rproctee sign` does).
@@ -69,8 +61,13 @@ void rehash(RawImage& raw);
 image::VerifyReport verify_with(std::span<const uint8_t> file, const TestKey& key,
                                 std::optional<std::vector<uint8_t>> aes_key = std::nullopt);
 
-/// Writes a 32-bit little-endian value into a byte buffer.
+/// Little-endian fields of a byte buffer (bounds-checked: std::out_of_range).
+void put_u16(std::vector<uint8_t>& bytes, size_t offset, uint16_t value);
 void put_u32(std::vector<uint8_t>& bytes, size_t offset, uint32_t value);
+uint16_t get_u16(std::span<const uint8_t> bytes, size_t offset);
 uint32_t get_u32(std::span<const uint8_t> bytes, size_t offset);
+
+/// The 4 little-endian bytes of `value` (a TLV value, a table word).
+std::vector<uint8_t> le32(uint32_t value);
 
 }  // namespace rproctee::test

@@ -394,21 +394,10 @@ std::vector<uint8_t> own_board_firmware() {
   ElfBuilder b;
   std::vector<uint8_t> code(4096);
   for (size_t i = 0; i < code.size(); ++i) code[i] = static_cast<uint8_t>(i * 3 + 1);
-  const uint32_t sp = 0x90100000, pc = 0x90000041;
-  for (size_t i = 0; i < 4; ++i) {
-    code[i] = static_cast<uint8_t>(sp >> (8 * i));
-    code[4 + i] = static_cast<uint8_t>(pc >> (8 * i));
-  }
-  b.entry(pc);
-  b.add_segment({.paddr = 0x90000000, .data = code, .flags = 5});
+  b.add_code(0x90000000, code, 0x90100000);
   RscTableBuilder rsc;
   rsc.add_vdev(7, 0, 1, {{0xFFFFFFFF, 16, 16, 0}, {0xFFFFFFFF, 16, 16, 1}}, 0);
-  const auto table = rsc.build();
-  const size_t seg = b.add_segment({.paddr = 0x90100000, .data = table, .flags = 4});
-  b.add_section({.name = ".resource_table",
-                 .segment = seg,
-                 .offset = 0,
-                 .size = static_cast<uint32_t>(table.size())});
+  b.add_resource_table(0x90100000, rsc.build());
   return b.build();
 }
 

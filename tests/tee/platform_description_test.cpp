@@ -580,11 +580,8 @@ M4Firmware make_m4_firmware() {
   M4Firmware fw;
   fw.code.resize(2048);
   for (size_t i = 0; i < fw.code.size(); ++i) fw.code[i] = static_cast<uint8_t>(i * 5 + 3);
-  const uint32_t sp = 0x10040000, pc = 0x41;
-  for (size_t i = 0; i < 4; ++i) {
-    fw.code[i] = static_cast<uint8_t>(sp >> (8 * i));
-    fw.code[4 + i] = static_cast<uint8_t>(pc >> (8 * i));
-  }
+  const uint32_t pc = 0x41;
+  put_vector_table(fw.code, 0x10040000, pc);
   fw.data.assign(0x200, 0x6B);
   RscTableBuilder rsc;
   rsc.add_vdev(7, 0, 1, {{0xFFFFFFFF, 16, 16, 0}, {0xFFFFFFFF, 16, 16, 1}}, 0);
@@ -594,11 +591,7 @@ M4Firmware make_m4_firmware() {
   const size_t text = b.add_segment({.paddr = 0x0, .data = fw.code, .flags = 5});
   b.add_section({.name = ".isr_vector", .segment = text, .offset = 0, .size = 0x40});
   b.add_segment({.paddr = 0x10000000, .data = fw.data, .memsz = 0x1000, .flags = 6});
-  const size_t rseg = b.add_segment({.paddr = 0x1000, .data = fw.table, .flags = 4});
-  b.add_section({.name = ".resource_table",
-                 .segment = rseg,
-                 .offset = 0,
-                 .size = static_cast<uint32_t>(fw.table.size())});
+  b.add_resource_table(0x1000, fw.table);
   fw.elf = b.build();
   return fw;
 }

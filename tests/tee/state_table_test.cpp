@@ -78,28 +78,11 @@ std::vector<uint8_t> make_m1_firmware(size_t code_size, uint8_t seed) {
   ElfBuilder b;
   std::vector<uint8_t> code(std::max<size_t>(code_size, 64));
   for (size_t i = 0; i < code.size(); ++i) code[i] = static_cast<uint8_t>(i * 13 + seed + (i >> 8));
-  const uint32_t sp = kM1Data + 0x400000, pc = kM1Firmware + 0x41;
-  for (size_t i = 0; i < 4; ++i) {
-    code[i] = static_cast<uint8_t>(sp >> (8 * i));
-    code[4 + i] = static_cast<uint8_t>(pc >> (8 * i));
-  }
-  b.entry(pc);
-  const size_t text = b.add_segment({.paddr = kM1Firmware, .data = code, .flags = 5});
-  b.add_section({.name = ".isr_vector", .segment = text, .offset = 0, .size = 0x40});
-  b.add_section({.name = ".text",
-                 .flags = 6,
-                 .segment = text,
-                 .offset = 0x40,
-                 .size = static_cast<uint32_t>(code.size() - 0x40)});
+  b.add_code(kM1Firmware, code, kM1Data + 0x400000, /*isr_vector_and_text=*/true);
   const size_t data = b.add_segment(
       {.paddr = kM1Data, .data = std::vector<uint8_t>(0x100, seed), .memsz = 0x1000, .flags = 6});
   b.add_section({.name = ".data", .flags = 3, .segment = data, .offset = 0, .size = 0x100});
-  const auto table = m1_resource_table();
-  const size_t rsc = b.add_segment({.paddr = kM1Ipc, .data = table, .flags = 4});
-  b.add_section({.name = ".resource_table",
-                 .segment = rsc,
-                 .offset = 0,
-                 .size = static_cast<uint32_t>(table.size())});
+  b.add_resource_table(kM1Ipc, m1_resource_table());
   return b.build();
 }
 

@@ -1,7 +1,8 @@
 // Shared by the attack-class tests against the trusted application (tests/tee/ta_*_test.cpp):
 // the assertions "LOAD_FW was rejected with this code, origin TRUSTED_APP, this reason, state
-// OFF and memories zero" and "this image loads exactly", the standard signed inputs, and
-// platform descriptions derived from the STM32MP25 preset source.
+// OFF and memories zero" and "this image loads exactly", the standard signed inputs, the
+// fixtures that run the rows of an attack table through LOAD_FW, and platform descriptions
+// derived from the STM32MP25 preset source.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,6 +15,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "common/tee_code.hpp"
@@ -49,12 +52,6 @@ inline std::string replace_once(std::string text, std::string_view from, std::st
 /// inlined: the test fixture compiles with dtc alone, without the C preprocessor.
 inline std::string dts_from(const std::string& dtsi, std::string_view model = "rproctee test") {
   return fmt::format("/dts-v1/;\n{}\n/ {{\n\tmodel = \"{}\";\n}};\n", dtsi, model);
-}
-
-/// 32-bit little-endian bytes.
-inline std::vector<uint8_t> le32(uint32_t v) {
-  return {static_cast<uint8_t>(v), static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v >> 16),
-          static_cast<uint8_t>(v >> 24)};
 }
 
 /// The demo firmware (code in cm33-firmware, data in cm33-data, resource table in ipc-shmem)
@@ -130,12 +127,12 @@ inline ::testing::AssertionResult LoadsExactlyThenReleases(MachineUnderTest& m, 
   return StateIsOff(c);
 }
 
-/// A machine over one transport with a session open on processor 0.
-class TaAttackFixture : public ::testing::TestWithParam<TransportKind> {
+/// A machine over one transport with a session open on processor 0 (after OpenSession).
+class TaSession {
  protected:
-  explicit TaAttackFixture(MachineConfig config = {})
-      : m_(GetParam(), std::move(config)), c_(m_.tee_name()) {}
-  void SetUp() override {
+  explicit TaSession(TransportKind transport, MachineConfig config = {})
+      : m_(transport, std::move(config)), c_(m_.tee_name()) {}
+  void OpenSession() {
     ASSERT_TRUE(c_.initialized());
     ASSERT_EQ(c_.open(0), TEEC_SUCCESS);
   }
@@ -146,10 +143,45 @@ class TaAttackFixture : public ::testing::TestWithParam<TransportKind> {
     if (auto r = LoadRejected(m_, c_, image, code, needle); !r) return r;
     return LoadsExactlyThenReleases(m_, c_, demo_image());
   }
+  /// The row's image rejected with the row's code and message, then the demo image loads.
+  ::testing::AssertionResult RejectedThenRecovers(const attack::ImageAttack& attack) {
+    const RawImage unchanged = decompose(attack.base());
+    return RejectedThenRecovers(attack::attacked_file(attack, unchanged),
+                                static_cast<TEEC_Result>(attack.code), attack.message(unchanged));
+  }
 
   MachineUnderTest m_;
   RprocClient c_;
 };
+
+/// Parameterised by the transport.
+class TaAttackFixture : public ::testing::TestWithParam<TransportKind>, protected TaSession {
+ protected:
+  explicit TaAttackFixture(MachineConfig config = {}) : TaSession(GetParam(), std::move(config)) {}
+  void SetUp() override { OpenSession(); }
+};
+
+/// Parameterised by the transport and a row of an attack table (ta_attack_rows).
+class TaAttackTable
+    : public ::testing::TestWithParam<std::tuple<TransportKind, attack::ImageAttack>>,
+      protected TaSession {
+ protected:
+  TaAttackTable() : TaSession(std::get<0>(GetParam())) {}
+  void SetUp() override { OpenSession(); }
+  const attack::ImageAttack& row() const { return std::get<1>(GetParam()); }
+};
+
+/// Every row of `rows` over both transports.
+inline auto ta_attack_rows(const std::vector<attack::ImageAttack>& rows) {
+  return ::testing::Combine(::testing::Values(TransportKind::kInProcess, TransportKind::kSocket),
+                            ::testing::ValuesIn(rows));
+}
+
+/// gtest names for ta_attack_rows: "InProcess_<row>", "Socket_<row>".
+inline std::string ta_row_name(
+    const ::testing::TestParamInfo<std::tuple<TransportKind, attack::ImageAttack>>& p) {
+  return transport_name(std::get<0>(p.param)) + "_" + std::get<1>(p.param).name;
+}
 
 /// gtest parameter names for the two transports.
 inline std::string transport_param_name(const ::testing::TestParamInfo<TransportKind>& p) {

@@ -188,14 +188,7 @@ TEST_P(TaFirewall, BytesTheNormalWorldLeftAreWipedBeforeTheNextLoad) {
   ASSERT_NO_FATAL_FAILURE(map_regions(*t, got));
   for (auto& r : got.regions) std::memset(r.map, 0xEE, static_cast<size_t>(r.size));
   ElfBuilder b;
-  Bytes code(0x200, 0x5A);
-  const uint32_t sp = 0x80E00000, pc = 0x80100041;
-  for (size_t i = 0; i < 4; ++i) {
-    code[i] = static_cast<uint8_t>(sp >> (8 * i));
-    code[4 + i] = static_cast<uint8_t>(pc >> (8 * i));
-  }
-  b.entry(pc);
-  b.add_segment({.paddr = 0x80100000, .data = code, .flags = 5});
+  b.add_code(0x80100000, Bytes(0x200, 0x5A), 0x80E00000);
   const Bytes image = sign_elfs({b.build()}, test_key("rsa2048"));
   ASSERT_EQ(c_.load(image), TEEC_SUCCESS) << c_.last_error();
   EXPECT_TRUE(memory_holds_exactly(m_, image));

@@ -151,14 +151,7 @@ TEST_P(TaSessionLimits, ASecondSessionOnTheSameProcessorIsBusy) {
 /// A firmware for processor 1 of the dual preset (code at 0x82000000).
 Bytes processor1_image() {
   ElfBuilder b;
-  Bytes code(0x400, 0x61);
-  const uint32_t sp = 0x82800000, pc = 0x82000041;
-  for (size_t i = 0; i < 4; ++i) {
-    code[i] = static_cast<uint8_t>(sp >> (8 * i));
-    code[4 + i] = static_cast<uint8_t>(pc >> (8 * i));
-  }
-  b.entry(pc);
-  b.add_segment({.paddr = 0x82000000, .data = code, .flags = 5});
+  b.add_code(0x82000000, Bytes(0x400, 0x61), 0x82800000);
   b.add_segment({.paddr = 0x82400000, .data = Bytes(0x80, 0x62), .memsz = 0x400, .flags = 6});
   return sign_elfs({b.build()}, test_key("rsa2048"));
 }
