@@ -33,9 +33,8 @@ int RpmsgDevice::start() {
   if (int err = setup_locked(); err) return err;
   running_ = true;
   if (port_.device_features() & kFeatureNameService) {
-    auto ns = std::make_shared<Binding>();
-    ns->receiver = [this](uint32_t, std::span<const uint8_t> payload) { on_name_service(payload); };
-    endpoints_[kNameServiceAddr] = ns;
+    endpoints_[kNameServiceAddr] = std::make_shared<Binding>(
+        [this](uint32_t, std::span<const uint8_t> payload) { on_name_service(payload); });
     ns_endpoint_ = std::make_unique<Endpoint>(weak_from_this(), kNameServiceAddr);
   }
   // As Linux's rpmsg_probe: the device may look at the vrings only once DRIVER_OK is set,
@@ -201,10 +200,8 @@ void RpmsgDevice::receive() {
     for (uint16_t id : repost) repost_rx_locked(id);
     if (!repost.empty()) kick_unlocked(lock, rx_notifyid_);
   }
-  for (const Delivery& d : batch) {
-    std::lock_guard cb(d.binding->mutex);
-    if (d.binding->receiver) d.binding->receiver(d.src, d.payload);
-  }
+  for (const Delivery& d : batch)
+    d.binding->visit([&](const Receiver& receiver) { receiver(d.src, d.payload); });
 }
 
 void RpmsgDevice::log_drop_locked(uint64_t count, std::string_view what) {
@@ -235,35 +232,34 @@ void RpmsgDevice::reclaim_locked() {
   }
 }
 
-Status RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload) {
+SysStatus RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload) {
   return send(src, dst, payload, options_.tx_timeout);
 }
 
-Status RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload,
-                         std::chrono::milliseconds timeout, const std::atomic<bool>* cancel) {
+SysStatus RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload,
+                            std::chrono::milliseconds timeout, const std::atomic<bool>* cancel) {
   if (payload.size() > kMaxPayload)
-    return make_error(TeeCode::kExcessData, "EMSGSIZE: rpmsg payload of {} bytes (at most {})",
-                      payload.size(), kMaxPayload);
+    return sys_error(EMSGSIZE, "rpmsg payload of {} bytes (at most {})", payload.size(),
+                     kMaxPayload);
   if (src == kAddrAny || dst == kAddrAny)
-    return make_error(TeeCode::kBadParameters, "EINVAL: rpmsg send from {:#x} to {:#x}", src, dst);
+    return sys_error(EINVAL, "rpmsg send from {:#x} to {:#x}", src, dst);
   // Clamped so that a "forever" timeout cannot overflow the deadline.
   const auto deadline =
       Clock::now() + std::min(timeout, std::chrono::milliseconds(86400000LL * 365));
   std::unique_lock lock(mutex_);
   for (;;) {
     if (!running_ || (cancel && cancel->load()))
-      return make_error(TeeCode::kTargetDead, "ENODEV: the rpmsg channel or device is gone");
+      return sys_error(ENODEV, "the rpmsg channel or device is gone");
     reclaim_locked();  // buffers the device returned without an interrupt
-    if (stats_.tx_broken)
-      return make_error(TeeCode::kCommunication, "EIO: vring1 broken by the remote processor");
+    if (stats_.tx_broken) return sys_error(EIO, "vring1 broken by the remote processor");
     if (!free_tx_.empty()) break;
     if (tx_cv_.wait_until(lock, deadline) == std::cv_status::timeout && free_tx_.empty() &&
         running_ && !(cancel && cancel->load())) {
       ++stats_.tx_timeouts;
-      return make_error(TeeCode::kBusy,
-                        "ETIMEDOUT: no free rpmsg TX buffer within {} ms (the remote processor "
-                        "did not return any)",
-                        timeout.count());
+      return sys_error(ETIMEDOUT,
+                       "no free rpmsg TX buffer within {} ms (the remote processor did not "
+                       "return any)",
+                       timeout.count());
     }
   }
   const uint16_t id = free_tx_.back();
@@ -298,15 +294,14 @@ uint32_t RpmsgDevice::free_address_locked() const {
   return addr;
 }
 
-Result<std::unique_ptr<Endpoint>> RpmsgDevice::create_endpoint(uint32_t addr, Receiver receiver) {
+SysResult<std::unique_ptr<Endpoint>> RpmsgDevice::create_endpoint(uint32_t addr,
+                                                                  Receiver receiver) {
   std::lock_guard lock(mutex_);
-  if (!running_) return make_error(TeeCode::kBadState, "ENODEV: rpmsg device not running");
+  if (!running_) return sys_error(ENODEV, "rpmsg device not running");
   if (addr == kAddrAny) addr = free_address_locked();
   if (addr == kAddrAny || endpoints_.count(addr))
-    return make_error(TeeCode::kBusy, "EBUSY: rpmsg address {:#x} already bound", addr);
-  auto binding = std::make_shared<Binding>();
-  binding->receiver = std::move(receiver);
-  endpoints_[addr] = std::move(binding);
+    return sys_error(EBUSY, "rpmsg address {:#x} already bound", addr);
+  endpoints_[addr] = std::make_shared<Binding>(std::move(receiver));
   return std::make_unique<Endpoint>(weak_from_this(), addr);
 }
 
@@ -319,8 +314,7 @@ void RpmsgDevice::destroy_endpoint(uint32_t addr) {
     binding = std::move(it->second);
     endpoints_.erase(it);
   }
-  std::lock_guard cb(binding->mutex);  // waits for a running receiver
-  binding->receiver = nullptr;
+  binding->set(nullptr);  // waits for a running receiver
 }
 
 // --- name service and channels ------------------------------------------------------------
@@ -357,12 +351,10 @@ void RpmsgDevice::add_channel(const std::string& name, uint32_t remote) {
       return;
     }
     const uint32_t local = free_address_locked();
-    auto binding = std::make_shared<Binding>();
     std::weak_ptr<Channel> weak = channel;
-    binding->receiver = [weak](uint32_t, std::span<const uint8_t> data) {
+    endpoints_[local] = std::make_shared<Binding>([weak](uint32_t, std::span<const uint8_t> data) {
       if (auto c = weak.lock()) c->deliver(data);
-    };
-    endpoints_[local] = std::move(binding);
+    });
     channel->bind(std::make_unique<Endpoint>(weak_from_this(), local));
     channels_.push_back(channel);
     port_.log(fmt::format("creating channel {} addr {:#x} (local {:#x})", name, remote, local));
@@ -419,25 +411,18 @@ std::shared_ptr<Channel> RpmsgDevice::wait_channel(std::string_view name,
 }
 
 uint64_t RpmsgDevice::subscribe(ChannelObserver observer) {
-  std::lock_guard lock(observers_mutex_);
-  observers_[next_observer_] = std::move(observer);
-  return next_observer_++;
+  return observers_.add(std::move(observer));
 }
 
 void RpmsgDevice::unsubscribe(uint64_t id) {
-  std::lock_guard lock(observers_mutex_);
-  observers_.erase(id);
+  observers_.remove(id);
 }
 
 void RpmsgDevice::notify(const std::shared_ptr<Channel>& channel, bool added) {
-  std::lock_guard lock(observers_mutex_);
-  // A copy: an observer may unsubscribe itself.
-  const auto observers = observers_;
-  for (const auto& [id, o] : observers) {
-    if (!observers_.count(id)) continue;
+  observers_.each([&](const ChannelObserver& o) {
     const auto& f = added ? o.added : o.removed;
     if (f) f(channel);
-  }
+  });
 }
 
 }  // namespace rproctee::rpmsg
