@@ -221,12 +221,11 @@ int Rproc::fw_boot(const Firmware& fw) {
     info("can't prepare rproc {}: {}", name_, err);
     return err;
   }
-  // The one unwind path (Linux's goto ladder): whatever step fails, the guards undo in reverse
-  // what the steps before it did — stop the core, unprepare the subdevices, the table pointer
-  // back to the cached copy, then the resources, the firmware (release_fw exactly once) and
-  // prepare.
+  // One unwind path, as Linux's goto ladders: whatever step fails, the guards of
+  // start_processor undo its own steps, then this one the resources, the firmware (release_fw
+  // exactly once) and prepare.
   int err = 0;
-  ScopeGuard unprepare([&] {
+  ScopeGuard unwind([&] {
     info("Failed to boot {}: {} ({})", name_, err, std::strerror(-err));
     release_boot();
   });
@@ -235,34 +234,38 @@ int Rproc::fw_boot(const Firmware& fw) {
   boot_times_.parse_begin = std::chrono::steady_clock::now();
   err = ops_->parse_fw(*this, fw);
   boot_times_.parse_end = std::chrono::steady_clock::now();
-  if (err || (err = handle_resources())) return err;
-  if ((err = ops_->load(*this, fw))) {
+  if (err || (err = handle_resources()) || (err = start_processor(fw))) return err;
+  unwind.dismiss();
+  return 0;
+}
+
+int Rproc::start_processor(const Firmware& fw) {
+  if (int err = ops_->load(*this, fw); err) {
     info("Failed to load program segments: {}", err);
     return err;
   }
   uint8_t* loaded = nullptr;
-  if ((err = ops_->find_loaded_rsc_table(*this, fw, loaded))) return err;
+  if (int err = ops_->find_loaded_rsc_table(*this, fw, loaded); err) return err;
   if (loaded && !cached_table_.empty()) {
     // Resources were resolved on the cached copy; the firmware reads the loaded one.
     std::memcpy(loaded, cached_table_.data(), cached_table_.size());
     loaded_table_ = loaded;
   }
   ScopeGuard reset_table([&] { loaded_table_ = nullptr; });
-  if ((err = prepare_subdevices())) return err;
-  ScopeGuard unprepare_subdevs([&] { unprepare_subdevices(); });
+  if (int err = prepare_subdevices(); err) return err;
+  ScopeGuard unprepare([&] { unprepare_subdevices(); });
   boot_times_.start_begin = std::chrono::steady_clock::now();
-  err = ops_->start(*this);
+  const int started = ops_->start(*this);
   boot_times_.start_end = std::chrono::steady_clock::now();
-  if (err) {
-    info("can't start rproc {}: {}", name_, err);
-    return err;
+  if (started) {
+    info("can't start rproc {}: {}", name_, started);
+    return started;
   }
   ScopeGuard stop([&] { (void)ops_->stop(*this); });
-  if ((err = start_subdevices())) return err;
+  if (int err = start_subdevices(); err) return err;
   stop.dismiss();
-  unprepare_subdevs.dismiss();
-  reset_table.dismiss();
   unprepare.dismiss();
+  reset_table.dismiss();
   state_ = RprocState::kRunning;
   info("remote processor {} is now up", name_);
   return 0;

@@ -178,8 +178,9 @@ class Rproc {
 
  private:
   // Every function below runs with lock_ held.
-  int fw_boot(const Firmware& fw);  // rproc_fw_boot: undoes all it did when it fails
-  int handle_resources();           // rproc_handle_resources
+  int fw_boot(const Firmware& fw);          // rproc_fw_boot: undoes all it did when it fails
+  int start_processor(const Firmware& fw);  // rproc_start: likewise
+  int handle_resources();                   // rproc_handle_resources
   int handle_carveout(const image::RscEntry& entry);
   int handle_devmem(const image::RscEntry& entry);
   int handle_trace(const image::RscEntry& entry);

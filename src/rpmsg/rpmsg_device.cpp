@@ -154,54 +154,73 @@ void RpmsgDevice::receive() {
   std::vector<Delivery> batch;
   {
     std::unique_lock lock(mutex_);
-    if (!running_ || stats_.rx_broken) return;
-    auto pending = rx_->pending();
-    if (!pending) {
-      stats_.rx_broken = true;
-      port_.log(fmt::format("vring0 is broken, no more messages will be read: {}",
-                            pending.error().message));
-      return;
-    }
+    if (!running_) return;
+    const auto pending = pending_locked(*rx_, stats_.rx_broken, "vring0", "read");
+    if (!pending) return;
     // Reposted after the batch, so a buffer returned twice in one batch is caught.
     std::vector<uint16_t> repost;
     for (uint32_t n = 0; n < *pending; ++n) {
       const UsedElem used = rx_->pop_used();
-      if (used.id >= buffers_per_direction_ || !rx_with_device_[used.id]) {
-        log_drop_locked(++stats_.rx_invalid,
-                        fmt::format("vring0 used id {} is not a buffer the device holds", used.id));
-        continue;
-      }
-      const auto id = static_cast<uint16_t>(used.id);
-      rx_with_device_[id] = false;
-      repost.push_back(id);
-      const std::span<const uint8_t> buffer(buffer_va_ + uint64_t{id} * kBufferSize, kBufferSize);
-      if (used.len < kHeaderSize || used.len > kBufferSize) {
-        log_drop_locked(++stats_.rx_invalid, fmt::format("vring0 used len {} outside [{}, {}]",
-                                                         used.len, kHeaderSize, kBufferSize));
-        continue;
-      }
-      const auto header = parse_header(buffer.first(used.len));
-      if (!header) {
-        log_drop_locked(++stats_.rx_invalid, header.error().message);
-        continue;
-      }
-      const auto ept = endpoints_.find(header->dst);
-      if (ept == endpoints_.end()) {
-        log_drop_locked(++stats_.rx_no_endpoint,
-                        fmt::format("message from {:#x} to unbound address {:#x} ({} bytes)",
-                                    header->src, header->dst, header->len));
-      } else {
-        const auto payload = buffer.subspan(kHeaderSize, header->len);
-        batch.push_back({ept->second, header->src, {payload.begin(), payload.end()}});
-        ++stats_.rx_messages;
-        stats_.rx_bytes += header->len;
-      }
+      const auto id = take_back_locked(used, rx_with_device_, "vring0");
+      if (!id) continue;
+      repost.push_back(*id);
+      if (auto delivery = delivery_locked(*id, used.len)) batch.push_back(std::move(*delivery));
     }
     for (uint16_t id : repost) repost_rx_locked(id);
     if (!repost.empty()) kick_unlocked(lock, rx_notifyid_);
   }
   for (const Delivery& d : batch)
     d.binding->visit([&](const Receiver& receiver) { receiver(d.src, d.payload); });
+}
+
+std::optional<uint32_t> RpmsgDevice::pending_locked(DriverVring& ring, bool& broken,
+                                                    std::string_view name, std::string_view verb) {
+  if (broken) return std::nullopt;
+  auto pending = ring.pending();
+  if (!pending) {
+    broken = true;  // as Linux's BAD_RING: the device is not trusted with this vring again
+    port_.log(fmt::format("{} is broken, no more messages will be {}: {}", name, verb,
+                          pending.error().message));
+    return std::nullopt;
+  }
+  return *pending;
+}
+
+std::optional<uint16_t> RpmsgDevice::take_back_locked(const UsedElem& used,
+                                                      std::vector<bool>& with_device,
+                                                      std::string_view ring) {
+  if (used.id >= buffers_per_direction_ || !with_device[used.id]) {
+    log_drop_locked(++stats_.rx_invalid,
+                    fmt::format("{} used id {} is not a buffer the device holds", ring, used.id));
+    return std::nullopt;
+  }
+  with_device[used.id] = false;
+  return static_cast<uint16_t>(used.id);
+}
+
+std::optional<RpmsgDevice::Delivery> RpmsgDevice::delivery_locked(uint16_t id, uint32_t len) {
+  const std::span<const uint8_t> buffer(buffer_va_ + uint64_t{id} * kBufferSize, kBufferSize);
+  if (len < kHeaderSize || len > kBufferSize) {
+    log_drop_locked(++stats_.rx_invalid, fmt::format("vring0 used len {} outside [{}, {}]", len,
+                                                     kHeaderSize, kBufferSize));
+    return std::nullopt;
+  }
+  const auto header = parse_header(buffer.first(len));
+  if (!header) {
+    log_drop_locked(++stats_.rx_invalid, header.error().message);
+    return std::nullopt;
+  }
+  const auto ept = endpoints_.find(header->dst);
+  if (ept == endpoints_.end()) {
+    log_drop_locked(++stats_.rx_no_endpoint,
+                    fmt::format("message from {:#x} to unbound address {:#x} ({} bytes)",
+                                header->src, header->dst, header->len));
+    return std::nullopt;
+  }
+  ++stats_.rx_messages;
+  stats_.rx_bytes += header->len;
+  const auto payload = buffer.subspan(kHeaderSize, header->len);
+  return Delivery{ept->second, header->src, {payload.begin(), payload.end()}};
 }
 
 void RpmsgDevice::log_drop_locked(uint64_t count, std::string_view what) {
@@ -212,24 +231,11 @@ void RpmsgDevice::log_drop_locked(uint64_t count, std::string_view what) {
 // --- send ---------------------------------------------------------------------------------
 
 void RpmsgDevice::reclaim_locked() {
-  if (stats_.tx_broken) return;
-  auto pending = tx_->pending();
-  if (!pending) {
-    stats_.tx_broken = true;
-    port_.log(fmt::format("vring1 is broken, no more messages will be sent: {}",
-                          pending.error().message));
-    return;
-  }
-  for (uint32_t n = 0; n < *pending; ++n) {
-    const UsedElem used = tx_->pop_used();
-    if (used.id >= buffers_per_direction_ || !tx_with_device_[used.id]) {
-      log_drop_locked(++stats_.rx_invalid,
-                      fmt::format("vring1 used id {} is not a buffer the device holds", used.id));
-      continue;
-    }
-    tx_with_device_[used.id] = false;
-    free_tx_.push_back(static_cast<uint16_t>(used.id));
-  }
+  const auto pending = pending_locked(*tx_, stats_.tx_broken, "vring1", "sent");
+  if (!pending) return;
+  for (uint32_t n = 0; n < *pending; ++n)
+    if (const auto id = take_back_locked(tx_->pop_used(), tx_with_device_, "vring1"))
+      free_tx_.push_back(*id);
 }
 
 SysStatus RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload) {

@@ -116,6 +116,14 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
 
   int setup_locked();
   void receive();
+  /// New used entries of `ring`; nullopt once it is broken (logged the first time).
+  std::optional<uint32_t> pending_locked(DriverVring& ring, bool& broken, std::string_view name,
+                                         std::string_view verb);
+  /// The buffer a used entry gives back, when the device held it; else dropped and counted.
+  std::optional<uint16_t> take_back_locked(const UsedElem& used, std::vector<bool>& with_device,
+                                           std::string_view ring);
+  /// The message in RX buffer `id` for its endpoint; else dropped and counted.
+  std::optional<Delivery> delivery_locked(uint16_t id, uint32_t len);
   void reclaim_locked();
   void repost_rx_locked(uint16_t id);
   /// Kicks `notifyid` without the lock; stop() waits for such kicks to finish.
