@@ -232,7 +232,8 @@ void BM_Boot(benchmark::State& state) {
 }
 
 /// Why an exchange failed.
-std::string no_echo(const rproctee::Status& sent, const std::optional<std::vector<uint8_t>>& echo) {
+std::string no_echo(const rproctee::remoteproc::SysStatus& sent,
+                    const std::optional<std::vector<uint8_t>>& echo) {
   if (!sent) return "send failed: " + sent.error().message;
   if (!echo) return "no echo within the bound";
   return "an echo that differs (" + std::to_string(echo->size()) + " bytes: " +

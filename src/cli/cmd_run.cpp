@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -62,16 +63,16 @@ struct RunReport {
 };
 
 /// One message out, its echo back: the round trip in milliseconds, or an error.
-Result<double> exchange(rpmsg::Channel& channel, const std::string& text,
-                        std::chrono::milliseconds timeout, std::ostream& out) {
+remoteproc::SysResult<double> exchange(rpmsg::Channel& channel, const std::string& text,
+                                       std::chrono::milliseconds timeout, std::ostream& out) {
   std::vector<uint8_t> payload(text.begin(), text.end());
   const auto t0 = Clock::now();
   RPROCTEE_CHECK(channel.send(payload));
   auto reply = channel.receive(timeout);
   const auto t1 = Clock::now();
   if (!reply)
-    return make_error(TeeCode::kGeneric, "no answer to \"{}\" on {} within {} ms", text,
-                      channel.name(), timeout.count());
+    return remoteproc::sys_error(ETIMEDOUT, "no answer to \"{}\" on {} within {} ms", text,
+                                 channel.name(), timeout.count());
   out << fmt::format("{} > {}\n{} < {}  ({:.3f} ms)\n", channel.name(), text, channel.name(),
                      text_of(*reply), ms_between(t0, t1));
   return ms_between(t0, t1);

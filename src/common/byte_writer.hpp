@@ -1,7 +1,10 @@
 // Little-endian byte appender: the one encoder of every little-endian structure we write
-// (signed images, core files, machine-link messages, resource-table patches in tests).
+// (signed images, core files, machine-link messages, resource-table patches in tests), and
+// store_le for a field of a structure that already exists in memory (a resource table in use,
+// an rpmsg buffer).
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -13,6 +16,16 @@ namespace rproctee {
 template <typename T>
 constexpr void store_le(std::span<uint8_t, sizeof(T)> out, T value) {
   for (size_t i = 0; i < sizeof(T); ++i) out[i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
+/// Writes `value` little-endian at `offset` of `out`; false (nothing written) when the field
+/// does not fit inside `out`.
+template <std::unsigned_integral T>
+bool store_le(std::span<uint8_t> out, size_t offset, T value) {
+  if (offset > out.size() || out.size() - offset < sizeof(T)) return false;
+  for (size_t i = 0; i < sizeof(T); ++i)
+    out[offset + i] = static_cast<uint8_t>(static_cast<uint64_t>(value) >> (8 * i));
+  return true;
 }
 
 /// Appends little-endian integers and raw bytes to a growing buffer.
@@ -31,10 +44,7 @@ class ByteWriter {
   std::vector<uint8_t> take() { return std::move(buf_); }
 
   /// Overwrites a u32 already written at `offset`.
-  void patch_u32(size_t offset, uint32_t v) {
-    for (int i = 0; i < 4; ++i)
-      buf_[offset + static_cast<size_t>(i)] = static_cast<uint8_t>(v >> (8 * i));
-  }
+  void patch_u32(size_t offset, uint32_t v) { store_le(buf_, offset, v); }
 
  private:
   void put(uint64_t v, int n) {

@@ -1,5 +1,7 @@
 // Result<T>: a value or an Error carrying a GlobalPlatform code and a message that names the
 // field and the values involved. The project's only error channel (no exceptions cross APIs).
+// The error type is a parameter so that the normal world can carry an errno instead of a TEE
+// code (remoteproc/sys_error.hpp), with the same accessors and macros.
 #pragma once
 
 #include <fmt/format.h>
@@ -30,12 +32,12 @@ Error make_error(TeeCode code, fmt::format_string<Args...> format, Args&&... arg
   return Error{code, fmt::format(format, std::forward<Args>(args)...)};
 }
 
-/// A value of type T, or an Error.
-template <typename T>
+/// A value of type T, or an error of type E.
+template <typename T, typename E = Error>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(E error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -49,27 +51,27 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const& { return std::get<1>(v_); }
-  Error&& error() && { return std::get<1>(std::move(v_)); }
+  const E& error() const& { return std::get<1>(v_); }
+  E&& error() && { return std::get<1>(std::move(v_)); }
 
  private:
-  std::variant<T, Error> v_;
+  std::variant<T, E> v_;
 };
 
-/// Success or an Error.
-template <>
-class [[nodiscard]] Result<void> {
+/// Success or an error of type E.
+template <typename E>
+class [[nodiscard]] Result<void, E> {
  public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT
+  Result(E error) : error_(std::move(error)), ok_(false) {}  // NOLINT
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const& { return error_; }
-  Error&& error() && { return std::move(error_); }
+  const E& error() const& { return error_; }
+  E&& error() && { return std::move(error_); }
 
  private:
-  Error error_;
+  E error_;
   bool ok_ = true;
 };
 

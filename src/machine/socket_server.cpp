@@ -17,6 +17,7 @@
 
 #include "common/seqpacket.hpp"
 #include "machine/connection.hpp"
+#include "tee/log.hpp"
 
 namespace rproctee::machine {
 
@@ -147,7 +148,8 @@ void SocketServer::serve(int client, ClientIdentity identity) {
       auto request = protocol::decode_request(message->bytes);
       if (!request) {
         for (int fd : message->fds) ::close(fd);
-        std::fprintf(stderr, "machine: dropping client: %s\n", request.error().message.c_str());
+        tee::log(tee::LogLevel::kWarning, "machine", "dropping client: {}",
+                 request.error().message);
         break;
       }
       std::vector<int> reply_fds;

@@ -13,6 +13,7 @@
 #include "image/core_file.hpp"
 #include "protocol/pta_remoteproc.hpp"
 #include "protocol/ta_remoteproc.hpp"
+#include "tee/log.hpp"
 
 namespace rproctee::platform {
 
@@ -29,7 +30,7 @@ uint64_t u64(const tee::TaParam& p) {
 }
 
 void log_refusal(const Error& e) {
-  std::fprintf(stderr, "remoteproc PTA: %s\n", e.message.c_str());
+  tee::log(tee::LogLevel::kError, "remoteproc PTA", "{}", e.message);
 }
 
 class PtaSession final : public tee::TaSession {
@@ -197,10 +198,9 @@ TeeCode RemoteprocPta::load_segment(Processor& p, tee::TaParams& params) {
   const auto digest = hash.finish();
   if (should_fail(FaultPoint::kHash) || CRYPTO_memcmp(digest.data(), expected.data(), 32) != 0) {
     std::memset(dest.data(), 0, dest.size());
-    std::fprintf(
-        stderr,
-        "remoteproc PTA: %s: segment at %#llx (%zu bytes) does not match its signed digest\n",
-        p.desc->name.c_str(), static_cast<unsigned long long>(da), source.size());
+    tee::log(tee::LogLevel::kError, "remoteproc PTA",
+             "{}: segment at {:#x} ({} bytes) does not match its signed digest", p.desc->name, da,
+             source.size());
     return TeeCode::kSecurity;
   }
   if (encrypted) {

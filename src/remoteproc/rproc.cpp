@@ -1,10 +1,13 @@
 #include "remoteproc/rproc.hpp"
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
-#include "common/byte_reader.hpp"
+#include "common/byte_reader.hpp"  // range_fits
+#include "common/scope_guard.hpp"
 #include "image/core_file.hpp"
+#include "remoteproc/rsc_patch.hpp"
 #include "remoteproc/vdev.hpp"
 
 namespace rproctee::remoteproc {
@@ -85,10 +88,8 @@ Rproc::~Rproc() {
   std::lock_guard lock(lock_);
   if (state_ == RprocState::kRunning || state_ == RprocState::kCrashed) {
     power_ = 1;
-    stop_locked(false);
-    resource_cleanup();
-    ops_->release_fw(*this);
-    ops_->unprepare(*this);
+    (void)stop_processor(false);
+    release_boot();
   }
 }
 
@@ -128,6 +129,12 @@ Rproc::BootTimes Rproc::boot_times() const {
 std::vector<TraceBuffer> Rproc::traces() const {
   std::lock_guard lock(lock_);
   return traces_;
+}
+
+std::vector<uint8_t> Rproc::table_snapshot() const {
+  std::lock_guard lock(lock_);
+  if (loaded_table_) return {loaded_table_, loaded_table_ + cached_table_.size()};
+  return cached_table_;
 }
 
 int Rproc::set_firmware(std::string name) {
@@ -186,7 +193,7 @@ void Rproc::add_subdevice(std::unique_ptr<Subdevice> s) {
 // --- boot ---------------------------------------------------------------------------------
 
 int Rproc::boot() {
-  std::unique_lock lock(lock_);
+  std::lock_guard lock(lock_);
   if (state_ == RprocState::kDeleted) return -ENODEV;
   if (state_ == RprocState::kCrashed) return -EBUSY;  // recovery owns it
   if (++power_ > 1) {
@@ -195,12 +202,11 @@ int Rproc::boot() {
   }
   info("powering up {}", name_);
   Firmware fw;
-  if (const int err = env_.request_firmware(firmware_, fw); err) {
+  int err = env_.request_firmware(firmware_, fw);
+  if (err)
     info("Direct firmware load for {} failed with error {}", firmware_, err);
-    power_ = 0;
-    return err;
-  }
-  const int err = fw_boot(fw);
+  else
+    err = fw_boot(fw);
   if (err) {
     power_ = 0;
     return err;
@@ -215,75 +221,25 @@ int Rproc::fw_boot(const Firmware& fw) {
     info("can't prepare rproc {}: {}", name_, err);
     return err;
   }
-  cached_table_.clear();
-  BootTimes times;
-  times.parse_begin = std::chrono::steady_clock::now();
-  int err = ops_->parse_fw(*this, fw);
-  times.parse_end = std::chrono::steady_clock::now();
-  boot_times_ = times;
-  if (!err) err = handle_resources();
-  if (!err) err = start_locked(fw);
-  if (err) {
+  // One unwind path, as Linux's goto ladders: whatever step fails, the guards of
+  // start_processor undo its own steps, then this one the resources, the firmware (release_fw
+  // exactly once) and prepare.
+  int err = 0;
+  ScopeGuard unwind([&] {
     info("Failed to boot {}: {} ({})", name_, err, std::strerror(-err));
-    resource_cleanup();
-    ops_->release_fw(*this);  // exactly once per failed boot
-    ops_->unprepare(*this);
-  }
-  return err;
-}
-
-int Rproc::handle_resources() {
-  parsed_table_.reset();
-  if (cached_table_.empty()) {
-    info("no resource table: booting without resources");
-    return 0;
-  }
-  // The table comes from the firmware (or the normal world's own memory): untrusted input.
-  auto parsed = image::parse_resource_table(cached_table_);
-  if (!parsed) {
-    info("invalid resource table: {}", parsed.error().message);
-    return -EINVAL;
-  }
-  parsed_table_ = std::move(*parsed);
-  auto put = [&](uint32_t offset, uint32_t value) {
-    for (int i = 0; i < 4; ++i)
-      cached_table_[offset + static_cast<size_t>(i)] = static_cast<uint8_t>(value >> (8 * i));
-  };
-  int vdev_index = 0;
-  for (const image::RscEntry& e : parsed_table_->entries) {
-    if (const auto* c = std::get_if<image::RscCarveout>(&e.body)) {
-      const MemoryMapping* m = find_carveout(c->name);
-      if (!m || c->len > m->size || (c->da != image::rsc::kAddrAny && c->da != m->da)) {
-        info("carveout {}: da {:#x} len {:#x} has no matching memory region", c->name, c->da,
-             c->len);
-        return -ENOMEM;
-      }
-      put(e.offset + 4, static_cast<uint32_t>(m->da));
-      put(e.offset + 8, static_cast<uint32_t>(m->pa));
-      info("carveout {}: da {:#x}, pa {:#x}, len {:#x}", c->name, m->da, m->pa, c->len);
-    } else if (const auto* d = std::get_if<image::RscDevmem>(&e.body)) {
-      info("devmem {}: da {:#x} -> pa {:#x}, len {:#x}", d->name, d->da, d->pa, d->len);
-    } else if (const auto* t = std::get_if<image::RscTrace>(&e.body)) {
-      const uint8_t* va = da_to_va(t->da, t->len);
-      if (!va) {
-        info("trace {}: da {:#x} len {:#x} is not in memory the normal world can read", t->name,
-             t->da, t->len);
-        return -EINVAL;
-      }
-      traces_.push_back(TraceBuffer{t->name, t->da, t->len, va});
-      info("trace{} added: da {:#x}, len {:#x}", traces_.size() - 1, t->da, t->len);
-    } else if (const auto* v = std::get_if<image::RscVdev>(&e.body)) {
-      auto vdev = std::make_unique<Vdev>(*this, vdev_index++, e.offset, *v);
-      if (int err = vdev->allocate(cached_table_); err) return err;
-      add_subdevice(std::move(vdev));
-    } else {
-      info("unsupported resource type {} at offset {:#x}: ignored", e.type, e.offset);
-    }
-  }
+    release_boot();
+  });
+  cached_table_.clear();
+  boot_times_ = {};
+  boot_times_.parse_begin = std::chrono::steady_clock::now();
+  err = ops_->parse_fw(*this, fw);
+  boot_times_.parse_end = std::chrono::steady_clock::now();
+  if (err || (err = handle_resources()) || (err = start_processor(fw))) return err;
+  unwind.dismiss();
   return 0;
 }
 
-int Rproc::start_locked(const Firmware& fw) {
+int Rproc::start_processor(const Firmware& fw) {
   if (int err = ops_->load(*this, fw); err) {
     info("Failed to load program segments: {}", err);
     return err;
@@ -295,34 +251,140 @@ int Rproc::start_locked(const Firmware& fw) {
     std::memcpy(loaded, cached_table_.data(), cached_table_.size());
     loaded_table_ = loaded;
   }
-  size_t prepared = 0;
-  for (; prepared < subdevices_.size(); ++prepared)
-    if (int err = subdevices_[prepared]->prepare(); err) {
-      while (prepared-- > 0) subdevices_[prepared]->unprepare();
-      loaded_table_ = nullptr;
-      return err;
-    }
+  ScopeGuard reset_table([&] { loaded_table_ = nullptr; });
+  if (int err = prepare_subdevices(); err) return err;
+  ScopeGuard unprepare([&] { unprepare_subdevices(); });
   boot_times_.start_begin = std::chrono::steady_clock::now();
-  const int started_err = ops_->start(*this);
+  const int started = ops_->start(*this);
   boot_times_.start_end = std::chrono::steady_clock::now();
-  if (int err = started_err; err) {
-    info("can't start rproc {}: {}", name_, err);
-    for (auto& s : subdevices_) s->unprepare();
-    loaded_table_ = nullptr;
-    return err;
+  if (started) {
+    info("can't start rproc {}: {}", name_, started);
+    return started;
   }
-  size_t started = 0;
-  for (; started < subdevices_.size(); ++started)
-    if (int err = subdevices_[started]->start(); err) {
-      while (started-- > 0) subdevices_[started]->stop(true);
-      (void)ops_->stop(*this);
-      for (auto& s : subdevices_) s->unprepare();
-      loaded_table_ = nullptr;
-      return err;
-    }
+  ScopeGuard stop([&] { (void)ops_->stop(*this); });
+  if (int err = start_subdevices(); err) return err;
+  stop.dismiss();
+  unprepare.dismiss();
+  reset_table.dismiss();
   state_ = RprocState::kRunning;
   info("remote processor {} is now up", name_);
   return 0;
+}
+
+// --- resources ----------------------------------------------------------------------------
+
+int Rproc::handle_resources() {
+  vdev_count_ = 0;
+  if (cached_table_.empty()) {
+    info("no resource table: booting without resources");
+    return 0;
+  }
+  // The table comes from the firmware (or the normal world's own memory): untrusted input.
+  const auto parsed = image::parse_resource_table(cached_table_);
+  if (!parsed) {
+    info("invalid resource table: {}", parsed.error().message);
+    return -EINVAL;
+  }
+  // Linux's rproc_loading_handlers, indexed by resource type.
+  using Handler = int (Rproc::*)(const image::RscEntry&);
+  static constexpr std::array<Handler, 4> kHandlers = {
+      &Rproc::handle_carveout,  // RSC_CARVEOUT
+      &Rproc::handle_devmem,    // RSC_DEVMEM
+      &Rproc::handle_trace,     // RSC_TRACE
+      &Rproc::handle_vdev,      // RSC_VDEV
+  };
+  for (const image::RscEntry& e : parsed->entries) {
+    int err = 0;
+    if (e.type < kHandlers.size())
+      err = (this->*kHandlers[e.type])(e);
+    else if (e.type >= image::rsc::kVendorFirst && e.type <= image::rsc::kVendorLast)
+      err = handle_vendor(e);
+    else
+      info("unsupported resource type {} at offset {:#x}: ignored", e.type, e.offset);
+    if (err) return err;
+  }
+  return 0;
+}
+
+int Rproc::handle_carveout(const image::RscEntry& e) {
+  const auto& c = std::get<image::RscCarveout>(e.body);
+  const MemoryMapping* m = find_carveout(c.name);
+  if (!m || c.len > m->size || (c.da != image::rsc::kAddrAny && c.da != m->da)) {
+    info("carveout {}: da {:#x} len {:#x} has no matching memory region", c.name, c.da, c.len);
+    return -ENOMEM;
+  }
+  if (auto s = set_memory_addresses(cached_table_, e, m->da, m->pa); !s) {
+    info("carveout {}: {}", c.name, s.error().message);
+    return s.error().code();
+  }
+  info("carveout {}: da {:#x}, pa {:#x}, len {:#x}", c.name, m->da, m->pa, c.len);
+  return 0;
+}
+
+int Rproc::handle_devmem(const image::RscEntry& e) {
+  const auto& d = std::get<image::RscDevmem>(e.body);
+  info("devmem {}: da {:#x} -> pa {:#x}, len {:#x}", d.name, d.da, d.pa, d.len);
+  return 0;
+}
+
+int Rproc::handle_trace(const image::RscEntry& e) {
+  const auto& t = std::get<image::RscTrace>(e.body);
+  const uint8_t* va = da_to_va(t.da, t.len);
+  if (!va) {
+    info("trace {}: da {:#x} len {:#x} is not in memory the normal world can read", t.name, t.da,
+         t.len);
+    return -EINVAL;
+  }
+  traces_.push_back(TraceBuffer{t.name, t.da, t.len, va});
+  info("trace{} added: da {:#x}, len {:#x}", traces_.size() - 1, t.da, t.len);
+  return 0;
+}
+
+int Rproc::handle_vdev(const image::RscEntry& e) {
+  auto vdev = std::make_unique<Vdev>(*this, vdev_count_++, std::get<image::RscVdev>(e.body));
+  if (int err = vdev->allocate(cached_table_); err) return err;
+  add_subdevice(std::move(vdev));
+  return 0;
+}
+
+int Rproc::handle_vendor(const image::RscEntry& e) {
+  // The parser checked that the type word lies inside the table.
+  const size_t body = std::min<size_t>(e.offset + 4, cached_table_.size());
+  const int verdict =
+      ops_->handle_rsc(*this, e.type, std::span<uint8_t>(cached_table_).subspan(body));
+  if (verdict == kRscIgnored)
+    info("unsupported resource type {} at offset {:#x}: ignored", e.type, e.offset);
+  else if (verdict < 0)
+    info("vendor resource type {} at offset {:#x} refused: {}", e.type, e.offset, verdict);
+  return verdict < 0 ? verdict : 0;
+}
+
+// --- subdevices -----------------------------------------------------------------------------
+
+int Rproc::prepare_subdevices() {
+  for (size_t prepared = 0; prepared < subdevices_.size(); ++prepared)
+    if (int err = subdevices_[prepared]->prepare(); err) {
+      while (prepared-- > 0) subdevices_[prepared]->unprepare();
+      return err;
+    }
+  return 0;
+}
+
+int Rproc::start_subdevices() {
+  for (size_t started = 0; started < subdevices_.size(); ++started)
+    if (int err = subdevices_[started]->start(); err) {
+      while (started-- > 0) subdevices_[started]->stop(true);
+      return err;
+    }
+  return 0;
+}
+
+void Rproc::stop_subdevices(bool crashed) {
+  for (auto it = subdevices_.rbegin(); it != subdevices_.rend(); ++it) (*it)->stop(crashed);
+}
+
+void Rproc::unprepare_subdevices() {
+  for (auto& s : subdevices_) s->unprepare();
 }
 
 // --- shutdown -----------------------------------------------------------------------------
@@ -331,37 +393,38 @@ int Rproc::shutdown() {
   std::lock_guard lock(lock_);
   if (state_ != RprocState::kRunning && state_ != RprocState::kAttached) return -EINVAL;
   if (--power_ > 0) return 0;
-  const int err = stop_locked(false);
-  if (err) {
+  if (const int err = stop_processor(false); err) {
     ++power_;
     return err;
   }
-  resource_cleanup();
-  ops_->release_fw(*this);
-  ops_->unprepare(*this);
+  release_boot();
   running_fw_.reset();
   return 0;
 }
 
-int Rproc::stop_locked(bool crashed) {
-  for (auto it = subdevices_.rbegin(); it != subdevices_.rend(); ++it) (*it)->stop(crashed);
+int Rproc::stop_processor(bool crashed) {
+  stop_subdevices(crashed);
+  // The dump comes before the stop: the secure world wipes the memories on STOP.
+  if (crashed) take_coredump();
   loaded_table_ = nullptr;  // back to the cached copy: the device memory is about to go
-  if (int err = ops_->stop(*this); err) {
+  const int err = ops_->stop(*this);
+  if (err) {
     info("can't stop rproc: {}", err);
-    return err;
+    if (!crashed) return err;
   }
-  for (auto& s : subdevices_) s->unprepare();
+  unprepare_subdevices();
   state_ = RprocState::kOffline;
-  info("stopped remote processor {}", name_);
-  return 0;
+  if (!crashed) info("stopped remote processor {}", name_);
+  return err;
 }
 
-void Rproc::resource_cleanup() {
+void Rproc::release_boot() {
   subdevices_.clear();
   traces_.clear();
-  parsed_table_.reset();
   cached_table_.clear();
   loaded_table_ = nullptr;
+  ops_->release_fw(*this);
+  ops_->unprepare(*this);
 }
 
 bool Rproc::vq_interrupt(uint32_t notifyid) {
@@ -422,7 +485,7 @@ void Rproc::crash_worker() {
 }
 
 void Rproc::handle_crash(CrashType type) {
-  std::unique_lock lock(lock_);
+  std::lock_guard lock(lock_);
   if (state_ == RprocState::kCrashed || state_ == RprocState::kOffline) return;  // later reports
   state_ = RprocState::kCrashed;
   ++crash_count_;
@@ -451,16 +514,8 @@ void Rproc::take_coredump() {
 
 int Rproc::boot_recovery() {
   info("recovering {}", name_);
-  // The dump comes before the stop: the secure world wipes the memories on STOP.
-  for (auto it = subdevices_.rbegin(); it != subdevices_.rend(); ++it) (*it)->stop(true);
-  take_coredump();
-  loaded_table_ = nullptr;
-  int err = ops_->stop(*this);
-  for (auto& s : subdevices_) s->unprepare();
-  resource_cleanup();
-  ops_->release_fw(*this);
-  ops_->unprepare(*this);  // fw_boot prepares again: one unprepare per prepare
-  state_ = RprocState::kOffline;
+  int err = stop_processor(true);
+  release_boot();  // fw_boot prepares again: one unprepare per prepare
   // The very image that was running, not whatever the file holds now.
   if (!err && running_fw_)
     err = fw_boot(*running_fw_);
@@ -475,61 +530,6 @@ int Rproc::boot_recovery() {
   }
   info("recovery of {} done", name_);
   return 0;
-}
-
-// --- debugfs ------------------------------------------------------------------------------
-
-std::string Rproc::resource_table_dump() const {
-  std::lock_guard lock(lock_);
-  if (!parsed_table_) return "No resource table found\n";
-  // The table as it is now (addresses assigned, vdev status), read from its current place.
-  const std::span<const uint8_t> now =
-      loaded_table_ ? std::span<const uint8_t>(loaded_table_, cached_table_.size())
-                    : std::span<const uint8_t>(cached_table_);
-  auto current = image::parse_resource_table(now);
-  if (!current) return fmt::format("resource table no longer valid: {}\n", current.error().message);
-  std::string out;
-  for (size_t i = 0; i < current->entries.size(); ++i) {
-    const auto& e = current->entries[i];
-    out += fmt::format("Entry {} is of type {}\n", i, image::rsc_type_name(e.type));
-    std::visit(
-        [&](const auto& b) {
-          using T = std::decay_t<decltype(b)>;
-          if constexpr (std::is_same_v<T, image::RscCarveout> ||
-                        std::is_same_v<T, image::RscDevmem>) {
-            out += fmt::format(
-                "  Device Address {:#x}\n  Physical Address {:#x}\n  Length {:#x} Bytes\n"
-                "  Flags {:#x}\n  Name {}\n",
-                b.da, b.pa, b.len, b.flags, b.name);
-          } else if constexpr (std::is_same_v<T, image::RscTrace>) {
-            out += fmt::format("  Device Address {:#x}\n  Length {:#x} Bytes\n  Name {}\n", b.da,
-                               b.len, b.name);
-          } else if constexpr (std::is_same_v<T, image::RscVdev>) {
-            out += fmt::format(
-                "  ID {}\n  Notify ID {}\n  Device features {:#x}\n  Config length {:#x}\n"
-                "  Status {:#x}\n  Number of vrings {}\n",
-                b.id, b.notifyid, b.dfeatures, b.config_len, b.status, b.num_of_vrings);
-            for (size_t k = 0; k < b.vrings.size(); ++k)
-              out += fmt::format(
-                  "  Vring {}\n    Device Address {:#x}\n    Alignment {}\n    Number of buffers "
-                  "{}\n"
-                  "    Notify ID {}\n",
-                  k, b.vrings[k].da, b.vrings[k].align, b.vrings[k].num, b.vrings[k].notifyid);
-          }
-        },
-        e.body);
-  }
-  return out;
-}
-
-std::string Rproc::carveout_dump() const {
-  std::string out;
-  for (const MemoryMapping& m : carveouts_)
-    out += fmt::format(
-        "Carveout memory entry:\n\tName: {}\n\tDMA: {:#x}\n\tDevice Address: {:#x}\n\t"
-        "Length: {:#x} Bytes\n\n",
-        m.name, m.pa, m.da, m.size);
-  return out;
 }
 
 }  // namespace rproctee::remoteproc

@@ -68,6 +68,10 @@ class Subdevice {
   }
 };
 
+/// What a vendor resource handler answers (Linux RSC_HANDLED / RSC_IGNORED), or -errno.
+inline constexpr int kRscHandled = 0;
+inline constexpr int kRscIgnored = 1;
+
 /// What a backend provides (Linux struct rproc_ops, reduced).
 class RprocOps {
  public:
@@ -76,6 +80,14 @@ class RprocOps {
   virtual void unprepare(Rproc&) {}
   /// Reads the resource table of `fw` into Rproc::set_cached_table (none is fine).
   virtual int parse_fw(Rproc& rproc, const Firmware& fw) = 0;
+  /// A vendor resource (type 128..511): `rsc` is the table from just after the entry's type
+  /// word to its end. kRscHandled, kRscIgnored (the core logs it and goes on), or -errno (the
+  /// boot fails) — Linux rproc_ops.handle_rsc.
+  virtual int handle_rsc(Rproc&, uint32_t type, std::span<uint8_t> rsc) {
+    (void)type;
+    (void)rsc;
+    return kRscIgnored;
+  }
   virtual int load(Rproc& rproc, const Firmware& fw) = 0;
   /// The resource table in device memory after load, or nullptr when there is none.
   virtual int find_loaded_rsc_table(Rproc& rproc, const Firmware& fw, uint8_t*& table) = 0;
@@ -131,9 +143,9 @@ class Rproc {
   const std::string& name() const { return name_; }
   /// "remoteproc0".
   std::string dev_name() const;
-  /// debugfs resource_table / carveout_memories text.
-  std::string resource_table_dump() const;
-  std::string carveout_dump() const;
+  /// A copy of the resource table in use (the loaded one while running, with the addresses
+  /// assigned and the vdev status); empty when no firmware with a table is booted.
+  std::vector<uint8_t> table_snapshot() const;
   std::vector<TraceBuffer> traces() const;
   /// When the last boot parsed the firmware (with the TEE backend: authenticated and loaded
   /// it) and started the core; a CLI reports these.
@@ -144,7 +156,7 @@ class Rproc {
   /// Waits until the crash worker is idle (tests, shutdown).
   void flush_crash_work();
 
-  // --- what backends and subdevices use ---
+  // --- what backends (from parse_fw, with the lock held) and subdevices use ---
   void set_cached_table(std::vector<uint8_t> table);
   /// The resource table currently in use (loaded one while running, else the cached copy).
   std::span<uint8_t> table();
@@ -165,11 +177,25 @@ class Rproc {
   }
 
  private:
-  int fw_boot(const Firmware& fw);  // rproc_fw_boot
-  int start_locked(const Firmware& fw);
-  int stop_locked(bool crashed);
-  int handle_resources();
-  void resource_cleanup();
+  // Every function below runs with lock_ held.
+  int fw_boot(const Firmware& fw);          // rproc_fw_boot: undoes all it did when it fails
+  int start_processor(const Firmware& fw);  // rproc_start: likewise
+  int handle_resources();                   // rproc_handle_resources
+  int handle_carveout(const image::RscEntry& entry);
+  int handle_devmem(const image::RscEntry& entry);
+  int handle_trace(const image::RscEntry& entry);
+  int handle_vdev(const image::RscEntry& entry);
+  int handle_vendor(const image::RscEntry& entry);
+  int prepare_subdevices();  // each undoes its own partial work
+  int start_subdevices();
+  void stop_subdevices(bool crashed);
+  void unprepare_subdevices();
+  /// rproc_stop: subdevices stopped (then, after a crash, the core dump), the table pointer back
+  /// to the cached copy, ops->stop, subdevices unprepared, offline. A failed ops->stop after a
+  /// crash still goes on (the processor is given up); otherwise it returns at once.
+  int stop_processor(bool crashed);
+  /// What a boot holds besides the running processor: resources, the firmware, prepare.
+  void release_boot();
   void take_coredump();
   void crash_worker();
   void handle_crash(CrashType type);
@@ -181,23 +207,28 @@ class Rproc {
   RprocEnvironment env_;
   std::vector<MemoryMapping> carveouts_;
 
-  mutable std::recursive_mutex lock_;                    // Linux rproc->lock
+  // Lock order: lock_ first. Boot, shutdown, recovery and vq_interrupt call the ops, the
+  // subdevices (the rpmsg device and bus locks), and the environment with lock_ held; none of
+  // these may call back into a method of this Rproc that takes lock_ (state(), name(),
+  // dev_name(), info(), table(), da_to_va() and kick() do not). lock_ and work_mutex_ are never
+  // held together: the crash worker takes lock_ only after letting go of work_mutex_.
+  mutable std::mutex lock_;                              // Linux rproc->lock
   std::atomic<RprocState> state_{RprocState::kOffline};  // written under lock_
   int power_ = 0;
   std::string firmware_;
   bool recovery_disabled_ = false;
   CoredumpMode coredump_ = CoredumpMode::kEnabled;
   uint32_t crash_count_ = 0;
-  std::vector<uint8_t> cached_table_;
-  uint8_t* loaded_table_ = nullptr;  // in device memory while running
-  std::optional<image::ResourceTable> parsed_table_;
+  std::vector<uint8_t> cached_table_;  // empty: no table (none, or nothing booted)
+  uint8_t* loaded_table_ = nullptr;    // in device memory while running
+  int vdev_count_ = 0;                 // vdevs declared by the table being handled
   std::vector<TraceBuffer> traces_;
   std::vector<std::unique_ptr<Subdevice>> subdevices_;
   std::optional<Firmware> running_fw_;  // what recovery restarts
   std::atomic<uint64_t> vq_interrupts_{0};
   BootTimes boot_times_;
 
-  std::mutex work_mutex_;
+  std::mutex work_mutex_;  // guards the crash work queue below
   std::condition_variable work_cv_;
   std::deque<CrashType> work_;
   bool work_busy_ = false;

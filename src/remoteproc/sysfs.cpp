@@ -4,6 +4,8 @@
 #include <charconv>
 #include <optional>
 
+#include "remoteproc/debugfs.hpp"
+
 namespace rproctee::remoteproc {
 
 namespace {
@@ -213,19 +215,15 @@ int SysfsTree::read(std::string_view path, std::string& out) const {
   else if (f == "coredump")
     out = std::string(coredump_mode_name(r.coredump_mode())) + "\n";
   else if (f == "resource_table")
-    out = r.resource_table_dump();
+    out = debugfs_resource_table(r);
   else if (f == "carveout_memories")
-    out = r.carveout_dump();
+    out = debugfs_carveout_memories(r);
   else if (f == "crash")
     return -EACCES;
   else if (auto t = number_after(f, "trace")) {
     const auto traces = r.traces();
     if (static_cast<size_t>(*t) >= traces.size()) return -ENOENT;
-    const TraceBuffer& tb = traces[static_cast<size_t>(*t)];
-    // The firmware writes a NUL-terminated log into its buffer: show it up to the NUL.
-    size_t len = 0;
-    while (len < tb.len && tb.va[len] != 0) ++len;
-    out.assign(reinterpret_cast<const char*>(tb.va), len);
+    out = debugfs_trace(traces[static_cast<size_t>(*t)]);
   } else {
     return -ENOENT;
   }

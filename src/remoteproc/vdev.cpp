@@ -4,7 +4,7 @@
 #include <map>
 #include <mutex>
 
-#include "common/byte_reader.hpp"
+#include "remoteproc/rsc_patch.hpp"
 
 namespace rproctee::remoteproc {
 
@@ -27,32 +27,18 @@ void Vdev::register_driver(uint32_t virtio_id, DriverFactory factory) {
   drivers()[virtio_id] = std::move(factory);
 }
 
-Vdev::Vdev(Rproc& rproc, int index, uint32_t rsc_offset, const image::RscVdev& rsc)
-    : rproc_(rproc),
-      index_(index),
-      rsc_offset_(rsc_offset),
-      id_(rsc.id),
-      dfeatures_(rsc.dfeatures),
-      status_offset_(rsc.status_offset) {
-  for (const auto& r : rsc.vrings)
+Vdev::Vdev(Rproc& rproc, int index, image::RscVdev rsc)
+    : rproc_(rproc), index_(index), rsc_(std::move(rsc)) {
+  for (const auto& r : rsc_.vrings)
     vrings_.push_back(Vring{r.da, r.num, r.align, r.notifyid, nullptr});
 }
 
-int Vdev::allocate(std::vector<uint8_t>& table) {
-  auto put = [&](uint32_t offset, uint32_t value) {
-    for (int i = 0; i < 4; ++i)
-      table[offset + static_cast<size_t>(i)] = static_cast<uint8_t>(value >> (8 * i));
-  };
-  const auto parsed = image::parse_resource_table(table);
-  if (!parsed) return -EINVAL;
-  const auto& rsc = std::get<image::RscVdev>(
-      std::find_if(parsed->entries.begin(), parsed->entries.end(), [&](const image::RscEntry& e) {
-        return e.offset == rsc_offset_;
-      })->body);
+int Vdev::allocate(std::span<uint8_t> table) {
   for (size_t i = 0; i < vrings_.size(); ++i) {
     Vring& v = vrings_[i];
     const std::string name = fmt::format("vdev{}vring{}", index_, i);
     const uint64_t size = vring_size(v.num, v.align);
+    uint64_t da = v.da;
     if (v.da == image::rsc::kAddrAny) {
       const MemoryMapping* m = rproc_.find_carveout(name);
       if (!m || size > m->size) {
@@ -60,31 +46,34 @@ int Vdev::allocate(std::vector<uint8_t>& table) {
                     index_, i, v.num, size, name);
         return -ENOMEM;
       }
-      v.da = static_cast<uint32_t>(m->da);
+      da = m->da;
     }
+    if (auto placed = set_vring_da(table, rsc_.vrings[i], da); !placed) {
+      rproc_.info("vdev {}: vring{}: {}", index_, i, placed.error().message);
+      return placed.error().code();
+    }
+    v.da = static_cast<uint32_t>(da);  // fits: set_vring_da refuses more than 32 bits
     v.va = rproc_.da_to_va(v.da, size);
     if (!v.va) {
       rproc_.info("vdev {}: vring{} at da {:#x} is not in memory the normal world can reach",
                   index_, i, v.da);
       return -ENOMEM;
     }
-    put(rsc.vrings[i].offset, v.da);
   }
   buffers_ = rproc_.find_carveout(fmt::format("vdev{}buffer", index_));
   rproc_.info(
-      "vdev {} (virtio id {}): {} vrings{}", index_, id_, vrings_.size(),
+      "vdev {} (virtio id {}): {} vrings{}", index_, rsc_.id, vrings_.size(),
       buffers_ ? fmt::format(", buffers in {} ({:#x} bytes)", buffers_->name, buffers_->size) : "");
   return 0;
 }
 
 uint8_t Vdev::status() {
-  auto t = rproc_.table();
-  return status_offset_ < t.size() ? t[status_offset_] : 0;
+  return vdev_status(rproc_.table(), rsc_);
 }
 
 void Vdev::set_status(uint8_t status) {
-  auto t = rproc_.table();
-  if (status_offset_ < t.size()) t[status_offset_] = status;
+  // The table in use always holds the entry the vdev was declared from.
+  (void)set_vdev_status(rproc_.table(), rsc_, status);
 }
 
 int Vdev::start() {
@@ -92,11 +81,11 @@ int Vdev::start() {
   DriverFactory factory;
   {
     std::lock_guard lock(g_drivers_mutex);
-    auto it = drivers().find(id_);
+    auto it = drivers().find(rsc_.id);
     if (it != drivers().end()) factory = it->second;
   }
   if (!factory) {
-    rproc_.info("virtio device {} (id {}) registered; no driver bound", index_, id_);
+    rproc_.info("virtio device {} (id {}) registered; no driver bound", index_, rsc_.id);
     return 0;
   }
   driver_ = factory(*this);

@@ -15,18 +15,18 @@ namespace rproctee::remoteproc {
 
 class Vdev : public Subdevice {
  public:
-  Vdev(Rproc& rproc, int index, uint32_t rsc_offset, const image::RscVdev& rsc);
+  Vdev(Rproc& rproc, int index, image::RscVdev rsc);
 
   /// Places the vrings (writing their device address into `table`) and finds the buffers.
-  int allocate(std::vector<uint8_t>& table);
+  int allocate(std::span<uint8_t> table);
   int start() override;
   void stop(bool crashed) override;
   /// Forwards an interrupt of one of its vrings to the bound driver.
   bool vring_interrupt(uint32_t notifyid) override;
 
-  uint32_t id() const { return id_; }
+  uint32_t id() const { return rsc_.id; }
   /// The device's feature bits (fw_rsc_vdev.dfeatures) and the processor it belongs to.
-  uint32_t dfeatures() const { return dfeatures_; }
+  uint32_t dfeatures() const { return rsc_.dfeatures; }
   Rproc& rproc() const { return rproc_; }
   const std::vector<Vring>& vrings() const { return vrings_; }
   const MemoryMapping* buffers() const { return buffers_; }
@@ -41,10 +41,7 @@ class Vdev : public Subdevice {
  private:
   Rproc& rproc_;
   int index_;
-  uint32_t rsc_offset_;
-  uint32_t id_;
-  uint32_t dfeatures_;
-  uint32_t status_offset_;
+  const image::RscVdev rsc_;  // as declared: the fields' places in the table
   std::vector<Vring> vrings_;
   const MemoryMapping* buffers_ = nullptr;
   std::unique_ptr<Subdevice> driver_;

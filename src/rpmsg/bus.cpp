@@ -74,22 +74,11 @@ std::vector<Bus::Attached> Bus::devices() const {
 }
 
 uint64_t Bus::subscribe(Observer observer) {
-  std::lock_guard lock(observers_mutex_);
-  observers_[next_observer_] = std::move(observer);
-  return next_observer_++;
+  return observers_.add(std::move(observer));
 }
 
 void Bus::unsubscribe(uint64_t id) {
-  std::lock_guard lock(observers_mutex_);
-  observers_.erase(id);
-}
-
-template <typename F>
-void Bus::each_observer(F&& f) {
-  std::lock_guard lock(observers_mutex_);
-  const auto observers = observers_;  // an observer may unsubscribe itself
-  for (const auto& [id, o] : observers)
-    if (observers_.count(id)) f(o);
+  observers_.remove(id);
 }
 
 void Bus::set_options(const BusOptions& options) {
@@ -107,12 +96,12 @@ std::shared_ptr<RpmsgDevice> Bus::attach(remoteproc::Vdev& vdev, VirtioPort& por
   auto device = RpmsgDevice::create(port, options().device);
   RpmsgDevice::ChannelObserver forward;
   forward.added = [this, rproc](const std::shared_ptr<Channel>& c) {
-    each_observer([&](const Observer& o) {
+    observers_.each([&](const Observer& o) {
       if (o.channel_added) o.channel_added(*rproc, c);
     });
   };
   forward.removed = [this, rproc](const std::shared_ptr<Channel>& c) {
-    each_observer([&](const Observer& o) {
+    observers_.each([&](const Observer& o) {
       if (o.channel_removed) o.channel_removed(*rproc, c);
     });
   };
@@ -132,7 +121,7 @@ void Bus::started(remoteproc::Vdev& vdev) {
     device = it->second.device;
   }
   changed_.notify_all();
-  each_observer([&](const Observer& o) {
+  observers_.each([&](const Observer& o) {
     if (o.device_added) o.device_added(vdev.rproc(), device);
   });
 }
@@ -149,7 +138,7 @@ void Bus::detach(remoteproc::Vdev& vdev) {
   changed_.notify_all();
   entry.device->unsubscribe(entry.subscription);
   if (entry.visible)
-    each_observer([&](const Observer& o) {
+    observers_.each([&](const Observer& o) {
       if (o.device_removed) o.device_removed(*entry.rproc, entry.device);
     });
 }

@@ -20,6 +20,7 @@
 
 #include "remoteproc/rproc.hpp"
 #include "remoteproc/vdev.hpp"
+#include "rpmsg/observer_list.hpp"
 #include "rpmsg/rpmsg_device.hpp"
 
 namespace rproctee::rpmsg {
@@ -71,16 +72,13 @@ class Bus {
     uint64_t subscription = 0;
     bool visible = false;
   };
-  template <typename F>
-  void each_observer(F&& f);
-
+  // Lock order: a device's observer gate, then observers_' gate, then mutex_; mutex_ is never
+  // held while an observer runs.
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   BusOptions options_;
   std::map<const remoteproc::Vdev*, Entry> entries_;
-  std::recursive_mutex observers_mutex_;  // held while observers run
-  std::map<uint64_t, Observer> observers_;
-  uint64_t next_observer_ = 1;
+  ObserverList<Observer> observers_;
 };
 
 /// Registers the rpmsg driver for virtio id 7 (idempotent; later calls update the options)

@@ -1,5 +1,7 @@
 #include "rpmsg/channel.hpp"
 
+#include <cerrno>
+
 #include "rpmsg/rpmsg_device.hpp"
 
 namespace rproctee::rpmsg {
@@ -16,16 +18,15 @@ void Channel::bind(std::unique_ptr<Endpoint> endpoint) {
   endpoint_ = std::move(endpoint);
 }
 
-Status Channel::send(std::span<const uint8_t> payload) {
+SysStatus Channel::send(std::span<const uint8_t> payload) {
   auto d = device_.lock();
-  if (!d) return make_error(TeeCode::kTargetDead, "ENODEV: rpmsg channel {} is gone", name_);
+  if (!d) return sys_error(ENODEV, "rpmsg channel {} is gone", name_);
   return send(payload, d->options().tx_timeout);
 }
 
-Status Channel::send(std::span<const uint8_t> payload, std::chrono::milliseconds timeout) {
+SysStatus Channel::send(std::span<const uint8_t> payload, std::chrono::milliseconds timeout) {
   auto d = device_.lock();
-  if (!d || closed_)
-    return make_error(TeeCode::kTargetDead, "ENODEV: rpmsg channel {} is closed", name_);
+  if (!d || closed_) return sys_error(ENODEV, "rpmsg channel {} is closed", name_);
   RPROCTEE_CHECK(d->send(local_addr_, remote_addr_, payload, timeout, &closed_));
   std::lock_guard lock(queue_mutex_);
   ++stats_.tx_messages;
@@ -34,18 +35,15 @@ Status Channel::send(std::span<const uint8_t> payload, std::chrono::milliseconds
 }
 
 void Channel::deliver(std::span<const uint8_t> payload) {
-  {
-    std::lock_guard cb(receiver_mutex_);
-    if (receiver_) {
-      {
-        std::lock_guard lock(queue_mutex_);
-        ++stats_.rx_messages;
-        stats_.rx_bytes += payload.size();
-      }
-      receiver_(payload);
-      return;
+  const bool received = receiver_.visit([&](const auto& receiver) {
+    {
+      std::lock_guard lock(queue_mutex_);
+      ++stats_.rx_messages;
+      stats_.rx_bytes += payload.size();
     }
-  }
+    receiver(payload);
+  });
+  if (received) return;
   std::lock_guard lock(queue_mutex_);
   if (queue_.size() >= queue_limit_) {
     ++stats_.rx_dropped;
@@ -67,8 +65,7 @@ std::optional<std::vector<uint8_t>> Channel::receive(std::chrono::milliseconds t
 }
 
 void Channel::set_receiver(std::function<void(std::span<const uint8_t>)> receiver) {
-  std::lock_guard cb(receiver_mutex_);
-  receiver_ = std::move(receiver);
+  receiver_.set(std::move(receiver));
 }
 
 void Channel::finish_close() {

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
+#include "rpmsg/callback_gate.hpp"
 #include "rpmsg/endpoint.hpp"
 
 namespace rproctee::rpmsg {
@@ -45,8 +45,8 @@ class Channel {
   /// Sends `payload` (<= 496 bytes) to the remote address, waiting for a free TX buffer up to
   /// the device's default timeout (or `timeout`). Errors: payload too large (EMSGSIZE), no
   /// buffer in time (ETIMEDOUT), channel closed or device stopped (ENODEV).
-  Status send(std::span<const uint8_t> payload);
-  Status send(std::span<const uint8_t> payload, std::chrono::milliseconds timeout);
+  SysStatus send(std::span<const uint8_t> payload);
+  SysStatus send(std::span<const uint8_t> payload, std::chrono::milliseconds timeout);
 
   /// The oldest queued message, waiting up to `timeout`; nullopt on timeout or once closed and
   /// drained.
@@ -74,8 +74,8 @@ class Channel {
   std::unique_ptr<Endpoint> endpoint_;
   std::atomic<bool> closed_{false};
 
-  std::recursive_mutex receiver_mutex_;  // held while the receiver runs
-  std::function<void(std::span<const uint8_t>)> receiver_;
+  // Lock order: the receiver's gate (held while it runs) before queue_mutex_.
+  CallbackSlot<std::function<void(std::span<const uint8_t>)>> receiver_;
 
   mutable std::mutex queue_mutex_;
   std::condition_variable queue_cv_;

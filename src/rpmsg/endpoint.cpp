@@ -1,5 +1,7 @@
 #include "rpmsg/endpoint.hpp"
 
+#include <cerrno>
+
 #include "rpmsg/rpmsg_device.hpp"
 
 namespace rproctee::rpmsg {
@@ -8,16 +10,16 @@ Endpoint::~Endpoint() {
   if (auto d = device_.lock()) d->destroy_endpoint(addr_);
 }
 
-Status Endpoint::send(uint32_t dst, std::span<const uint8_t> payload) {
+SysStatus Endpoint::send(uint32_t dst, std::span<const uint8_t> payload) {
   auto d = device_.lock();
-  if (!d) return make_error(TeeCode::kTargetDead, "ENODEV: the rpmsg device is gone");
+  if (!d) return sys_error(ENODEV, "the rpmsg device is gone");
   return d->send(addr_, dst, payload);
 }
 
-Status Endpoint::send(uint32_t dst, std::span<const uint8_t> payload,
-                      std::chrono::milliseconds timeout) {
+SysStatus Endpoint::send(uint32_t dst, std::span<const uint8_t> payload,
+                         std::chrono::milliseconds timeout) {
   auto d = device_.lock();
-  if (!d) return make_error(TeeCode::kTargetDead, "ENODEV: the rpmsg device is gone");
+  if (!d) return sys_error(ENODEV, "the rpmsg device is gone");
   return d->send(addr_, dst, payload, timeout);
 }
 

@@ -10,9 +10,15 @@
 #include <memory>
 #include <span>
 
-#include "common/result.hpp"
+#include "remoteproc/sys_error.hpp"
 
 namespace rproctee::rpmsg {
+
+// rpmsg fails as Linux's does: an errno (remoteproc/sys_error.hpp).
+using remoteproc::sys_error;
+using remoteproc::SysError;
+using remoteproc::SysResult;
+using remoteproc::SysStatus;
 
 class RpmsgDevice;
 
@@ -29,8 +35,8 @@ class Endpoint {
 
   uint32_t addr() const { return addr_; }
   /// Sends from this endpoint to `dst` (RpmsgDevice::send).
-  Status send(uint32_t dst, std::span<const uint8_t> payload);
-  Status send(uint32_t dst, std::span<const uint8_t> payload, std::chrono::milliseconds timeout);
+  SysStatus send(uint32_t dst, std::span<const uint8_t> payload);
+  SysStatus send(uint32_t dst, std::span<const uint8_t> payload, std::chrono::milliseconds timeout);
 
  private:
   std::weak_ptr<RpmsgDevice> device_;

@@ -33,9 +33,8 @@ int RpmsgDevice::start() {
   if (int err = setup_locked(); err) return err;
   running_ = true;
   if (port_.device_features() & kFeatureNameService) {
-    auto ns = std::make_shared<Binding>();
-    ns->receiver = [this](uint32_t, std::span<const uint8_t> payload) { on_name_service(payload); };
-    endpoints_[kNameServiceAddr] = ns;
+    endpoints_[kNameServiceAddr] = std::make_shared<Binding>(
+        [this](uint32_t, std::span<const uint8_t> payload) { on_name_service(payload); });
     ns_endpoint_ = std::make_unique<Endpoint>(weak_from_this(), kNameServiceAddr);
   }
   // As Linux's rpmsg_probe: the device may look at the vrings only once DRIVER_OK is set,
@@ -155,56 +154,73 @@ void RpmsgDevice::receive() {
   std::vector<Delivery> batch;
   {
     std::unique_lock lock(mutex_);
-    if (!running_ || stats_.rx_broken) return;
-    auto pending = rx_->pending();
-    if (!pending) {
-      stats_.rx_broken = true;
-      port_.log(fmt::format("vring0 is broken, no more messages will be read: {}",
-                            pending.error().message));
-      return;
-    }
+    if (!running_) return;
+    const auto pending = pending_locked(*rx_, stats_.rx_broken, "vring0", "read");
+    if (!pending) return;
     // Reposted after the batch, so a buffer returned twice in one batch is caught.
     std::vector<uint16_t> repost;
     for (uint32_t n = 0; n < *pending; ++n) {
       const UsedElem used = rx_->pop_used();
-      if (used.id >= buffers_per_direction_ || !rx_with_device_[used.id]) {
-        log_drop_locked(++stats_.rx_invalid,
-                        fmt::format("vring0 used id {} is not a buffer the device holds", used.id));
-        continue;
-      }
-      const auto id = static_cast<uint16_t>(used.id);
-      rx_with_device_[id] = false;
-      repost.push_back(id);
-      const std::span<const uint8_t> buffer(buffer_va_ + uint64_t{id} * kBufferSize, kBufferSize);
-      if (used.len < kHeaderSize || used.len > kBufferSize) {
-        log_drop_locked(++stats_.rx_invalid, fmt::format("vring0 used len {} outside [{}, {}]",
-                                                         used.len, kHeaderSize, kBufferSize));
-        continue;
-      }
-      const auto header = parse_header(buffer.first(used.len));
-      if (!header) {
-        log_drop_locked(++stats_.rx_invalid, header.error().message);
-        continue;
-      }
-      const auto ept = endpoints_.find(header->dst);
-      if (ept == endpoints_.end()) {
-        log_drop_locked(++stats_.rx_no_endpoint,
-                        fmt::format("message from {:#x} to unbound address {:#x} ({} bytes)",
-                                    header->src, header->dst, header->len));
-      } else {
-        const auto payload = buffer.subspan(kHeaderSize, header->len);
-        batch.push_back({ept->second, header->src, {payload.begin(), payload.end()}});
-        ++stats_.rx_messages;
-        stats_.rx_bytes += header->len;
-      }
+      const auto id = take_back_locked(used, rx_with_device_, "vring0");
+      if (!id) continue;
+      repost.push_back(*id);
+      if (auto delivery = delivery_locked(*id, used.len)) batch.push_back(std::move(*delivery));
     }
     for (uint16_t id : repost) repost_rx_locked(id);
     if (!repost.empty()) kick_unlocked(lock, rx_notifyid_);
   }
-  for (const Delivery& d : batch) {
-    std::lock_guard cb(d.binding->mutex);
-    if (d.binding->receiver) d.binding->receiver(d.src, d.payload);
+  for (const Delivery& d : batch)
+    d.binding->visit([&](const Receiver& receiver) { receiver(d.src, d.payload); });
+}
+
+std::optional<uint32_t> RpmsgDevice::pending_locked(DriverVring& ring, bool& broken,
+                                                    std::string_view name, std::string_view verb) {
+  if (broken) return std::nullopt;
+  auto pending = ring.pending();
+  if (!pending) {
+    broken = true;  // as Linux's BAD_RING: the device is not trusted with this vring again
+    port_.log(fmt::format("{} is broken, no more messages will be {}: {}", name, verb,
+                          pending.error().message));
+    return std::nullopt;
   }
+  return *pending;
+}
+
+std::optional<uint16_t> RpmsgDevice::take_back_locked(const UsedElem& used,
+                                                      std::vector<bool>& with_device,
+                                                      std::string_view ring) {
+  if (used.id >= buffers_per_direction_ || !with_device[used.id]) {
+    log_drop_locked(++stats_.rx_invalid,
+                    fmt::format("{} used id {} is not a buffer the device holds", ring, used.id));
+    return std::nullopt;
+  }
+  with_device[used.id] = false;
+  return static_cast<uint16_t>(used.id);
+}
+
+std::optional<RpmsgDevice::Delivery> RpmsgDevice::delivery_locked(uint16_t id, uint32_t len) {
+  const std::span<const uint8_t> buffer(buffer_va_ + uint64_t{id} * kBufferSize, kBufferSize);
+  if (len < kHeaderSize || len > kBufferSize) {
+    log_drop_locked(++stats_.rx_invalid, fmt::format("vring0 used len {} outside [{}, {}]", len,
+                                                     kHeaderSize, kBufferSize));
+    return std::nullopt;
+  }
+  const auto header = parse_header(buffer.first(len));
+  if (!header) {
+    log_drop_locked(++stats_.rx_invalid, header.error().message);
+    return std::nullopt;
+  }
+  const auto ept = endpoints_.find(header->dst);
+  if (ept == endpoints_.end()) {
+    log_drop_locked(++stats_.rx_no_endpoint,
+                    fmt::format("message from {:#x} to unbound address {:#x} ({} bytes)",
+                                header->src, header->dst, header->len));
+    return std::nullopt;
+  }
+  ++stats_.rx_messages;
+  stats_.rx_bytes += header->len;
+  const auto payload = buffer.subspan(kHeaderSize, header->len);
+  return Delivery{ept->second, header->src, {payload.begin(), payload.end()}};
 }
 
 void RpmsgDevice::log_drop_locked(uint64_t count, std::string_view what) {
@@ -215,55 +231,41 @@ void RpmsgDevice::log_drop_locked(uint64_t count, std::string_view what) {
 // --- send ---------------------------------------------------------------------------------
 
 void RpmsgDevice::reclaim_locked() {
-  if (stats_.tx_broken) return;
-  auto pending = tx_->pending();
-  if (!pending) {
-    stats_.tx_broken = true;
-    port_.log(fmt::format("vring1 is broken, no more messages will be sent: {}",
-                          pending.error().message));
-    return;
-  }
-  for (uint32_t n = 0; n < *pending; ++n) {
-    const UsedElem used = tx_->pop_used();
-    if (used.id >= buffers_per_direction_ || !tx_with_device_[used.id]) {
-      log_drop_locked(++stats_.rx_invalid,
-                      fmt::format("vring1 used id {} is not a buffer the device holds", used.id));
-      continue;
-    }
-    tx_with_device_[used.id] = false;
-    free_tx_.push_back(static_cast<uint16_t>(used.id));
-  }
+  const auto pending = pending_locked(*tx_, stats_.tx_broken, "vring1", "sent");
+  if (!pending) return;
+  for (uint32_t n = 0; n < *pending; ++n)
+    if (const auto id = take_back_locked(tx_->pop_used(), tx_with_device_, "vring1"))
+      free_tx_.push_back(*id);
 }
 
-Status RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload) {
+SysStatus RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload) {
   return send(src, dst, payload, options_.tx_timeout);
 }
 
-Status RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload,
-                         std::chrono::milliseconds timeout, const std::atomic<bool>* cancel) {
+SysStatus RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload,
+                            std::chrono::milliseconds timeout, const std::atomic<bool>* cancel) {
   if (payload.size() > kMaxPayload)
-    return make_error(TeeCode::kExcessData, "EMSGSIZE: rpmsg payload of {} bytes (at most {})",
-                      payload.size(), kMaxPayload);
+    return sys_error(EMSGSIZE, "rpmsg payload of {} bytes (at most {})", payload.size(),
+                     kMaxPayload);
   if (src == kAddrAny || dst == kAddrAny)
-    return make_error(TeeCode::kBadParameters, "EINVAL: rpmsg send from {:#x} to {:#x}", src, dst);
+    return sys_error(EINVAL, "rpmsg send from {:#x} to {:#x}", src, dst);
   // Clamped so that a "forever" timeout cannot overflow the deadline.
   const auto deadline =
       Clock::now() + std::min(timeout, std::chrono::milliseconds(86400000LL * 365));
   std::unique_lock lock(mutex_);
   for (;;) {
     if (!running_ || (cancel && cancel->load()))
-      return make_error(TeeCode::kTargetDead, "ENODEV: the rpmsg channel or device is gone");
+      return sys_error(ENODEV, "the rpmsg channel or device is gone");
     reclaim_locked();  // buffers the device returned without an interrupt
-    if (stats_.tx_broken)
-      return make_error(TeeCode::kCommunication, "EIO: vring1 broken by the remote processor");
+    if (stats_.tx_broken) return sys_error(EIO, "vring1 broken by the remote processor");
     if (!free_tx_.empty()) break;
     if (tx_cv_.wait_until(lock, deadline) == std::cv_status::timeout && free_tx_.empty() &&
         running_ && !(cancel && cancel->load())) {
       ++stats_.tx_timeouts;
-      return make_error(TeeCode::kBusy,
-                        "ETIMEDOUT: no free rpmsg TX buffer within {} ms (the remote processor "
-                        "did not return any)",
-                        timeout.count());
+      return sys_error(ETIMEDOUT,
+                       "no free rpmsg TX buffer within {} ms (the remote processor did not "
+                       "return any)",
+                       timeout.count());
     }
   }
   const uint16_t id = free_tx_.back();
@@ -298,15 +300,14 @@ uint32_t RpmsgDevice::free_address_locked() const {
   return addr;
 }
 
-Result<std::unique_ptr<Endpoint>> RpmsgDevice::create_endpoint(uint32_t addr, Receiver receiver) {
+SysResult<std::unique_ptr<Endpoint>> RpmsgDevice::create_endpoint(uint32_t addr,
+                                                                  Receiver receiver) {
   std::lock_guard lock(mutex_);
-  if (!running_) return make_error(TeeCode::kBadState, "ENODEV: rpmsg device not running");
+  if (!running_) return sys_error(ENODEV, "rpmsg device not running");
   if (addr == kAddrAny) addr = free_address_locked();
   if (addr == kAddrAny || endpoints_.count(addr))
-    return make_error(TeeCode::kBusy, "EBUSY: rpmsg address {:#x} already bound", addr);
-  auto binding = std::make_shared<Binding>();
-  binding->receiver = std::move(receiver);
-  endpoints_[addr] = std::move(binding);
+    return sys_error(EBUSY, "rpmsg address {:#x} already bound", addr);
+  endpoints_[addr] = std::make_shared<Binding>(std::move(receiver));
   return std::make_unique<Endpoint>(weak_from_this(), addr);
 }
 
@@ -319,8 +320,7 @@ void RpmsgDevice::destroy_endpoint(uint32_t addr) {
     binding = std::move(it->second);
     endpoints_.erase(it);
   }
-  std::lock_guard cb(binding->mutex);  // waits for a running receiver
-  binding->receiver = nullptr;
+  binding->set(nullptr);  // waits for a running receiver
 }
 
 // --- name service and channels ------------------------------------------------------------
@@ -357,12 +357,10 @@ void RpmsgDevice::add_channel(const std::string& name, uint32_t remote) {
       return;
     }
     const uint32_t local = free_address_locked();
-    auto binding = std::make_shared<Binding>();
     std::weak_ptr<Channel> weak = channel;
-    binding->receiver = [weak](uint32_t, std::span<const uint8_t> data) {
+    endpoints_[local] = std::make_shared<Binding>([weak](uint32_t, std::span<const uint8_t> data) {
       if (auto c = weak.lock()) c->deliver(data);
-    };
-    endpoints_[local] = std::move(binding);
+    });
     channel->bind(std::make_unique<Endpoint>(weak_from_this(), local));
     channels_.push_back(channel);
     port_.log(fmt::format("creating channel {} addr {:#x} (local {:#x})", name, remote, local));
@@ -419,25 +417,18 @@ std::shared_ptr<Channel> RpmsgDevice::wait_channel(std::string_view name,
 }
 
 uint64_t RpmsgDevice::subscribe(ChannelObserver observer) {
-  std::lock_guard lock(observers_mutex_);
-  observers_[next_observer_] = std::move(observer);
-  return next_observer_++;
+  return observers_.add(std::move(observer));
 }
 
 void RpmsgDevice::unsubscribe(uint64_t id) {
-  std::lock_guard lock(observers_mutex_);
-  observers_.erase(id);
+  observers_.remove(id);
 }
 
 void RpmsgDevice::notify(const std::shared_ptr<Channel>& channel, bool added) {
-  std::lock_guard lock(observers_mutex_);
-  // A copy: an observer may unsubscribe itself.
-  const auto observers = observers_;
-  for (const auto& [id, o] : observers) {
-    if (!observers_.count(id)) continue;
+  observers_.each([&](const ChannelObserver& o) {
     const auto& f = added ? o.added : o.removed;
     if (f) f(channel);
-  }
+  });
 }
 
 }  // namespace rproctee::rpmsg

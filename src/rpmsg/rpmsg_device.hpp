@@ -28,9 +28,11 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.hpp"
+#include "remoteproc/sys_error.hpp"
+#include "rpmsg/callback_gate.hpp"
 #include "rpmsg/channel.hpp"
 #include "rpmsg/endpoint.hpp"
+#include "rpmsg/observer_list.hpp"
 #include "rpmsg/virtio_port.hpp"
 #include "rpmsg/vring.hpp"
 
@@ -72,13 +74,16 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
   bool vring_interrupt(uint32_t notifyid);
   bool running() const;
 
-  /// Binds `addr` (kAddrAny: the lowest free address from 0x400) to `receiver`.
-  Result<std::unique_ptr<Endpoint>> create_endpoint(uint32_t addr, Receiver receiver);
+  /// Binds `addr` (kAddrAny: the lowest free address from 0x400) to `receiver`. ENODEV when
+  /// not running, EBUSY when the address is taken.
+  SysResult<std::unique_ptr<Endpoint>> create_endpoint(uint32_t addr, Receiver receiver);
   /// Sends `payload` (<= 496 bytes) from `src` to `dst`, waiting up to the default (or the
-  /// given) timeout for a TX buffer. `cancel`, when given, aborts the wait once true.
-  Status send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload);
-  Status send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload,
-              std::chrono::milliseconds timeout, const std::atomic<bool>* cancel = nullptr);
+  /// given) timeout for a TX buffer. `cancel`, when given, aborts the wait once true. Errors:
+  /// EMSGSIZE, EINVAL (an address is kAddrAny), ENODEV (stopped or cancelled), EIO (vring1
+  /// broken by the device), ETIMEDOUT (no TX buffer in time).
+  SysStatus send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload);
+  SysStatus send(uint32_t src, uint32_t dst, std::span<const uint8_t> payload,
+                 std::chrono::milliseconds timeout, const std::atomic<bool>* cancel = nullptr);
 
   std::vector<std::shared_ptr<Channel>> channels() const;
   /// The open channel named `name`, or nullptr.
@@ -99,10 +104,7 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
   const DeviceOptions& options() const { return options_; }
 
  private:
-  struct Binding {
-    std::recursive_mutex mutex;  // held while the receiver runs
-    Receiver receiver;
-  };
+  using Binding = CallbackSlot<Receiver>;  // its gate is held while the receiver runs
   struct Delivery {
     std::shared_ptr<Binding> binding;
     uint32_t src = 0;
@@ -114,6 +116,14 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
 
   int setup_locked();
   void receive();
+  /// New used entries of `ring`; nullopt once it is broken (logged the first time).
+  std::optional<uint32_t> pending_locked(DriverVring& ring, bool& broken, std::string_view name,
+                                         std::string_view verb);
+  /// The buffer a used entry gives back, when the device held it; else dropped and counted.
+  std::optional<uint16_t> take_back_locked(const UsedElem& used, std::vector<bool>& with_device,
+                                           std::string_view ring);
+  /// The message in RX buffer `id` for its endpoint; else dropped and counted.
+  std::optional<Delivery> delivery_locked(uint16_t id, uint32_t len);
   void reclaim_locked();
   void repost_rx_locked(uint16_t id);
   /// Kicks `notifyid` without the lock; stop() waits for such kicks to finish.
@@ -130,6 +140,10 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
   VirtioPort& port_;
   const DeviceOptions options_;
 
+  // Lock order: mutex_ is never held while a receiver or an observer runs, nor while kicking;
+  // it may be taken inside them (they send). A binding's gate (held while its receiver runs)
+  // and observers_' gate come before mutex_; the Bus's gates after observers_' (its forwarding
+  // observer runs inside it).
   mutable std::mutex mutex_;
   std::condition_variable tx_cv_;       // a TX buffer came back, or stop
   std::condition_variable idle_cv_;     // a kick finished
@@ -148,9 +162,7 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
   std::unique_ptr<Endpoint> ns_endpoint_;
   DeviceStats stats_;
 
-  std::recursive_mutex observers_mutex_;  // held while observers run
-  std::map<uint64_t, ChannelObserver> observers_;
-  uint64_t next_observer_ = 1;
+  ObserverList<ChannelObserver> observers_;
 };
 
 }  // namespace rproctee::rpmsg

@@ -56,7 +56,7 @@ void TtyBridge::watch(const std::shared_ptr<RpmsgDevice>& device) {
   for (const auto& c : device->channels()) (void)add(c);
 }
 
-Status TtyBridge::add(const std::shared_ptr<Channel>& channel) {
+SysStatus TtyBridge::add(const std::shared_ptr<Channel>& channel) {
   if (!is_tty_channel(channel->name()) || channel->closed()) return {};
   std::lock_guard lock(mutex_);
   unsigned index = 0;

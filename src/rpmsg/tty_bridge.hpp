@@ -20,7 +20,6 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
 #include "rpmsg/bus.hpp"
 #include "rpmsg/channel.hpp"
 
@@ -43,7 +42,7 @@ class TtyBridge {
 
   static bool is_tty_channel(std::string_view name);
   /// Bridges `channel` when it is a tty channel; an error when the pty cannot be made.
-  Status add(const std::shared_ptr<Channel>& channel);
+  SysStatus add(const std::shared_ptr<Channel>& channel);
   void remove(const Channel& channel);
 
   struct Tty {

@@ -15,40 +15,42 @@
 namespace rproctee::rpmsg {
 
 namespace {
-Error sys_error(std::string_view what) {
-  return make_error(TeeCode::kGeneric, "rpmsg tty: {}: {}", what, std::strerror(errno));
+/// The failure of the system call `what`, with its errno.
+SysError os_error(std::string_view what) {
+  const int err = errno;
+  return sys_error(err, "rpmsg tty: {}: {}", what, std::strerror(err));
 }
 }  // namespace
 
-Result<std::unique_ptr<TtyPort>> TtyPort::open(std::shared_ptr<Channel> channel, unsigned index,
-                                               std::filesystem::path link) {
+SysResult<std::unique_ptr<TtyPort>> TtyPort::open(std::shared_ptr<Channel> channel, unsigned index,
+                                                  std::filesystem::path link) {
   std::unique_ptr<TtyPort> port(new TtyPort(std::move(channel), index, std::move(link)));
   port->master_ = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (port->master_ < 0) return sys_error("posix_openpt");
+  if (port->master_ < 0) return os_error("posix_openpt");
   char name[128];
   if (grantpt(port->master_) != 0 || unlockpt(port->master_) != 0 ||
       ptsname_r(port->master_, name, sizeof name) != 0)
-    return sys_error("grantpt/unlockpt/ptsname");
+    return os_error("grantpt/unlockpt/ptsname");
   port->pty_ = name;
   // Raw: what the user writes reaches the firmware byte for byte, and what the firmware
   // sends is never echoed back to it.
   termios tio{};
-  if (tcgetattr(port->master_, &tio) != 0) return sys_error("tcgetattr");
+  if (tcgetattr(port->master_, &tio) != 0) return os_error("tcgetattr");
   cfmakeraw(&tio);
-  if (tcsetattr(port->master_, TCSANOW, &tio) != 0) return sys_error("tcsetattr");
+  if (tcsetattr(port->master_, TCSANOW, &tio) != 0) return os_error("tcsetattr");
   // Holding the slave open keeps the master from seeing a hang-up between readers.
   port->slave_ = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (port->slave_ < 0) return sys_error(port->pty_);
+  if (port->slave_ < 0) return os_error(port->pty_);
   const int flags = fcntl(port->master_, F_GETFL);
   if (flags < 0 || fcntl(port->master_, F_SETFL, flags | O_NONBLOCK) != 0)
-    return sys_error("fcntl O_NONBLOCK");
-  if (pipe2(port->wake_, O_CLOEXEC | O_NONBLOCK) != 0) return sys_error("pipe2");
+    return os_error("fcntl O_NONBLOCK");
+  if (pipe2(port->wake_, O_CLOEXEC | O_NONBLOCK) != 0) return os_error("pipe2");
   std::error_code ec;
   std::filesystem::remove(port->link_, ec);  // a stale link of an earlier run
   std::filesystem::create_symlink(port->pty_, port->link_, ec);
   if (ec)
-    return make_error(TeeCode::kGeneric, "rpmsg tty: cannot link {} to {}: {}",
-                      port->link_.string(), port->pty_, ec.message());
+    return sys_error(ec.value(), "rpmsg tty: cannot link {} to {}: {}", port->link_.string(),
+                     port->pty_, ec.message());
   TtyPort* self = port.get();
   port->channel_->set_receiver([self](std::span<const uint8_t> data) { self->write_to_tty(data); });
   port->thread_ = std::thread([self] { self->forward_to_remote(); });
@@ -104,7 +106,7 @@ void TtyPort::forward_to_remote() {
     const std::span<const uint8_t> chunk(buffer, static_cast<size_t>(n));
     // Short waits so that a destructor never waits a whole TX timeout.
     const auto deadline = std::chrono::steady_clock::now() + 15s;
-    Status sent = channel_->send(chunk, 100ms);
+    SysStatus sent = channel_->send(chunk, 100ms);
     while (!sent && !channel_->closed() && std::chrono::steady_clock::now() < deadline) {
       pollfd wake = {wake_[0], POLLIN, 0};
       if (poll(&wake, 1, 0) > 0) return;

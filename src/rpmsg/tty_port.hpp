@@ -9,7 +9,6 @@
 #include <string>
 #include <thread>
 
-#include "common/result.hpp"
 #include "rpmsg/channel.hpp"
 
 namespace rproctee::rpmsg {
@@ -17,8 +16,8 @@ namespace rproctee::rpmsg {
 class TtyPort {
  public:
   /// Opens the pty, links `link` to its slave and starts forwarding.
-  static Result<std::unique_ptr<TtyPort>> open(std::shared_ptr<Channel> channel, unsigned index,
-                                               std::filesystem::path link);
+  static SysResult<std::unique_ptr<TtyPort>> open(std::shared_ptr<Channel> channel, unsigned index,
+                                                  std::filesystem::path link);
   /// Stops forwarding, removes the link, closes the pty.
   ~TtyPort();
   TtyPort(const TtyPort&) = delete;

@@ -4,14 +4,9 @@
 #include <cstring>
 
 #include "common/byte_reader.hpp"
+#include "common/byte_writer.hpp"
 
 namespace rproctee::rpmsg {
-
-namespace {
-void store_le(std::span<uint8_t> out, size_t offset, uint32_t value, size_t bytes) {
-  for (size_t i = 0; i < bytes; ++i) out[offset + i] = static_cast<uint8_t>(value >> (8 * i));
-}
-}  // namespace
 
 Result<Header> parse_header(std::span<const uint8_t> buffer) {
   const ByteReader r(buffer, "rpmsg buffer", TeeCode::kBadFormat);
@@ -32,11 +27,13 @@ Result<Header> parse_header(std::span<const uint8_t> buffer) {
 }
 
 void write_message(std::span<uint8_t> out, const Header& header, std::span<const uint8_t> payload) {
-  store_le(out, 0, header.src, 4);
-  store_le(out, 4, header.dst, 4);
-  store_le(out, 8, header.reserved, 4);
-  store_le(out, 12, header.len, 2);
-  store_le(out, 14, header.flags, 2);
+  // The caller hands a whole buffer (kBufferSize) for at most kMaxPayload bytes: every store
+  // fits.
+  store_le(out, 0, header.src);
+  store_le(out, 4, header.dst);
+  store_le(out, 8, header.reserved);
+  store_le(out, 12, header.len);
+  store_le(out, 14, header.flags);
   std::copy(payload.begin(), payload.end(), out.begin() + kHeaderSize);
 }
 
@@ -65,8 +62,8 @@ Result<NsMessage> parse_ns_message(std::span<const uint8_t> payload) {
 std::vector<uint8_t> encode_ns_message(std::string_view name, uint32_t addr, NsAction action) {
   std::vector<uint8_t> out(kNsMessageSize, 0);
   std::memcpy(out.data(), name.data(), std::min(name.size(), kNameSize - 1));
-  store_le(out, kNameSize, addr, 4);
-  store_le(out, kNameSize + 4, static_cast<uint32_t>(action), 4);
+  store_le<uint32_t>(out, kNameSize, addr);
+  store_le(out, kNameSize + 4, static_cast<uint32_t>(action));
   return out;
 }
 

@@ -1,10 +1,10 @@
 #include "ta/remoteproc_ta.hpp"
 
-#include <cstdio>
 #include <cstring>
 
 #include "protocol/pta_remoteproc.hpp"
 #include "protocol/ta_remoteproc.hpp"
+#include "tee/log.hpp"
 
 namespace rproctee::ta {
 
@@ -114,7 +114,7 @@ FirmwareState RemoteprocTa::state(uint32_t processor_id) {
 TeeCode RemoteprocTa::reject(Rproc& r, const char* command, const Error& e) {
   r.last_error = fmt::format("{} rejected: {} [{} {}]", command, e.message, tee_code_name(e.code),
                              tee_code_hex(e.code));
-  std::fprintf(stderr, "remoteproc TA: %s: %s\n", r.desc.name.c_str(), r.last_error.c_str());
+  tee::log(tee::LogLevel::kError, "remoteproc TA", "{}: {}", r.desc.name, r.last_error);
   return e.code;
 }
 
@@ -189,8 +189,7 @@ TeeCode RemoteprocTa::start(Rproc& r) {
   // H12: the stored version advances only once an authenticated image has started.
   if (r.loaded->security_version)
     if (auto s = platform.rollback_commit(*r.loaded->security_version); !s)
-      std::fprintf(stderr, "remoteproc TA: %s: %s\n", r.desc.name.c_str(),
-                   s.error().message.c_str());
+      tee::log(tee::LogLevel::kError, "remoteproc TA", "{}: {}", r.desc.name, s.error().message);
   return TeeCode::kSuccess;
 }
 

@@ -3,7 +3,8 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <cstdio>
+
+#include "tee/log.hpp"
 
 namespace rproctee::tee {
 
@@ -113,8 +114,8 @@ Outcome TeeCore::invoke(uint64_t client, uint32_t session, uint32_t command, TaP
 }
 
 void TeeCore::kill_instance(const std::shared_ptr<Instance>& instance, const std::string& why) {
-  std::fprintf(stderr, "tee: TA %s panicked: %s; its sessions are dead\n",
-               instance->app ? instance->app->name().c_str() : "?", why.c_str());
+  log(LogLevel::kError, "tee", "TA {} panicked: {}; its sessions are dead",
+      instance->app ? instance->app->name() : "?", why);
   std::lock_guard lock(mutex_);
   instance->dead = true;
 }

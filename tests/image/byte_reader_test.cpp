@@ -1,4 +1,5 @@
 #include "common/byte_reader.hpp"
+#include "common/byte_writer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -54,6 +55,20 @@ TEST(ByteReader, SubReaderKeepsBounds) {
   EXPECT_EQ(*sub->u8(0, "a"), 5);
   EXPECT_FALSE(sub->u8(4, "b"));
   EXPECT_FALSE(in.sub(6, 4, "too long"));
+}
+
+TEST(StoreLe, WritesLittleEndianInsideAnExistingBufferOnly) {
+  std::vector<uint8_t> b(8, 0xEE);
+  ASSERT_TRUE(store_le(b, 1, uint32_t{0x11223344}));
+  ASSERT_TRUE(store_le(b, 6, uint16_t{0xA1B2}));
+  EXPECT_EQ(b, (std::vector<uint8_t>{0xEE, 0x44, 0x33, 0x22, 0x11, 0xEE, 0xB2, 0xA1}));
+  // A field that would end past the buffer (or whose offset wraps) writes nothing.
+  EXPECT_FALSE(store_le(b, 5, uint32_t{0}));
+  EXPECT_FALSE(store_le(b, 8, uint8_t{0}));
+  EXPECT_FALSE(store_le(b, SIZE_MAX - 1, uint32_t{0}));
+  EXPECT_EQ(b, (std::vector<uint8_t>{0xEE, 0x44, 0x33, 0x22, 0x11, 0xEE, 0xB2, 0xA1}));
+  ASSERT_TRUE(store_le(b, 0, uint64_t{0x0102030405060708}));
+  EXPECT_EQ(b, (std::vector<uint8_t>{8, 7, 6, 5, 4, 3, 2, 1}));
 }
 
 }  // namespace

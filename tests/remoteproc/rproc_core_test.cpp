@@ -25,12 +25,14 @@
 #include <memory>
 #include <mutex>
 #include <ostream>
+#include <span>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "image/resource_table.hpp"
+#include "remoteproc/debugfs.hpp"
 #include "remoteproc/devcoredump.hpp"
 #include "remoteproc/firmware_loader.hpp"
 #include "remoteproc/kernel_log.hpp"
@@ -73,6 +75,8 @@ struct Recorder {
   bool loaded_table = true;  // find_loaded_rsc_table returns the copy in the IPC region
   Bytes dump = {0xC0, 0xDE, 0xD0, 0x0D};
   int subdevices_alive = 0;
+  int vendor_verdict = remoteproc::kRscIgnored;    // what handle_rsc answers
+  std::vector<std::pair<uint32_t, Bytes>> vendor;  // the vendor resources it was offered
 
   int call(const std::string& op) {
     std::lock_guard lock(mutex);
@@ -147,6 +151,12 @@ class FakeOps final : public RprocOps {
     rproc.add_subdevice(std::make_unique<FakeSubdevice>(rec_));
     return 0;
   }
+  int handle_rsc(Rproc&, uint32_t type, std::span<uint8_t> rsc) override {
+    if (int err = rec_->call("handle_rsc"); err) return err;
+    std::lock_guard lock(rec_->mutex);
+    rec_->vendor.emplace_back(type, Bytes(rsc.begin(), rsc.end()));
+    return rec_->vendor_verdict;
+  }
   int load(Rproc&, const Firmware& fw) override {
     if (int err = rec_->call("load"); err) return err;
     std::lock_guard lock(rec_->mutex);
@@ -200,7 +210,21 @@ class RprocCore : public ::testing::Test {
     rproc_ = make();
   }
 
+  /// The fake SoC's memory regions, as the platform would describe them.
+  std::vector<MemoryMapping> regions() {
+    return {
+        {"ipc", kIpcDa, kIpcDa, kIpcSize, ipc_.data()},
+        {"vdev0vring0", kVring0Da, kVring0Da, kVringSize, vring0_.data()},
+        {"vdev0vring1", kVring1Da, kVring1Da, kVringSize, vring1_.data()},
+        {"vdev0buffer", kBufferDa, kBufferDa, kBufferSize, buffer_.data()},
+        {"retram", kRetramDa, kRetramPa, kRetramSize, retram_.data()},
+    };
+  }
+
   std::unique_ptr<Rproc> make(std::string firmware = "fw.bin") {
+    return make(std::move(firmware), regions());
+  }
+  std::unique_ptr<Rproc> make(std::string firmware, std::vector<MemoryMapping> carveouts) {
     RprocEnvironment env;
     env.log = &log_;
     env.request_firmware = [this](const std::string& name, Firmware& out) {
@@ -220,13 +244,6 @@ class RprocCore : public ::testing::Test {
       std::unique_lock lock(env_mutex_);
       ++inline_waits_;
       inline_cv_.wait(lock, [&] { return !hold_inline_; });
-    };
-    std::vector<MemoryMapping> carveouts = {
-        {"ipc", kIpcDa, kIpcDa, kIpcSize, ipc_.data()},
-        {"vdev0vring0", kVring0Da, kVring0Da, kVringSize, vring0_.data()},
-        {"vdev0vring1", kVring1Da, kVring1Da, kVringSize, vring1_.data()},
-        {"vdev0buffer", kBufferDa, kBufferDa, kBufferSize, buffer_.data()},
-        {"retram", kRetramDa, kRetramPa, kRetramSize, retram_.data()},
     };
     return std::make_unique<Rproc>(0, "m4", std::make_unique<FakeOps>(rec_), std::move(env),
                                    std::move(carveouts), std::move(firmware));
@@ -263,7 +280,7 @@ class RprocCore : public ::testing::Test {
     EXPECT_EQ(rproc_->state(), RprocState::kOffline);
     EXPECT_EQ(rproc_->power(), 0);
     EXPECT_TRUE(rproc_->traces().empty());
-    EXPECT_EQ(rproc_->resource_table_dump(), "No resource table found\n");
+    EXPECT_EQ(remoteproc::debugfs_resource_table(*rproc_), "No resource table found\n");
     EXPECT_TRUE(rproc_->table().empty());
     EXPECT_EQ(rec_->subdevices_alive, 0);
     EXPECT_EQ(rec_->count("prepare"), rec_->count("unprepare"));
@@ -435,7 +452,7 @@ TEST_P(RprocCoreBootFailure, UndoesEverythingAndTheNextBootWorks) {
   EXPECT_EQ(rproc_->state(), RprocState::kOffline);
   EXPECT_EQ(rproc_->power(), 0);
   EXPECT_TRUE(rproc_->traces().empty());
-  EXPECT_EQ(rproc_->resource_table_dump(), "No resource table found\n");
+  EXPECT_EQ(remoteproc::debugfs_resource_table(*rproc_), "No resource table found\n");
   EXPECT_EQ(rec_->subdevices_alive, 0);
   // The vdev's status went back to 0 in the loaded table (if it ever got there).
   EXPECT_EQ(ipc_[vdev_status_offset(table_a())], 0);
@@ -828,9 +845,9 @@ TEST_F(RprocCore, WithoutALoadedTableTheCachedCopyIsUsed) {
 }
 
 TEST_F(RprocCore, ResourceTableAndCarveoutDumps) {
-  EXPECT_EQ(rproc_->resource_table_dump(), "No resource table found\n");
+  EXPECT_EQ(remoteproc::debugfs_resource_table(*rproc_), "No resource table found\n");
   boot_ok();
-  const std::string dump = rproc_->resource_table_dump();
+  const std::string dump = remoteproc::debugfs_resource_table(*rproc_);
   for (const char* line :
        {"Entry 0 is of type carveout\n  Device Address 0x10000000\n  Physical Address "
         "0x10000000\n  Length 0x1000 Bytes\n  Flags 0x0\n  Name ipc\n",
@@ -845,7 +862,7 @@ TEST_F(RprocCore, ResourceTableAndCarveoutDumps) {
         "  Vring 1\n    Device Address 0x10011000\n"})
     EXPECT_NE(dump.find(line), std::string::npos) << "missing:\n" << line << "\nin:\n" << dump;
 
-  const std::string carveouts = rproc_->carveout_dump();
+  const std::string carveouts = remoteproc::debugfs_carveout_memories(*rproc_);
   for (const char* entry :
        {"Carveout memory entry:\n\tName: ipc\n\tDMA: 0x10000000\n\tDevice Address: "
         "0x10000000\n\tLength: 0x10000 Bytes\n",
@@ -853,14 +870,14 @@ TEST_F(RprocCore, ResourceTableAndCarveoutDumps) {
         "\tName: retram\n\tDMA: 0x38000000\n\tDevice Address: 0x0\n\tLength: 0x1000 Bytes\n"})
     EXPECT_NE(carveouts.find(entry), std::string::npos) << entry << "\nin:\n" << carveouts;
   ASSERT_EQ(rproc_->shutdown(), 0);
-  EXPECT_EQ(rproc_->resource_table_dump(), "No resource table found\n");
+  EXPECT_EQ(remoteproc::debugfs_resource_table(*rproc_), "No resource table found\n");
 }
 
 TEST_F(RprocCore, FirmwareWithoutATableBootsWithoutResources) {
   set_file("fw.bin", fake_image('N', {}));
   boot_ok();
   EXPECT_TRUE(rproc_->traces().empty());
-  EXPECT_EQ(rproc_->resource_table_dump(), "No resource table found\n");
+  EXPECT_EQ(remoteproc::debugfs_resource_table(*rproc_), "No resource table found\n");
   EXPECT_NE(log_.contents().find("no resource table: booting without resources"),
             std::string::npos);
   ASSERT_EQ(rproc_->shutdown(), 0);
@@ -937,6 +954,112 @@ std::vector<BadTable> bad_tables() {
 
 INSTANTIATE_TEST_SUITE_P(RprocTables, RprocCoreBadTable, ::testing::ValuesIn(bad_tables()),
                          [](const auto& p) { return p.param.name; });
+
+// --- the handler table and the one unwind path ------------------------------------------
+
+TEST_F(RprocCore, VendorResourcesGoToTheBackendOthersAreSkipped) {
+  // As Linux's rproc_handle_resources: a vendor type (128..511) is offered to ops->handle_rsc
+  // with the bytes after its type word; a type that is neither known nor vendor is skipped with
+  // a warning; the known types go to their handlers.
+  const Bytes vendor_body = {0xA1, 0xA2, 0xA3, 0xA4};
+  set_file("fw.bin", fake_image('V', RscTableBuilder()
+                                         .add_raw(128, vendor_body)
+                                         .add_raw(5, Bytes(8, 0))
+                                         .add_raw(511, Bytes(4, 0))
+                                         .add_trace(kTraceDa, kTraceLen, "t")
+                                         .build()));
+  rec_->vendor_verdict = remoteproc::kRscHandled;
+  boot_ok();
+  ASSERT_EQ(rec_->vendor.size(), 2u);  // type 5 never reaches the backend
+  EXPECT_EQ(rec_->vendor[0].first, 128u);
+  ASSERT_GE(rec_->vendor[0].second.size(), vendor_body.size());
+  EXPECT_TRUE(std::equal(vendor_body.begin(), vendor_body.end(), rec_->vendor[0].second.begin()));
+  EXPECT_EQ(rec_->vendor[1].first, 511u);
+  EXPECT_EQ(rproc_->traces().size(), 1u);
+  const std::string log = log_.contents();
+  EXPECT_NE(log.find("unsupported resource type 5 at offset"), std::string::npos) << log;
+  EXPECT_EQ(log.find("unsupported resource type 128"), std::string::npos) << log;  // handled
+  EXPECT_EQ(log.find("unsupported resource type 511"), std::string::npos) << log;
+}
+
+TEST_F(RprocCore, AVendorResourceTheBackendRefusesFailsTheBootCleanly) {
+  set_file("fw.bin", fake_image('V', RscTableBuilder().add_raw(200, Bytes(8, 0)).build()));
+  rec_->vendor_verdict = -EPROTO;
+  EXPECT_EQ(rproc_->boot(), -EPROTO);
+  EXPECT_NE(log_.contents().find("vendor resource type 200 at offset 0x14 refused: -71"),
+            std::string::npos)
+      << log_.contents();
+  EXPECT_EQ(rec_->count("release_fw"), 1u);
+  EXPECT_EQ(rec_->count("load"), 0u);
+  expect_clean_offline();
+}
+
+TEST_F(RprocCore, ACarveoutOrVringAbove4GiBIsRefusedNotTruncated) {
+  // The table's address fields are 32 bits: 0x1_1000_0000 would become 0x1000_0000, another
+  // region's address. Linux casts with a warning; here the boot fails with EOVERFLOW.
+  std::vector<MemoryMapping> high = regions();
+  high[0].da = high[0].pa = uint64_t{1} << 32 | kIpcDa;  // "ipc" above 4 GiB
+  rproc_ = make("fw.bin", high);
+  set_file("fw.bin", fake_image('H', RscTableBuilder()
+                                         .add_carveout(image::rsc::kAddrAny, image::rsc::kAddrAny,
+                                                       0x1000, 0, "ipc")
+                                         .build()));
+  EXPECT_EQ(rproc_->boot(), -EOVERFLOW);
+  EXPECT_NE(log_.contents().find("carveout ipc: EOVERFLOW: da 0x110000000 does not fit the "
+                                 "resource table's 32-bit field"),
+            std::string::npos)
+      << log_.contents();
+  EXPECT_EQ(rec_->count("load"), 0u);
+  EXPECT_EQ(rec_->count("release_fw"), 1u);
+  expect_clean_offline();
+
+  high = regions();
+  high[1].da = high[1].pa = uint64_t{1} << 32 | kVring0Da;  // "vdev0vring0" above 4 GiB
+  rproc_ = make("fw.bin", high);
+  set_file(
+      "fw.bin",
+      fake_image('H', RscTableBuilder().add_vdev(7, 0, 1, {{0xFFFFFFFF, 16, 16, 0}}, 0).build()));
+  EXPECT_EQ(rproc_->boot(), -EOVERFLOW);
+  EXPECT_NE(log_.contents().find("vdev 0: vring0: EOVERFLOW: vring da 0x110010000 does not fit"),
+            std::string::npos)
+      << log_.contents();
+  expect_clean_offline();
+}
+
+TEST_F(RprocCore, AFailureAtEveryStepOfABootOrARecoveryUnwindsOnce) {
+  // The steps of rproc_fw_boot the fake backend can fail, a vendor resource's handler included.
+  set_file("fw.bin", fake_image('U', RscTableBuilder()
+                                         .add_raw(128, Bytes(4, 0))
+                                         .add_trace(kTraceDa, kTraceLen, "t")
+                                         .add_vdev(7, 0, 1, {{0xFFFFFFFF, 16, 16, 0}}, 0)
+                                         .build()));
+  const char* steps[] = {"prepare",     "parse_fw", "handle_rsc", "load", "find_loaded_rsc_table",
+                         "sub.prepare", "start",    "sub.start"};
+  for (const std::string op : steps) {
+    SCOPED_TRACE(op);
+    const size_t prepared = op == "prepare" ? 0 : 1;  // a boot that prepared is unwound
+    // A boot.
+    rec_->set_fail(op, -ENOEXEC);
+    EXPECT_EQ(rproc_->boot(), -ENOEXEC);
+    Calls calls = rec_->take();
+    EXPECT_EQ(static_cast<size_t>(std::count(calls.begin(), calls.end(), "release_fw")), prepared);
+    expect_clean_offline();
+    // A recovery: the crashed run is torn down (release_fw once), then its boot fails.
+    rec_->set_fail(op, 0);
+    boot_ok();
+    rec_->set_fail(op, -ENOEXEC);
+    crash();
+    calls = rec_->take();
+    EXPECT_EQ(static_cast<size_t>(std::count(calls.begin(), calls.end(), "release_fw")),
+              1 + prepared);
+    EXPECT_NE(log_.contents().find("recovery of m4 failed: -8"), std::string::npos);
+    expect_clean_offline();
+    rec_->set_fail(op, 0);
+  }
+  boot_ok();
+  ASSERT_EQ(rproc_->shutdown(), 0);
+  expect_clean_offline();
+}
 
 // --- address translation -------------------------------------------------------------------
 

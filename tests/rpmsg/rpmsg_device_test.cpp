@@ -331,5 +331,26 @@ TEST_F(RpmsgDevice, WithoutNameServiceFeatureAnnouncementsAreNotHandled) {
   EXPECT_EQ(dev_->stats().rx_no_endpoint, 1u);
 }
 
+TEST_F(RpmsgDevice, FailuresAreErrnosAsInLinux) {
+  ASSERT_EQ(start(), 0);
+  auto tty = announce();
+  ASSERT_TRUE(tty);
+  auto errnum = [](const auto& result) { return result ? 0 : result.error().errnum; };
+  EXPECT_EQ(errnum(tty->send(pattern(497, 0))), EMSGSIZE);
+  EXPECT_EQ(errnum(dev_->send(rpmsg::kAddrAny, 1, pattern(1, 0))), EINVAL);
+  auto ept = dev_->create_endpoint(0x60, nullptr);
+  ASSERT_TRUE(ept);
+  EXPECT_EQ(errnum(dev_->create_endpoint(0x60, nullptr)), EBUSY);
+  fake_.set_hold_tx(true);
+  for (uint32_t i = 0; i < fake_.num(); ++i) ASSERT_TRUE(tty->send(pattern(1, 0), 1s));
+  const auto timed_out = tty->send(pattern(1, 0), 10ms);
+  EXPECT_EQ(errnum(timed_out), ETIMEDOUT);
+  EXPECT_EQ(timed_out.error().code(), -ETIMEDOUT);
+  dev_->stop(false);
+  EXPECT_EQ(errnum(tty->send(pattern(1, 0))), ENODEV);
+  EXPECT_EQ(errnum((*ept)->send(1, pattern(1, 0))), ENODEV);
+  EXPECT_EQ(errnum(dev_->create_endpoint(rpmsg::kAddrAny, nullptr)), ENODEV);
+}
+
 }  // namespace
 }  // namespace rproctee::test
