@@ -8,7 +8,8 @@
 //   (RSA-OAEP or ECDH P-256), refused with another key or after any change;
 // - an ST-encrypted image (a crafted one and the shared st_encrypted vector): the plaintext
 //   decrypted at LOAD is in no dump, whatever the policy.
-// And the secure-world node's coredump properties are checked when the platform is read.
+// And the secure-world node's coredump properties are checked when the platform is read;
+// "full" is refused by --production and warned about otherwise.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/machine_options.hpp"
 #include "coredump_support.hpp"
 #include "crypto/keys.hpp"
 #include "dt/device_tree.hpp"
@@ -342,6 +344,19 @@ TEST(TaCoredumpProduction, FullIsRefusedAtStartUpTheOthersPass) {
   EXPECT_NE(r.err.find("coredump = \"full\""), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("refusing to start in production mode"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(tmp / "m.sock"));
+
+  // Without --production the machine starts with "full", and says what it means.
+  cli::MachineArgs args;
+  args.dtb = tmp / "full.dts";
+  ::testing::internal::CaptureStderr();
+  const auto d = cli::load_machine_description(args, "rproctee machine");
+  const std::string warning = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_NE(warning.find("rproctee machine: warning: processor id 0 has coredump = \"full\": its "
+                         "core dumps hand the firewalled memories to the normal world: "
+                         "development use only"),
+            std::string::npos)
+      << warning;
 }
 
 }  // namespace
