@@ -47,5 +47,6 @@ int up_main(std::vector<std::string> args, std::string prog);
 int down_main(std::vector<std::string> args, std::string prog);
 int ctl_main(std::vector<std::string> args, std::string prog);
 int run_main(std::vector<std::string> args, std::string prog);
+int coredump_open_main(std::vector<std::string> args, std::string prog);
 
 }  // namespace rproctee::cli

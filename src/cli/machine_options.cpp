@@ -68,6 +68,12 @@ Result<platform::Description> load_machine_description(const MachineArgs& a,
     RPROCTEE_ASSIGN(d.secure.aes_key, crypto::SecretBytes::copy_of(key));
   }
   if (a.production) RPROCTEE_CHECK(platform::check_production(d));
+  for (const platform::SecureProcessor& s : d.secure.processors)
+    if (s.coredump == platform::CoredumpPolicy::kFull)
+      std::cerr << fmt::format(
+          "{}: warning: processor id {} has coredump = \"full\": its core dumps hand the "
+          "firewalled memories to the normal world: development use only\n",
+          prog, s.id);
   return d;
 }
 

@@ -33,13 +33,15 @@ constexpr Command kCommands[] = {
     {"up", rproctee::cli::up_main, "run the board: machine + normal world + sysfs tree"},
     {"ctl", rproctee::cli::ctl_main, "drive a running `up` (sysfs operations)"},
     {"down", rproctee::cli::down_main, "stop a running `up`"},
+    {"coredump-open", rproctee::cli::coredump_open_main,
+     "open a sealed core dump with the debug key (plain ELF core for gdb)"},
 };
 
 void print_usage(std::ostream& out) {
   out << "rproctee " RPROCTEE_VERSION
          " - signed firmware for TEE-controlled remote processors\n\n"
          "Usage: rproctee COMMAND [OPTIONS]   (rproctee COMMAND --help for details)\n\nCommands:\n";
-  for (const Command& c : kCommands) out << fmt::format("  {:<9} {}\n", c.name, c.summary);
+  for (const Command& c : kCommands) out << fmt::format("  {:<13} {}\n", c.name, c.summary);
   out << "\nExit codes: 0 ok, 1 failure or not authentic, 2 usage error.\n";
 }
 

@@ -11,6 +11,8 @@
 #include "crypto/aes_cbc.hpp"
 #include "crypto/sha256.hpp"
 #include "image/core_file.hpp"
+#include "image/sealed_core.hpp"
+#include "platform/coredump_plan.hpp"
 #include "protocol/pta_remoteproc.hpp"
 #include "protocol/ta_remoteproc.hpp"
 #include "tee/log.hpp"
@@ -55,6 +57,8 @@ struct RemoteprocPta::Processor {
   // The secure regions are zero and nothing but this service (and a started core) writes
   // them: a RELEASE right after another one need not wipe them again.
   bool secure_regions_clean = false;
+  // Where encrypted segments were decrypted since the last RELEASE: no dump ever holds them.
+  std::vector<PaRange> decrypted;
 };
 
 RemoteprocPta::RemoteprocPta(soc::Soc& soc, const Description& description, RollbackStore& rollback)
@@ -210,6 +214,7 @@ TeeCode RemoteprocPta::load_segment(Processor& p, tee::TaParams& params) {
       std::memset(dest.data(), 0, dest.size());
       return TeeCode::kBadParameters;
     }
+    p.decrypted.push_back({located->pa, source.size()});
   }
   if (!secure) std::memcpy(dest.data(), bounce.data(), bounce.size());
   return TeeCode::kSuccess;
@@ -315,6 +320,7 @@ TeeCode RemoteprocPta::release(Processor& p) {
   for (size_t r : p.desc->regions)
     if (!p.secure_regions_clean || !p.secure->is_secure(r)) soc_.region(r).wipe();
   p.secure_regions_clean = true;
+  p.decrypted.clear();
   return TeeCode::kSuccess;
 }
 
@@ -361,18 +367,30 @@ TeeCode RemoteprocPta::rollback_commit(Processor& p, tee::TaParams& params) {
 TeeCode RemoteprocPta::coredump(Processor& p, tee::TaParams& params) {
   if (param_types(params) != param_types(ParamType::kValueInput, ParamType::kMemrefOutput))
     return TeeCode::kBadParameters;
-  std::vector<image::CoreSegment> segments;
-  for (size_t r : p.desc->regions) {
-    const soc::MemoryRegion& region = soc_.region(r);
-    segments.push_back(
-        image::CoreSegment{static_cast<uint32_t>(p.desc->pa_to_da(region.base())), region.all()});
-  }
-  const uint64_t needed = image::coredump_size(segments);
+  // What the policy lets out (coredump_plan.hpp); the output buffer is the normal world's
+  // memory, so nothing else may ever be written into it, not even for a moment.
+  const CoredumpPlan plan = plan_coredump(description_, *p.desc, *p.secure, soc_, p.decrypted);
+  const bool sealed = p.secure->coredump == CoredumpPolicy::kSealed;
+  const uint64_t needed =
+      sealed ? image::sealed_coredump_size(plan.open, plan.sealed, *p.secure->coredump_key)
+             : image::coredump_size(plan.open);
   if (params[1].memory.size() < needed || params[1].size < needed) {
     params[1].size = static_cast<size_t>(needed);
     return TeeCode::kShortBuffer;
   }
-  image::write_coredump(segments, soc_.core(p.index).registers(), params[1].memory.first(needed));
+  const auto out = params[1].memory.first(static_cast<size_t>(needed));
+  const auto registers = soc_.core(p.index).registers();
+  if (sealed) {
+    if (auto s = image::write_sealed_coredump(plan.open, plan.sealed, registers,
+                                              *p.secure->coredump_key, out);
+        !s) {
+      std::memset(out.data(), 0, out.size());
+      log_refusal(s.error());
+      return s.error().code;
+    }
+  } else {
+    image::write_coredump(plan.open, registers, out);
+  }
   params[1].size = static_cast<size_t>(needed);
   return TeeCode::kSuccess;
 }

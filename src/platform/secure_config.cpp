@@ -97,6 +97,7 @@ class Parser {
         s.secure_regions.push_back(*ri);
       }
     }
+    RPROCTEE_CHECK(coredump_policy(node, s));
     s.anti_rollback = t_.has(node, "anti-rollback");
     if (t_.has(node, "rollback-tlv")) {
       RPROCTEE_ASSIGN(s.rollback_tlv, t_.u32(node, "rollback-tlv"));
@@ -109,12 +110,61 @@ class Parser {
     return {};
   }
 
+  /// `coredump = "normal-world" | "full" | "sealed"` and, for "sealed", `coredump-key`.
+  Status coredump_policy(int node, SecureProcessor& s) {
+    if (t_.has(node, "coredump")) {
+      RPROCTEE_ASSIGN(const std::string policy, t_.string(node, "coredump"));
+      if (policy == "full") {
+        s.coredump = CoredumpPolicy::kFull;
+      } else if (policy == "sealed") {
+        s.coredump = CoredumpPolicy::kSealed;
+      } else if (policy != "normal-world") {
+        return t_.error(node, "coredump",
+                        fmt::format("is \"{}\": expected \"normal-world\", \"full\" or "
+                                    "\"sealed\"",
+                                    policy));
+      }
+    }
+    const bool sealed = s.coredump == CoredumpPolicy::kSealed;
+    if (!t_.has(node, "coredump-key")) {
+      if (sealed)
+        return t_.error(node, "coredump-key",
+                        "is missing: coredump = \"sealed\" needs the debug public key the "
+                        "firewalled regions are sealed to (PEM or DER, RSA >= 2048 or P-256)");
+      return {};
+    }
+    if (!sealed)
+      return t_.error(node, "coredump-key",
+                      fmt::format("is set but coredump is \"{}\": only \"sealed\" uses it",
+                                  coredump_policy_name(s.coredump)));
+    RPROCTEE_ASSIGN(auto key, crypto::PublicKey::from_bytes(*t_.raw(node, "coredump-key"),
+                                                            t_.path(node) + " coredump-key"));
+    if (key.algorithm() == crypto::KeyAlgorithm::kRsa && key.bits() < 2048)
+      return t_.error(
+          node, "coredump-key",
+          fmt::format("is {}: an RSA debug key needs at least 2048 bits", key.describe()));
+    s.coredump_key = std::move(key);
+    return {};
+  }
+
   const dt::DeviceTree& t_;
   const dt::Layout& layout_;
   SecureConfig c_;
 };
 
 }  // namespace
+
+std::string_view coredump_policy_name(CoredumpPolicy policy) {
+  switch (policy) {
+    case CoredumpPolicy::kNormalWorld:
+      return "normal-world";
+    case CoredumpPolicy::kFull:
+      return "full";
+    case CoredumpPolicy::kSealed:
+      return "sealed";
+  }
+  return "?";
+}
 
 bool SecureProcessor::is_secure(size_t region_index) const {
   return std::find(secure_regions.begin(), secure_regions.end(), region_index) !=
@@ -185,6 +235,16 @@ Status check_production(const Description& d) {
   if (d.secure.keys.empty())
     return make_error(TeeCode::kSecurity, "{}: no trusted key: nothing could ever be loaded",
                       d.source());
+  for (const SecureProcessor& s : d.secure.processors)
+    if (s.coredump == CoredumpPolicy::kFull) {
+      const dt::Processor* p = d.layout.processor(s.id);
+      return make_error(TeeCode::kSecurity,
+                        "{}: processor {} (rproc-id {}) has coredump = \"full\", which hands its "
+                        "firewalled memories to the normal world in core dumps: refusing to "
+                        "start in production mode (use \"normal-world\", or \"sealed\" with a "
+                        "coredump-key)",
+                        d.source(), p ? p->name : "?", s.id);
+    }
   return {};
 }
 

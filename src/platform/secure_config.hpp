@@ -1,8 +1,8 @@
 // The secure world's settings of a platform, from the `rproctee,secure-world` node of its
 // device tree (OP-TEE's own device tree on a board): trusted keys, the firmware-encryption key,
-// which regions the firewall assigns to the secure side while a firmware is loaded, and
-// anti-rollback. Only the machine process reads them; the normal world gets the tree without
-// that node (dt::normal_world_blob).
+// which regions the firewall assigns to the secure side while a firmware is loaded,
+// anti-rollback, and what a core dump may hold. Only the machine process reads them; the normal
+// world gets the tree without that node (dt::normal_world_blob).
 #pragma once
 
 #include <cstdint>
@@ -25,12 +25,27 @@ struct TrustedKey {
   bool development = false;  // a published development key (OP-TEE's, ST's, rproctee's)
 };
 
+/// What GET_COREDUMP may hand to the normal world (security.md: a dump holds only what the
+/// normal world could already read, unless the platform allows more). In every policy the
+/// bytes of an encrypted image's segments, decrypted at LOAD, are absent.
+enum class CoredumpPolicy {
+  kNormalWorld,  // "normal-world" (default): the non-secure regions and the registers
+  kFull,         // "full": every region in clear; development only, refused by --production
+  kSealed,       // "sealed": non-secure regions in clear, the firewalled ones encrypted to
+                 // the provisioned `coredump-key` (image/sealed_core.hpp)
+};
+
+/// The device-tree spelling: "normal-world", "full", "sealed".
+std::string_view coredump_policy_name(CoredumpPolicy policy);
+
 /// The secure settings of one TEE-controlled processor.
 struct SecureProcessor {
   uint32_t id = 0;                     // the processor's TEE id (dt::Processor::id)
   std::vector<size_t> secure_regions;  // firewalled while loaded (indices into Layout::regions)
   bool anti_rollback = false;
   uint32_t rollback_tlv = 0x10003;  // platform TLV carrying the security version
+  CoredumpPolicy coredump = CoredumpPolicy::kNormalWorld;
+  std::optional<crypto::PublicKey> coredump_key;  // the debug key of kSealed (RSA or P-256)
 
   bool is_secure(size_t region_index) const;
 };
@@ -73,7 +88,8 @@ Status trust_key(SecureConfig& config, crypto::PublicKey key, std::string name);
 /// True for OP-TEE's and ST's published development keys and the project's own.
 bool is_published_development_key(const crypto::PublicKey& key);
 
-/// --production: refuses a description that trusts a published development key (attack 18).
+/// --production: refuses a description that trusts a published development key (attack 18) or
+/// lets a processor dump its firewalled memories in clear (coredump = "full").
 Status check_production(const Description& description);
 
 }  // namespace rproctee::platform
