@@ -16,6 +16,7 @@
 
 #include "cli/bundled_firmware.hpp"
 #include "cli/command.hpp"
+#include "cli/console_follower.hpp"
 #include "cli/machine_options.hpp"
 #include "cli/machine_process.hpp"
 #include "cli/trace_follower.hpp"
@@ -59,6 +60,7 @@ struct RunReport {
   std::string channel;
   std::vector<double> round_trips_ms;
   bool shutdown_acknowledged = false;
+  std::vector<std::string> console;  // the board's serial console, "m33 UART4: text"
 };
 
 /// One message out, its echo back: the round trip in milliseconds, or an error.
@@ -128,7 +130,8 @@ void print_summary(const RunReport& r, bool json) {
                         {"channel_announced_ms", r.channel_ms},
                         {"round_trips_ms", r.round_trips_ms},
                         {"stop_ms", r.stop_ms},
-                        {"shutdown_acknowledged", r.shutdown_acknowledged}};
+                        {"shutdown_acknowledged", r.shutdown_acknowledged},
+                        {"console", r.console}};
     std::cout << j.dump(2) << "\n";
     return;
   }
@@ -145,6 +148,8 @@ void print_summary(const RunReport& r, bool json) {
     std::cout << fmt::format(
         "  rpmsg round trip     {:8.3f} ms median, {:.3f} ms max ({} messages)\n",
         rtt[rtt.size() / 2], rtt.back(), rtt.size());
+  if (!r.console.empty())
+    std::cout << fmt::format("  serial console       {} line(s)\n", r.console.size());
   std::cout << fmt::format(
       "  stop                 {:8.3f} ms ({})\n", r.stop_ms,
       r.shutdown_acknowledged ? "firmware acknowledged the shutdown" : "no acknowledgement");
@@ -191,7 +196,9 @@ int run(const RunArgs& args, const std::string& prog) {
   ::signal(SIGPIPE, SIG_IGN);
   sigset_t none;
   sigemptyset(&none);
-  auto machine = MachineProcess::start(args.machine, none);
+  MachineArgs machine_args = args.machine;
+  machine_args.console = kConsolePipe;  // the board's console comes back here, printed below
+  auto machine = MachineProcess::start(machine_args, none);
   if (!machine) return print_error(prog, machine.error()), kExitFailure;
 
   remoteproc::NormalWorldOptions options;
@@ -227,11 +234,16 @@ int run(const RunArgs& args, const std::string& prog) {
   report.auth_load_ms = ms_between(times.parse_begin, times.parse_end);
   report.start_ms = ms_between(times.start_begin, times.start_end);
 
-  // With --json stdout carries the summary only; the trace and the exchange go to stderr.
+  // With --json stdout carries the summary only; the trace, the serial console and the
+  // exchange go to stderr.
   std::ostream& data = args.json ? std::cerr : std::cout;
+  ConsoleFollower serial(machine->console_fd(), data);
+  serial.start();
   TraceFollower trace(rproc, data);
   trace.start();
-  if (auto first = trace.wait_first_line(timeout)) {
+  if (rproc.traces().empty()) {
+    // No trace buffer (ST's firmware has none): its serial console says what it does.
+  } else if (auto first = trace.wait_first_line(timeout)) {
     report.boot_to_trace_ms = ms_between(times.start_begin, first->at);
     report.banner = first->text;
   } else {
@@ -278,6 +290,9 @@ int run(const RunArgs& args, const std::string& prog) {
   const int stopped = rproc.shutdown();
   report.stop_ms = ms_between(stop_begin, Clock::now());
   trace.stop();
+  serial.stop();
+  for (const auto& line : serial.lines()) report.console.push_back(line.text);
+  if (report.banner.empty() && !report.console.empty()) report.banner = report.console.front();
   report.shutdown_acknowledged =
       stopped == 0 && (*world)->log().contents().find("shutdown without ack") == std::string::npos;
   if (stopped != 0) {

@@ -36,6 +36,12 @@ void add_machine_options(CLI::App& app, MachineArgs& a) {
                  "(hold-boot and reset only; no instruction runs)")
       ->check(CLI::IsMember({"emulated", "held"}))
       ->capture_default_str();
+  app.add_option("--unmodelled", a.unmodelled,
+                 "An access to a peripheral nothing models: fault (a bus fault: the core crashes "
+                 "and the message names the peripheral) or ignore (reads as zero, writes are "
+                 "dropped, one warning per peripheral)")
+      ->check(CLI::IsMember({"fault", "ignore"}))
+      ->capture_default_str();
 }
 
 Result<platform::Description> load_machine_description(const MachineArgs& a,

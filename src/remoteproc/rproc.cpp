@@ -1,5 +1,6 @@
 #include "remoteproc/rproc.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -194,6 +195,7 @@ int Rproc::boot() {
     return 0;
   }
   info("powering up {}", name_);
+  quick_crashes_ = 0;
   Firmware fw;
   if (const int err = env_.request_firmware(firmware_, fw); err) {
     info("Direct firmware load for {} failed with error {}", firmware_, err);
@@ -329,6 +331,7 @@ int Rproc::start_locked(const Firmware& fw) {
 
 int Rproc::shutdown() {
   std::lock_guard lock(lock_);
+  if (state_ == RprocState::kCrashed && recovery_waiting_) return cancel_recovery_locked();
   if (state_ != RprocState::kRunning && state_ != RprocState::kAttached) return -EINVAL;
   if (--power_ > 0) return 0;
   const int err = stop_locked(false);
@@ -428,7 +431,49 @@ void Rproc::handle_crash(CrashType type) {
   ++crash_count_;
   info("handling crash #{} in {} ({})", crash_count_, name_, crash_type_name(type));
   if (recovery_disabled_) return;
+  if (const auto delay = recovery_delay(); delay.count() > 0) {
+    info("{} crashed {} times in a row, each within {} ms of its start: recovery in {} ms", name_,
+         quick_crashes_, kQuickCrash.count(), delay.count());
+    recovery_waiting_ = true;
+    lock.unlock();  // a stop may come meanwhile
+    {
+      std::unique_lock work(work_mutex_);
+      work_cv_.wait_for(work, delay, [&] { return work_stop_ || recovery_cancelled_; });
+      recovery_cancelled_ = false;
+    }
+    lock.lock();
+    recovery_waiting_ = false;
+    if (state_ != RprocState::kCrashed || recovery_disabled_) return;  // stopped meanwhile
+  }
   boot_recovery();
+}
+
+std::chrono::milliseconds Rproc::recovery_delay() {
+  const auto since_start = std::chrono::steady_clock::now() - boot_times_.start_end;
+  quick_crashes_ = since_start < kQuickCrash ? quick_crashes_ + 1 : 0;
+  if (quick_crashes_ < 2) return std::chrono::milliseconds(0);  // one crash: at once
+  const uint32_t doublings = std::min<uint32_t>(quick_crashes_ - 2, 16);
+  return std::min(kFirstBackoff * (1u << doublings), kMaxBackoff);
+}
+
+int Rproc::cancel_recovery_locked() {
+  {
+    std::lock_guard work(work_mutex_);
+    recovery_cancelled_ = true;
+  }
+  work_cv_.notify_all();
+  for (auto it = subdevices_.rbegin(); it != subdevices_.rend(); ++it) (*it)->stop(true);
+  loaded_table_ = nullptr;
+  const int err = ops_->stop(*this);
+  for (auto& s : subdevices_) s->unprepare();
+  resource_cleanup();
+  ops_->release_fw(*this);
+  ops_->unprepare(*this);
+  state_ = RprocState::kOffline;
+  power_ = 0;
+  running_fw_.reset();
+  info("recovery of {} cancelled: stopped", name_);
+  return err;
 }
 
 int Rproc::trigger_recovery() {
