@@ -60,6 +60,7 @@ struct RunReport {
   std::string channel;
   std::vector<double> round_trips_ms;
   bool shutdown_acknowledged = false;
+  bool crashed_at_stop = false;      // a crash had left it waiting for its recovery
   std::vector<std::string> console;  // the board's serial console, "m33 UART4: text"
 };
 
@@ -131,6 +132,7 @@ void print_summary(const RunReport& r, bool json) {
                         {"round_trips_ms", r.round_trips_ms},
                         {"stop_ms", r.stop_ms},
                         {"shutdown_acknowledged", r.shutdown_acknowledged},
+                        {"crashed_at_stop", r.crashed_at_stop},
                         {"console", r.console}};
     std::cout << j.dump(2) << "\n";
     return;
@@ -150,9 +152,10 @@ void print_summary(const RunReport& r, bool json) {
         rtt[rtt.size() / 2], rtt.back(), rtt.size());
   if (!r.console.empty())
     std::cout << fmt::format("  serial console       {} line(s)\n", r.console.size());
-  std::cout << fmt::format(
-      "  stop                 {:8.3f} ms ({})\n", r.stop_ms,
-      r.shutdown_acknowledged ? "firmware acknowledged the shutdown" : "no acknowledgement");
+  std::cout << fmt::format("  stop                 {:8.3f} ms ({})\n", r.stop_ms,
+                           r.crashed_at_stop         ? "it had crashed: no shutdown request"
+                           : r.shutdown_acknowledged ? "firmware acknowledged the shutdown"
+                                                     : "no acknowledgement");
 }
 
 /// The TA's reason for refusing the image, from the kernel log line that carries its code
@@ -287,6 +290,7 @@ int run(const RunArgs& args, const std::string& prog) {
   }
 
   const auto stop_begin = Clock::now();
+  report.crashed_at_stop = rproc.state() == remoteproc::RprocState::kCrashed;
   const int stopped = rproc.shutdown();
   report.stop_ms = ms_between(stop_begin, Clock::now());
   trace.stop();
@@ -294,7 +298,8 @@ int run(const RunArgs& args, const std::string& prog) {
   for (const auto& line : serial.lines()) report.console.push_back(line.text);
   if (report.banner.empty() && !report.console.empty()) report.banner = report.console.front();
   report.shutdown_acknowledged =
-      stopped == 0 && (*world)->log().contents().find("shutdown without ack") == std::string::npos;
+      stopped == 0 && !report.crashed_at_stop &&
+      (*world)->log().contents().find("shutdown without ack") == std::string::npos;
   if (stopped != 0) {
     print_error(prog, make_error(TeeCode::kGeneric, "stop failed: {}", std::strerror(-stopped)));
     exit_code = kExitFailure;

@@ -21,9 +21,10 @@ constexpr uint32_t kExcpSwi = 2, kExcpBkpt = 7, kExcpExceptionExit = 8;
 constexpr uint32_t kXpsrThumb = 1u << 24, kXpsrAlign = 1u << 9, kIpsrMask = 0x1FF;
 constexpr uint32_t kControlSpsel = 1u << 1, kControlFpca = 1u << 2;
 // EXC_RETURN (Armv8-M): bit 6 S (Secure stack), 5 DCRS, 4 FType (no FP context), 3 Mode
-// (thread), 2 SPSEL (process stack), 0 ES (Secure exception). Non-secure: 0xFFFFFFB0 | ...;
-// Secure: 0xFFFFFFF1 | ... (the Armv7-M values).
-constexpr uint32_t kExcReturnNonSecure = 0xFFFFFFB0, kExcReturnSecure = 0xFFFFFFF1;
+// (thread), 2 SPSEL (process stack), 0 ES (Secure exception). Without the FType, Mode and
+// SPSEL bits: non-secure 0xFFFFFFA0, secure 0xFFFFFFE1 (so 0xFFFFFFB8 / 0xFFFFFFF9 for thread
+// mode on the main stack without FP context, the Armv7-M value in the Secure state).
+constexpr uint32_t kExcReturnNonSecure = 0xFFFFFFA0, kExcReturnSecure = 0xFFFFFFE1;
 constexpr uint32_t kExcReturnFType = 1u << 4, kExcReturnThread = 1u << 3, kExcReturnPsp = 1u << 2;
 // Exception frames: R0-R3, R12, LR, PC, xPSR; with FP context also S0-S15, FPSCR, reserved.
 constexpr uint32_t kBasicFrameWords = 8, kFpFrameWords = 26;
