@@ -305,6 +305,7 @@ int Rproc::start_locked(const Firmware& fw) {
       return err;
     }
   boot_times_.start_begin = std::chrono::steady_clock::now();
+  vq_interrupts_at_start_ = vq_interrupts_.load();
   const int started_err = ops_->start(*this);
   boot_times_.start_end = std::chrono::steady_clock::now();
   if (int err = started_err; err) {
@@ -432,8 +433,10 @@ void Rproc::handle_crash(CrashType type) {
   info("handling crash #{} in {} ({})", crash_count_, name_, crash_type_name(type));
   if (recovery_disabled_) return;
   if (const auto delay = recovery_delay(); delay.count() > 0) {
-    info("{} crashed {} times in a row, each within {} ms of its start: recovery in {} ms", name_,
-         quick_crashes_, kQuickCrash.count(), delay.count());
+    info(
+        "{} crashed {} times in a row during its boot (within {} ms of its start): recovery in "
+        "{} ms",
+        name_, quick_crashes_, kQuickCrash.count(), delay.count());
     recovery_waiting_ = true;
     lock.unlock();  // a stop may come meanwhile
     {
@@ -450,7 +453,9 @@ void Rproc::handle_crash(CrashType type) {
 
 std::chrono::milliseconds Rproc::recovery_delay() {
   const auto since_start = std::chrono::steady_clock::now() - boot_times_.start_end;
-  quick_crashes_ = since_start < kQuickCrash ? quick_crashes_ + 1 : 0;
+  const bool during_boot =
+      since_start < kQuickCrash && vq_interrupts_.load() == vq_interrupts_at_start_;
+  quick_crashes_ = during_boot ? quick_crashes_ + 1 : 0;
   if (quick_crashes_ < 2) return std::chrono::milliseconds(0);  // one crash: at once
   const uint32_t doublings = std::min<uint32_t>(quick_crashes_ - 2, 16);
   return std::min(kFirstBackoff * (1u << doublings), kMaxBackoff);

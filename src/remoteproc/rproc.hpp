@@ -6,9 +6,10 @@
 // Two pitfalls of the Linux core are absent: a failed recovery leaves the processor offline
 // with no reference held (so `start` works), and recovery restarts exactly the image that was
 // running (it never mixes a replaced firmware file with the old resource table). And a firmware
-// that crashes again and again right after its start does not keep the host busy: from the
-// second crash in a row within kQuickCrash of the start, recovery waits (kFirstBackoff,
-// doubling up to kMaxBackoff) and says so in the log; a stop during the wait cancels it.
+// that crashes again and again during its boot (within kQuickCrash of its start, before it sent
+// the host anything) does not keep the host busy: from the second such crash in a row, recovery
+// waits (kFirstBackoff, doubling up to kMaxBackoff) and says so in the log; a stop during the
+// wait cancels it. A crash after the firmware talked to the host is recovered at once.
 #pragma once
 
 #include <atomic>
@@ -107,7 +108,7 @@ struct RprocEnvironment {
 
 class Rproc {
  public:
-  /// A crash this soon after the start counts towards the back-off.
+  /// A crash this soon after the start, before any vring interrupt, counts towards the back-off.
   static constexpr std::chrono::milliseconds kQuickCrash{1000};
   static constexpr std::chrono::milliseconds kFirstBackoff{100}, kMaxBackoff{5000};
 
@@ -207,7 +208,8 @@ class Rproc {
   std::optional<Firmware> running_fw_;  // what recovery restarts
   std::atomic<uint64_t> vq_interrupts_{0};
   BootTimes boot_times_;
-  uint32_t quick_crashes_ = 0;     // crashes in a row, each within kQuickCrash of its start
+  uint32_t quick_crashes_ = 0;  // boot crashes in a row (kQuickCrash, no vring interrupt)
+  uint64_t vq_interrupts_at_start_ = 0;
   bool recovery_waiting_ = false;  // the crash worker waits out a back-off
 
   std::mutex work_mutex_;

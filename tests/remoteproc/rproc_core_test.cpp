@@ -651,15 +651,27 @@ TEST_F(RprocCore, CrashesRightAfterEachStartBackOffAndSaySo) {
   EXPECT_EQ(rproc_->crash_count(), 3u);
   EXPECT_GE(waited, std::chrono::milliseconds(300));  // the back-off itself, not a speed
   const std::string log = log_.contents();
-  EXPECT_NE(log.find("m4 crashed 2 times in a row, each within 1000 ms of its start: recovery "
-                     "in 100 ms"),
+  EXPECT_NE(log.find("m4 crashed 2 times in a row during its boot (within 1000 ms of its start): "
+                     "recovery in 100 ms"),
             std::string::npos)
       << log;
-  EXPECT_NE(log.find("m4 crashed 3 times in a row, each within 1000 ms of its start: recovery "
-                     "in 200 ms"),
+  EXPECT_NE(log.find("m4 crashed 3 times in a row during its boot (within 1000 ms of its start): "
+                     "recovery in 200 ms"),
             std::string::npos)
       << log;
   EXPECT_EQ(Rproc::kMaxBackoff, std::chrono::milliseconds(5000));
+}
+
+TEST_F(RprocCore, ACrashAfterTheFirmwareTalkedToTheHostIsRecoveredAtOnce) {
+  boot_ok();
+  crash(CrashType::kMmuFault);
+  rproc_->vq_interrupt(0);  // the restarted firmware signalled a vring: it got past its boot
+  crash(CrashType::kMmuFault);
+  rproc_->vq_interrupt(1);
+  crash(CrashType::kMmuFault);
+  EXPECT_EQ(rproc_->state(), RprocState::kRunning);
+  EXPECT_EQ(rproc_->crash_count(), 3u);
+  EXPECT_EQ(log_.contents().find("recovery in"), std::string::npos) << log_.contents();
 }
 
 TEST_F(RprocCore, ACrashLongAfterTheStartIsRecoveredAtOnce) {
