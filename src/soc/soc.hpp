@@ -1,6 +1,8 @@
 // The simulated SoC: one MemoryRegion per reserved-memory region of the platform layout,
 // one IPCC per mailbox controller the processors use, and the reset / hold-boot control of
-// each remote processor. The emulated core attaches here.
+// each remote processor. The emulated cores attach here, each with the models of the
+// platform's peripheral map (soc/peripheral_models.hpp), whose serial ports and pins come out
+// through BoardOutputs (soc/board_io.hpp).
 #pragma once
 
 #include <array>
