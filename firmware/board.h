@@ -1,18 +1,25 @@
-/* The facts of the virtual SoC the firmware runs on, selected at build time:
-   DEMO_SOC_MP25 (Cortex-M33 of the STM32MP25) or DEMO_SOC_MP15 (Cortex-M4 of the STM32MP15).
+/* The facts of the virtual SoC the firmware runs on, selected at build time: DEMO_SOC_MP25
+   (Cortex-M33 of the STM32MP25), DEMO_SOC_MP21 (Cortex-M33 of the STM32MP21) or DEMO_SOC_MP15
+   (Cortex-M4 of the STM32MP15). Interrupt numbers and addresses are those of the parts (ST's
+   CMSIS device headers).
    DEMO_IMAGE_NAME names the signed image in the banner ("demo-m33", "demo-multi", ...). */
 #ifndef DEMO_BOARD_H
 #define DEMO_BOARD_H
 
 #define DEMO_VERSION "1.0.0"
 
-#if defined(DEMO_SOC_MP25)
+#if defined(DEMO_SOC_MP25) || defined(DEMO_SOC_MP21)
 #define DEMO_CORE_NAME "cortex-m33"
 #define IPCC_BASE 0x40490000u /* IPCC1 */
-#define IPCC_RX_IRQ 172u      /* RX occupied */
-#define IPCC_TX_IRQ 173u      /* TX free (unused) */
-#define IWDG_BASE 0x44010000u
-#define DEMO_IRQ_COUNT 174u
+#if defined(DEMO_SOC_MP25)
+#define IPCC_RX_IRQ 171u /* IPCC1_RX: RX occupied */
+#define IPCC_TX_IRQ 172u /* IPCC1_TX: TX free (unused) */
+#else
+#define IPCC_RX_IRQ 152u
+#define IPCC_TX_IRQ 153u
+#endif
+#define IWDG_BASE 0x44040000u /* IWDG4: the M33's non-secure watchdog */
+#define DEMO_IRQ_COUNT (IPCC_TX_IRQ + 1u)
 #define DEMO_TRACE_SIZE 4096u
 #define DEMO_TRACE_NAME "cm33_log"
 /* The memory shared with the host (non-secure): ipc-shmem, vdev0vring0/1, vdev0buffer. Vrings
@@ -32,7 +39,7 @@
 #define DEMO_SHARED_BASE 0x10040000u
 #define DEMO_SHARED_END 0x10046000u
 #else
-#error "define DEMO_SOC_MP25 or DEMO_SOC_MP15"
+#error "define DEMO_SOC_MP25, DEMO_SOC_MP21 or DEMO_SOC_MP15"
 #endif
 
 #ifndef DEMO_IMAGE_NAME

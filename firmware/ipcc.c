@@ -6,12 +6,12 @@
 /* Register offsets (RM0436 "IPCC"), processor 2's view. */
 #define IPCC_C1TOC2SR REG32(IPCC_BASE + 0x0Cu) /* host -> remote flags (occupied) */
 #define IPCC_C2CR REG32(IPCC_BASE + 0x10u)     /* bit 0 RXOIE, bit 16 TXFIE */
-#define IPCC_C2MR REG32(IPCC_BASE + 0x14u)     /* bits 0..5 CHnOM, bits 16..21 CHnFM */
+#define IPCC_C2MR REG32(IPCC_BASE + 0x14u)     /* bits 0..15 CHnOM, bits 16..31 CHnFM */
 #define IPCC_C2SCR REG32(IPCC_BASE + 0x18u)    /* bit n CHnC (clear), bit 16+n CHnS (set) */
 
 #define IPCC_C2CR_RXOIE (1u << 0)
-#define IPCC_ALL_MASKED 0x003F003Fu
-#define IPCC_USED_CHANNELS 0xFu /* channels 0..3 */
+#define IPCC_ALL_MASKED 0xFFFFFFFFu /* the bits of missing channels read as zero */
+#define IPCC_USED_CHANNELS 0xFu     /* channels 0..3 */
 
 volatile uint32_t ipcc_events;
 

@@ -40,6 +40,11 @@ int rpmsg_try_start(void) {
   started = 1;
   trace("vdev: DRIVER_OK, vring0 @ 0x%x, vring1 @ 0x%x", (unsigned)da0, (unsigned)da1);
 
+  /* As OpenAMP: the endpoint is announced only when the host accepted the name service. */
+  if (!(rsc_vdev_gfeatures() & (1u << VIRTIO_RPMSG_F_NS))) {
+    trace("rpmsg: the host does not take name-service announcements");
+    return 1;
+  }
   struct rpmsg_ns_msg ns;
   memset(&ns, 0, sizeof ns);
   memcpy(ns.name, DEMO_EPT_NAME, sizeof DEMO_EPT_NAME);

@@ -47,6 +47,10 @@ extern struct demo_resource_table resource_table;
 static inline uint8_t rsc_vdev_status(void) {
   return *(volatile uint8_t*)&resource_table.vdev.status;
 }
+/* The features the host's driver accepted (written before DRIVER_OK). */
+static inline uint32_t rsc_vdev_gfeatures(void) {
+  return *(volatile uint32_t*)&resource_table.vdev.gfeatures;
+}
 static inline uint32_t rsc_vring_da(unsigned i) {
   return *(volatile uint32_t*)&resource_table.vdev.vring[i].da;
 }

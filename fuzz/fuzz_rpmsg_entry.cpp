@@ -28,6 +28,7 @@ class MemoryPort final : public rpmsg::VirtioPort {
   }
   const remoteproc::MemoryMapping* buffers() const override { return &mapping_; }
   uint32_t device_features() const override { return 1; }  // name service
+  void set_driver_features(uint32_t) override {}
   uint8_t status() override { return status_; }
   void set_status(uint8_t status) override { status_ = status; }
   void kick(uint32_t) override {}

@@ -25,6 +25,8 @@ Result<std::string> bundled_demo(const MachineArgs& args) {
   std::string file;
   if (args.platform == "stm32mp15" || args.platform == "stm32mp15-m4") {
     file = "demo-m4.sign";
+  } else if (args.platform == "stm32mp21" || args.platform == "stm32mp21-m33") {
+    file = "demo-m33-mp21.sign";
   } else if (args.platform == "stm32mp25-elf") {
     file = "demo-m33.elf";
   } else {

@@ -10,6 +10,7 @@
 namespace rproctee::cli {
 
 /// The bundled demo image for the platform of `args`: demo-m33.sign (stm32mp25, -dual),
+/// demo-m33-mp21.sign (stm32mp21),
 /// demo-m4.sign (stm32mp15), demo-m33.elf (stm32mp25-elf, which loads plain ELF). Looked up in
 /// $RPROCTEE_FIRMWARE_DIR, the build tree, then PREFIX/share/rproctee/firmware.
 Result<std::string> bundled_demo(const MachineArgs& args);

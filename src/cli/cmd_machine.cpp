@@ -5,6 +5,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "cli/board_console.hpp"
 #include "cli/command.hpp"
 #include "cli/machine_options.hpp"
 #include "common/fault_injection.hpp"
@@ -29,6 +30,12 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
   std::string socket;
   add_machine_options(app, args);
   app.add_option("--socket", socket, "Unix socket to listen on")->required()->type_name("PATH");
+  app.add_option("--console", args.console,
+                 "The board's serial console (what the firmware writes to its USART): log "
+                 "(lines on stderr), fd:N (lines on descriptor N) or pty:PATH (a pseudo-terminal "
+                 "linked at PATH, which also takes input)")
+      ->capture_default_str()
+      ->type_name("MODE");
   if (auto code = parse_args(app, std::move(argv))) return *code;
   if (!arm_fault_from_environment())
     return usage_error(prog, "RPROCTEE_FAULT must be KIND:INDEX or KIND:INDEX:kill");
@@ -38,6 +45,8 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
   if (!args.debug) ::prctl(PR_SET_DUMPABLE, 0);
   auto loaded = load_machine_description(args, prog);
   if (!loaded) return print_error(prog, loaded.error()), kExitFailure;
+  auto console = BoardConsole::open(args.console, prog);
+  if (!console) return print_error(prog, console.error()), kExitFailure;
   machine::MachineOptions options{std::move(*loaded), args.state_dir};
   if (args.client_limits) {
     auto limits = machine::parse_client_limits(*args.client_limits);
@@ -45,11 +54,17 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
     options.limits = *limits;
   }
   options.emulate_cores = args.core == "emulated";
+  options.unmodelled =
+      args.unmodelled == "ignore" ? soc::UnmodelledPolicy::kIgnore : soc::UnmodelledPolicy::kFault;
+  options.outputs = (*console)->outputs();
   options.on_crash = [&prog](const std::string& processor, const soc::CrashReport& crash) {
     std::cerr << fmt::format("{}: {} crashed: {}\n", prog, processor, crash.text);
   };
   auto created = machine::Machine::create(std::move(options));
   if (!created) return print_error(prog, created.error()), kExitFailure;
+  machine::Machine& board = **created;
+  (*console)->start_input(
+      [&board](std::span<const uint8_t> bytes) { board.soc().serial_input(bytes); });
   auto server = machine::SocketServer::listen(**created, socket);
   if (!server) return print_error(prog, server.error()), kExitFailure;
 
@@ -70,6 +85,7 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
       description.secure.keys.size(), socket);
   (*server)->run();
   (*server)->stop();
+  (*console)->stop_input();  // before the SoC it types into goes away
   g_server = nullptr;
   std::cerr << fmt::format("{}: stopped\n", prog);
   return kExitOk;

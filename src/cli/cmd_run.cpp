@@ -17,6 +17,7 @@
 
 #include "cli/bundled_firmware.hpp"
 #include "cli/command.hpp"
+#include "cli/console_follower.hpp"
 #include "cli/machine_options.hpp"
 #include "cli/machine_process.hpp"
 #include "cli/trace_follower.hpp"
@@ -60,6 +61,8 @@ struct RunReport {
   std::string channel;
   std::vector<double> round_trips_ms;
   bool shutdown_acknowledged = false;
+  bool crashed_at_stop = false;      // a crash had left it waiting for its recovery
+  std::vector<std::string> console;  // the board's serial console, "m33 UART4: text"
 };
 
 /// One message out, its echo back: the round trip in milliseconds, or an error.
@@ -129,7 +132,9 @@ void print_summary(const RunReport& r, bool json) {
                         {"channel_announced_ms", r.channel_ms},
                         {"round_trips_ms", r.round_trips_ms},
                         {"stop_ms", r.stop_ms},
-                        {"shutdown_acknowledged", r.shutdown_acknowledged}};
+                        {"shutdown_acknowledged", r.shutdown_acknowledged},
+                        {"crashed_at_stop", r.crashed_at_stop},
+                        {"console", r.console}};
     std::cout << j.dump(2) << "\n";
     return;
   }
@@ -146,9 +151,12 @@ void print_summary(const RunReport& r, bool json) {
     std::cout << fmt::format(
         "  rpmsg round trip     {:8.3f} ms median, {:.3f} ms max ({} messages)\n",
         rtt[rtt.size() / 2], rtt.back(), rtt.size());
-  std::cout << fmt::format(
-      "  stop                 {:8.3f} ms ({})\n", r.stop_ms,
-      r.shutdown_acknowledged ? "firmware acknowledged the shutdown" : "no acknowledgement");
+  if (!r.console.empty())
+    std::cout << fmt::format("  serial console       {} line(s)\n", r.console.size());
+  std::cout << fmt::format("  stop                 {:8.3f} ms ({})\n", r.stop_ms,
+                           r.crashed_at_stop         ? "it had crashed: no shutdown request"
+                           : r.shutdown_acknowledged ? "firmware acknowledged the shutdown"
+                                                     : "no acknowledgement");
 }
 
 /// The TA's reason for refusing the image, from the kernel log line that carries its code
@@ -192,7 +200,9 @@ int run(const RunArgs& args, const std::string& prog) {
   ::signal(SIGPIPE, SIG_IGN);
   sigset_t none;
   sigemptyset(&none);
-  auto machine = MachineProcess::start(args.machine, none);
+  MachineArgs machine_args = args.machine;
+  machine_args.console = kConsolePipe;  // the board's console comes back here, printed below
+  auto machine = MachineProcess::start(machine_args, none);
   if (!machine) return print_error(prog, machine.error()), kExitFailure;
 
   remoteproc::NormalWorldOptions options;
@@ -228,11 +238,16 @@ int run(const RunArgs& args, const std::string& prog) {
   report.auth_load_ms = ms_between(times.parse_begin, times.parse_end);
   report.start_ms = ms_between(times.start_begin, times.start_end);
 
-  // With --json stdout carries the summary only; the trace and the exchange go to stderr.
+  // With --json stdout carries the summary only; the trace, the serial console and the
+  // exchange go to stderr.
   std::ostream& data = args.json ? std::cerr : std::cout;
+  ConsoleFollower serial(machine->console_fd(), data);
+  serial.start();
   TraceFollower trace(rproc, data);
   trace.start();
-  if (auto first = trace.wait_first_line(timeout)) {
+  if (rproc.traces().empty()) {
+    // No trace buffer (ST's firmware has none): its serial console says what it does.
+  } else if (auto first = trace.wait_first_line(timeout)) {
     report.boot_to_trace_ms = ms_between(times.start_begin, first->at);
     report.banner = first->text;
   } else {
@@ -276,11 +291,16 @@ int run(const RunArgs& args, const std::string& prog) {
   }
 
   const auto stop_begin = Clock::now();
+  report.crashed_at_stop = rproc.state() == remoteproc::RprocState::kCrashed;
   const int stopped = rproc.shutdown();
   report.stop_ms = ms_between(stop_begin, Clock::now());
   trace.stop();
+  serial.stop();
+  for (const auto& line : serial.lines()) report.console.push_back(line.text);
+  if (report.banner.empty() && !report.console.empty()) report.banner = report.console.front();
   report.shutdown_acknowledged =
-      stopped == 0 && (*world)->log().contents().find("shutdown without ack") == std::string::npos;
+      stopped == 0 && !report.crashed_at_stop &&
+      (*world)->log().contents().find("shutdown without ack") == std::string::npos;
   if (stopped != 0) {
     print_error(prog, make_error(TeeCode::kGeneric, "stop failed: {}", std::strerror(-stopped)));
     exit_code = kExitFailure;

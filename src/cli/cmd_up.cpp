@@ -132,11 +132,8 @@ int up_main(std::vector<std::string> argv, std::string prog) {
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, on_stop_signal);
   const sigset_t stops = stop_signals();
   ::pthread_sigmask(SIG_BLOCK, &stops, nullptr);
-  auto child = MachineProcess::start(machine, stops);
-  if (!child) return print_error(prog, child.error()), kExitFailure;
-  int exit_code = kExitOk;
   // rpmsg_tty: each "rpmsg-tty" channel becomes a pty, linked as ttyRPMSGn in LINKS/dev, which
-  // the mount shows as DIR/dev.
+  // the mount shows as DIR/dev; the board's serial console is LINKS/dev/ttySTM0 beside them.
   std::string links_dir = tty_dir.value_or("");
   std::unique_ptr<TempDirectory> private_links;
   if (links_dir.empty()) {
@@ -145,6 +142,12 @@ int up_main(std::vector<std::string> argv, std::string prog) {
     private_links = std::move(*made);
     links_dir = private_links->path();
   }
+  std::error_code dev_error;
+  std::filesystem::create_directories(links_dir + "/dev", dev_error);
+  machine.console = "pty:" + links_dir + "/dev/ttySTM0";
+  auto child = MachineProcess::start(machine, stops);
+  if (!child) return print_error(prog, child.error()), kExitFailure;
+  int exit_code = kExitOk;
   auto ttys = rpmsg::TtyBridge::on_bus(rpmsg::install(), links_dir);
   // A machine that dies (killed, out of memory) leaves nothing to serve: say so and stop.
   std::atomic<bool> machine_died{false};
@@ -194,9 +197,11 @@ int up_main(std::vector<std::string> argv, std::string prog) {
         }
         if (exit_code == kExitOk) {
           std::cerr << fmt::format(
-              "{}: {} processor(s) up; {}control socket {}; rpmsg ttys in {}/dev\n", prog,
-              (*world)->rprocs().size(), mount ? fmt::format("tree mounted at {}; ", *mount) : "",
-              *socket, mount ? *mount : links_dir);
+              "{}: {} processor(s) up; {}control socket {}; rpmsg ttys and the serial console "
+              "(ttySTM0) in {}/dev\n",
+              prog, (*world)->rprocs().size(),
+              mount ? fmt::format("tree mounted at {}; ", *mount) : "", *socket,
+              mount ? *mount : links_dir);
           if (tree) {
             tree->run();  // until unmounted or a signal
           } else {

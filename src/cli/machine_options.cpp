@@ -46,6 +46,12 @@ void add_machine_options(CLI::App& app, MachineArgs& a) {
   app.add_flag("--debug", a.debug,
                "Keep the machine dumpable (core dumps, ptrace): it holds key material, so by "
                "default it is not");
+  app.add_option("--unmodelled", a.unmodelled,
+                 "An access to a peripheral nothing models: fault (a bus fault: the core crashes "
+                 "and the message names the peripheral) or ignore (reads as zero, writes are "
+                 "dropped, one warning per peripheral)")
+      ->check(CLI::IsMember({"fault", "ignore"}))
+      ->capture_default_str();
 }
 
 Result<platform::Description> load_machine_description(const MachineArgs& a,

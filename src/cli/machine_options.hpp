@@ -20,7 +20,11 @@ struct MachineArgs {
   std::optional<std::string> enc_key;
   bool production = false;
   std::string state_dir;
-  std::string core = "emulated";  // or "held": no instruction runs (hold-boot/reset only)
+  std::string core = "emulated";     // or "held": no instruction runs (hold-boot/reset only)
+  std::string unmodelled = "fault";  // or "ignore": what an unmodelled peripheral answers
+  /// Where the board's serial console goes (`machine --console`): "log" (its stderr),
+  /// "fd:N", "pty:PATH". `up` and `run` set it for their machine.
+  std::string console = "log";
   std::optional<std::string> client_limits;  // machine::parse_client_limits syntax
   bool debug = false;  // the machine stays dumpable (core dumps, ptrace by the same user)
 };

@@ -1,9 +1,13 @@
 #include "cli/machine_process.hpp"
 
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <chrono>
 #include <thread>
@@ -12,6 +16,8 @@
 namespace rproctee::cli {
 
 namespace {
+
+constexpr int kConsoleChildFd = 3;  // where the machine writes its console lines
 
 std::vector<std::string> machine_argv(const MachineArgs& a, const std::string& socket) {
   std::vector<std::string> args = {"/proc/self/exe", "machine", "--socket", socket};
@@ -24,7 +30,10 @@ std::vector<std::string> machine_argv(const MachineArgs& a, const std::string& s
   if (a.enc_key) args.insert(args.end(), {"--enc-key", *a.enc_key});
   if (a.production) args.emplace_back("--production");
   if (!a.state_dir.empty()) args.insert(args.end(), {"--state-dir", a.state_dir});
-  args.insert(args.end(), {"--core", a.core});
+  args.insert(args.end(), {"--core", a.core, "--unmodelled", a.unmodelled});
+  args.insert(
+      args.end(),
+      {"--console", a.console == kConsolePipe ? fmt::format("fd:{}", kConsoleChildFd) : a.console});
   if (a.client_limits) args.insert(args.end(), {"--client-limits", *a.client_limits});
   if (a.debug) args.emplace_back("--debug");
   return args;
@@ -35,6 +44,9 @@ std::vector<std::string> machine_argv(const MachineArgs& a, const std::string& s
 Result<MachineProcess> MachineProcess::start(const MachineArgs& a, const sigset_t& unblock) {
   RPROCTEE_ASSIGN(auto run_dir, TempDirectory::create("rproctee-machine"));
   std::vector<std::string> args = machine_argv(a, run_dir->path() + "/machine.sock");
+  int console[2] = {-1, -1};
+  if (a.console == kConsolePipe && ::pipe2(console, O_CLOEXEC) != 0)
+    return make_error(TeeCode::kGeneric, "cannot make the console pipe: {}", std::strerror(errno));
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) return make_error(TeeCode::kGeneric, "fork failed");
@@ -43,6 +55,11 @@ Result<MachineProcess> MachineProcess::start(const MachineArgs& a, const sigset_
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(1);  // the parent died before prctl took effect
     ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
+    if (console[1] >= 0) {
+      if (console[1] == kConsoleChildFd ? ::fcntl(kConsoleChildFd, F_SETFD, 0) != 0
+                                        : ::dup2(console[1], kConsoleChildFd) < 0)
+        ::_exit(1);
+    }
     std::vector<char*> argv;
     for (auto& s : args) argv.push_back(s.data());
     argv.push_back(nullptr);
@@ -50,6 +67,8 @@ Result<MachineProcess> MachineProcess::start(const MachineArgs& a, const sigset_
     ::_exit(127);
   }
   MachineProcess child(std::move(run_dir), pid);
+  if (console[1] >= 0) ::close(console[1]);
+  child.console_ = console[0];
   for (int i = 0; i < 300; ++i) {
     struct stat st {};
     if (::stat(child.socket_.c_str(), &st) == 0) return child;
@@ -70,8 +89,10 @@ MachineProcess::MachineProcess(MachineProcess&& other) noexcept
     : run_dir_(std::move(other.run_dir_)),
       socket_(std::move(other.socket_)),
       pid_(other.pid_),
-      exit_status_(other.exit_status_) {
+      exit_status_(other.exit_status_),
+      console_(other.console_) {
   other.pid_ = -1;
+  other.console_ = -1;
 }
 
 std::optional<int> MachineProcess::poll_exit() {
@@ -84,9 +105,11 @@ std::optional<int> MachineProcess::poll_exit() {
 }
 
 MachineProcess::~MachineProcess() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  ::waitpid(pid_, nullptr, 0);
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  if (console_ >= 0) ::close(console_);
 }
 
 }  // namespace rproctee::cli

@@ -16,6 +16,9 @@
 
 namespace rproctee::cli {
 
+/// MachineArgs::console for a machine whose console comes back through a pipe (console_fd()).
+inline constexpr std::string_view kConsolePipe = "pipe";
+
 class MachineProcess {
  public:
   /// Starts the machine and waits (up to 6 s) for its socket. `unblock` are signals the child
@@ -31,6 +34,9 @@ class MachineProcess {
   /// The machine's exit status (128 + signal when killed) once it has ended, else nullopt.
   /// Reaps it: call from one thread only.
   std::optional<int> poll_exit();
+  /// With console "pipe": the read end of the board's console ("m33 UART4: text" lines), owned
+  /// here; -1 otherwise.
+  int console_fd() const { return console_; }
 
  private:
   MachineProcess(std::unique_ptr<TempDirectory> run_dir, pid_t pid)
@@ -39,6 +45,7 @@ class MachineProcess {
   std::string socket_;
   pid_t pid_ = -1;
   std::optional<int> exit_status_;
+  int console_ = -1;
 };
 
 }  // namespace rproctee::cli

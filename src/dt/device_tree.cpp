@@ -68,6 +68,16 @@ bool DeviceTree::has(int node, std::string_view property) const {
   return raw(node, property).has_value();
 }
 
+std::vector<std::string> DeviceTree::property_names(int node) const {
+  std::vector<std::string> out;
+  int offset = 0;
+  fdt_for_each_property_offset(offset, fdt(), node) {
+    const char* name = nullptr;
+    if (fdt_getprop_by_offset(fdt(), offset, &name, nullptr) && name) out.emplace_back(name);
+  }
+  return out;
+}
+
 std::optional<std::span<const uint8_t>> DeviceTree::raw(int node, std::string_view property) const {
   int len = 0;
   const void* p =

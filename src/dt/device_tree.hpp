@@ -37,6 +37,8 @@ class DeviceTree {
   std::string path(int node) const;
 
   bool has(int node, std::string_view property) const;
+  /// The names of the node's properties, in tree order.
+  std::vector<std::string> property_names(int node) const;
   std::optional<std::span<const uint8_t>> raw(int node, std::string_view property) const;
   /// The property as big-endian u32 cells (its length must be a multiple of 4).
   Result<std::vector<uint32_t>> cells(int node, std::string_view property) const;

@@ -18,6 +18,9 @@ const std::set<std::string_view> kProcessorCompatibles = {"st,stm32mp1-m4", "st,
                                                           "st,stm32mp2-m33", "st,stm32mp2-m33-tee",
                                                           "rproctee,remoteproc"};
 
+constexpr uint32_t kMailboxIrqContext = 0x100;
+constexpr uint32_t kDefaultIpccChannels = 6, kMaxIpccChannels = 16;
+
 std::string base_name(const std::string& node_name) {
   return node_name.substr(0, node_name.find('@'));
 }
@@ -43,6 +46,7 @@ class Parser {
                         t_.source());
     for (int n : nodes) RPROCTEE_CHECK(processor(n));
     RPROCTEE_CHECK(check_regions_disjoint());
+    RPROCTEE_ASSIGN(d_.peripherals, parse_peripheral_map(t_));
     return std::move(d_);
   }
 
@@ -148,13 +152,25 @@ class Parser {
       uint64_t base = 0;
       if (auto reg = t_.reg(mb)) base = (*reg)[0].first;
       const size_t k = i / 2;
-      // The STM32 IPCC has six channels per direction (HWCFGR.CHANNELS).
-      if (c[i + 1] >= 6)
+      // The cell is the channel, with bit 8 set to have the client notified in interrupt
+      // context (ST's binding: <&ipcc1 0x100> is channel 0).
+      const uint32_t channel = c[i + 1] & ~kMailboxIrqContext;
+      // The STM32 IPCC has 6 (STM32MP15) or 16 (STM32MP2) channels per direction.
+      uint32_t channels = kDefaultIpccChannels;
+      if (t_.has(mb, "rproctee,channels")) {
+        RPROCTEE_ASSIGN(channels, t_.u32(mb, "rproctee,channels"));
+        if (channels == 0 || channels > kMaxIpccChannels)
+          return t_.error(
+              mb, "rproctee,channels",
+              fmt::format("is {}: the IPCC has 1..{} channels", channels, kMaxIpccChannels));
+      }
+      if (channel >= channels)
         return t_.error(node, "mboxes",
-                        fmt::format("channel {} of mailbox {} does not exist (the IPCC has 0..5)",
-                                    c[i + 1], k));
-      p.mailboxes.push_back(
-          MailboxChannel{k < names.size() ? names[k] : fmt::format("mbox{}", k), base, c[i + 1]});
+                        fmt::format("channel {} of mailbox {} does not exist (the IPCC has "
+                                    "0..{})",
+                                    channel, k, channels - 1));
+      p.mailboxes.push_back(MailboxChannel{k < names.size() ? names[k] : fmt::format("mbox{}", k),
+                                           base, channel, channels});
     }
     return {};
   }

@@ -12,6 +12,7 @@
 
 #include "common/result.hpp"
 #include "dt/device_tree.hpp"
+#include "dt/peripheral_map.hpp"
 
 namespace rproctee::dt {
 
@@ -32,6 +33,7 @@ struct MailboxChannel {
   std::string name;
   uint64_t controller = 0;  // base address of the mailbox controller
   uint32_t channel = 0;
+  uint32_t controller_channels = 6;  // the controller's channel count (rproctee,channels)
 };
 
 enum class ProcessorMode { kTee, kElf };
@@ -64,6 +66,9 @@ struct Layout {
   std::string model;
   std::vector<Region> regions;
   std::vector<Processor> processors;
+  /// The peripherals the remote cores address (dt/peripheral_map.hpp); empty in a tree
+  /// without a peripheral map.
+  PeripheralMap peripherals;
 
   const Processor* processor(uint32_t id, ProcessorMode mode = ProcessorMode::kTee) const;
   /// The region of `processor` holding [pa, pa + size), or nullopt.

@@ -9,6 +9,8 @@
 
 extern const unsigned char rproctee_dtb_stm32mp25_m33[];
 extern const std::size_t rproctee_dtb_stm32mp25_m33_size;
+extern const unsigned char rproctee_dtb_stm32mp21_m33[];
+extern const std::size_t rproctee_dtb_stm32mp21_m33_size;
 extern const unsigned char rproctee_dtb_stm32mp15_m4[];
 extern const std::size_t rproctee_dtb_stm32mp15_m4_size;
 extern const unsigned char rproctee_dtb_stm32mp25_dual[];
@@ -33,6 +35,9 @@ std::span<const Preset> presets() {
       {"stm32mp25",
        "STM32MP25-like SoC, Cortex-M33 (v22 st,rproc-tee binding)",
        {rproctee_dtb_stm32mp25_m33, rproctee_dtb_stm32mp25_m33_size}},
+      {"stm32mp21",
+       "STM32MP215 SoC (STM32MP215F-DK memory layout), Cortex-M33 (v22 st,rproc-tee binding)",
+       {rproctee_dtb_stm32mp21_m33, rproctee_dtb_stm32mp21_m33_size}},
       {"stm32mp15",
        "STM32MP15-like SoC, Cortex-M4 (v16 st,stm32mp1-m4-tee binding)",
        {rproctee_dtb_stm32mp15_m4, rproctee_dtb_stm32mp15_m4_size}},
@@ -48,6 +53,7 @@ std::span<const Preset> presets() {
 
 Result<DeviceTree> load_preset(std::string_view name) {
   if (name == "stm32mp25-m33") name = "stm32mp25";
+  if (name == "stm32mp21-m33") name = "stm32mp21";
   if (name == "stm32mp15-m4") name = "stm32mp15";
   std::string names;
   for (const Preset& p : presets()) {

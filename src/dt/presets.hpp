@@ -21,7 +21,8 @@ struct Preset {
 /// Every preset, in a stable order.
 std::span<const Preset> presets();
 
-/// The device tree of a preset by name (aliases: "stm32mp25-m33", "stm32mp15-m4").
+/// The device tree of a preset by name (aliases: "stm32mp25-m33", "stm32mp21-m33",
+/// "stm32mp15-m4").
 Result<DeviceTree> load_preset(std::string_view name);
 
 /// The device tree in a .dtb file, or a .dts file compiled with dtc (C preprocessor first,

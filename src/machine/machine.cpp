@@ -27,11 +27,15 @@ Result<std::unique_ptr<Machine>> Machine::create(MachineOptions options) {
   m->limits_ = options.limits;
   RPROCTEE_ASSIGN(m->soc_, soc::Soc::create(m->description_.layout));
   if (options.emulate_cores) {
-    auto observer = [on_crash = options.on_crash, m = m.get()](size_t p,
-                                                               const soc::CrashReport& report) {
+    soc::Soc::Emulation emulation;
+    emulation.clock_hz = options.core_clock_hz;
+    emulation.on_crash = [on_crash = options.on_crash, m = m.get()](
+                             size_t p, const soc::CrashReport& report) {
       if (on_crash) on_crash(m->description_.layout.processors[p].name, report);
     };
-    RPROCTEE_CHECK(m->soc_->emulate_cores(options.core_clock_hz, observer));
+    emulation.unmodelled = options.unmodelled;
+    emulation.outputs = std::move(options.outputs);
+    RPROCTEE_CHECK(m->soc_->emulate_cores(std::move(emulation)));
   }
   if (options.populate)
     for (size_t i = 0; i < m->soc_->region_count(); ++i) m->soc_->region(i).populate();

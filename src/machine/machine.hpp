@@ -25,9 +25,13 @@ struct MachineOptions {
   /// reset (tests of the layers above with firmware that is not real code).
   bool emulate_cores = true;
   uint64_t core_clock_hz = 64'000'000;
+  /// What an access to a peripheral without a model gets (--unmodelled).
+  soc::UnmodelledPolicy unmodelled = soc::UnmodelledPolicy::kFault;
   /// Told of every crash of a core (on the core's thread); the CLI logs it.
   std::function<void(const std::string& processor, const soc::CrashReport&)> on_crash;
   ClientLimits limits;
+  /// The board's serial console, pins and warnings (soc/board_io.hpp).
+  soc::BoardOutputs outputs;
 };
 
 class Machine {

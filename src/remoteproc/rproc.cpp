@@ -1,5 +1,6 @@
 #include "remoteproc/rproc.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -201,6 +202,7 @@ int Rproc::boot() {
     return 0;
   }
   info("powering up {}", name_);
+  quick_crashes_ = 0;
   Firmware fw;
   int err = env_.request_firmware(firmware_, fw);
   if (err)
@@ -255,6 +257,7 @@ int Rproc::start_processor(const Firmware& fw) {
   if (int err = prepare_subdevices(); err) return err;
   ScopeGuard unprepare([&] { unprepare_subdevices(); });
   boot_times_.start_begin = std::chrono::steady_clock::now();
+  vq_interrupts_at_start_ = vq_interrupts_.load();
   const int started = ops_->start(*this);
   boot_times_.start_end = std::chrono::steady_clock::now();
   if (started) {
@@ -391,6 +394,7 @@ void Rproc::unprepare_subdevices() {
 
 int Rproc::shutdown() {
   std::lock_guard lock(lock_);
+  if (state_ == RprocState::kCrashed && recovery_waiting_) return cancel_recovery_locked();
   if (state_ != RprocState::kRunning && state_ != RprocState::kAttached) return -EINVAL;
   if (--power_ > 0) return 0;
   if (const int err = stop_processor(false); err) {
@@ -491,7 +495,53 @@ void Rproc::handle_crash(CrashType type) {
   ++crash_count_;
   info("handling crash #{} in {} ({})", crash_count_, name_, crash_type_name(type));
   if (recovery_disabled_) return;
+  if (const auto delay = recovery_delay(); delay.count() > 0) {
+    info(
+        "{} crashed {} times in a row during its boot (within {} ms of its start): recovery in "
+        "{} ms",
+        name_, quick_crashes_, kQuickCrash.count(), delay.count());
+    recovery_waiting_ = true;
+    lock.unlock();  // a stop may come meanwhile
+    {
+      std::unique_lock work(work_mutex_);
+      work_cv_.wait_for(work, delay, [&] { return work_stop_ || recovery_cancelled_; });
+      recovery_cancelled_ = false;
+    }
+    lock.lock();
+    recovery_waiting_ = false;
+    if (state_ != RprocState::kCrashed || recovery_disabled_) return;  // stopped meanwhile
+  }
   boot_recovery();
+}
+
+std::chrono::milliseconds Rproc::recovery_delay() {
+  const auto since_start = std::chrono::steady_clock::now() - boot_times_.start_end;
+  const bool during_boot =
+      since_start < kQuickCrash && vq_interrupts_.load() == vq_interrupts_at_start_;
+  quick_crashes_ = during_boot ? quick_crashes_ + 1 : 0;
+  if (quick_crashes_ < 2) return std::chrono::milliseconds(0);  // one crash: at once
+  const uint32_t doublings = std::min<uint32_t>(quick_crashes_ - 2, 16);
+  return std::min(kFirstBackoff * (1u << doublings), kMaxBackoff);
+}
+
+int Rproc::cancel_recovery_locked() {
+  {
+    std::lock_guard work(work_mutex_);
+    recovery_cancelled_ = true;
+  }
+  work_cv_.notify_all();
+  for (auto it = subdevices_.rbegin(); it != subdevices_.rend(); ++it) (*it)->stop(true);
+  loaded_table_ = nullptr;
+  const int err = ops_->stop(*this);
+  for (auto& s : subdevices_) s->unprepare();
+  resource_cleanup();
+  ops_->release_fw(*this);
+  ops_->unprepare(*this);
+  state_ = RprocState::kOffline;
+  power_ = 0;
+  running_fw_.reset();
+  info("recovery of {} cancelled: stopped", name_);
+  return err;
 }
 
 int Rproc::trigger_recovery() {

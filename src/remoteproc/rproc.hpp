@@ -5,7 +5,11 @@
 //
 // Two pitfalls of the Linux core are absent: a failed recovery leaves the processor offline
 // with no reference held (so `start` works), and recovery restarts exactly the image that was
-// running (it never mixes a replaced firmware file with the old resource table).
+// running (it never mixes a replaced firmware file with the old resource table). And a firmware
+// that crashes again and again during its boot (within kQuickCrash of its start, before it sent
+// the host anything) does not keep the host busy: from the second such crash in a row, recovery
+// waits (kFirstBackoff, doubling up to kMaxBackoff) and says so in the log; a stop during the
+// wait cancels it. A crash after the firmware talked to the host is recovered at once.
 #pragma once
 
 #include <atomic>
@@ -116,6 +120,10 @@ struct RprocEnvironment {
 
 class Rproc {
  public:
+  /// A crash this soon after the start, before any vring interrupt, counts towards the back-off.
+  static constexpr std::chrono::milliseconds kQuickCrash{1000};
+  static constexpr std::chrono::milliseconds kFirstBackoff{100}, kMaxBackoff{5000};
+
   Rproc(int index, std::string name, std::unique_ptr<RprocOps> ops, RprocEnvironment env,
         std::vector<MemoryMapping> carveouts, std::string default_firmware);
   ~Rproc();
@@ -199,7 +207,11 @@ class Rproc {
   void take_coredump();
   void crash_worker();
   void handle_crash(CrashType type);
+  /// How long recovery waits after this crash (0: at once); counts quick crashes.
+  std::chrono::milliseconds recovery_delay();
   int boot_recovery();
+  /// Stops a crashed processor whose recovery waits: offline, no reference held.
+  int cancel_recovery_locked();
 
   const int index_;
   const std::string name_;
@@ -227,12 +239,16 @@ class Rproc {
   std::optional<Firmware> running_fw_;  // what recovery restarts
   std::atomic<uint64_t> vq_interrupts_{0};
   BootTimes boot_times_;
+  uint32_t quick_crashes_ = 0;  // boot crashes in a row (kQuickCrash, no vring interrupt)
+  uint64_t vq_interrupts_at_start_ = 0;
+  bool recovery_waiting_ = false;  // the crash worker waits out a back-off
 
   std::mutex work_mutex_;  // guards the crash work queue below
   std::condition_variable work_cv_;
   std::deque<CrashType> work_;
   bool work_busy_ = false;
   bool work_stop_ = false;
+  bool recovery_cancelled_ = false;  // a stop ended the back-off
   std::thread worker_;
 };
 

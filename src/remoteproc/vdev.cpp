@@ -9,6 +9,8 @@
 namespace rproctee::remoteproc {
 
 namespace {
+// fw_rsc_vdev: type, id, notifyid, dfeatures, gfeatures, ...
+constexpr size_t kGfeaturesOffset = 16;
 std::mutex g_drivers_mutex;
 std::map<uint32_t, Vdev::DriverFactory>& drivers() {
   static std::map<uint32_t, Vdev::DriverFactory> d;
@@ -76,6 +78,13 @@ void Vdev::set_status(uint8_t status) {
   (void)set_vdev_status(rproc_.table(), rsc_, status);
 }
 
+void Vdev::set_gfeatures(uint32_t features) {
+  auto t = rproc_.table();
+  const size_t at = size_t{rsc_offset_} + kGfeaturesOffset;
+  if (at + 4 > t.size()) return;
+  for (size_t i = 0; i < 4; ++i) t[at + i] = static_cast<uint8_t>(features >> (8 * i));
+}
+
 int Vdev::start() {
   set_status(kVirtioAcknowledge);
   DriverFactory factory;
@@ -105,6 +114,7 @@ void Vdev::stop(bool crashed) {
   if (driver_) driver_->stop(crashed);
   driver_.reset();
   set_status(0);
+  set_gfeatures(0);
 }
 
 }  // namespace rproctee::remoteproc

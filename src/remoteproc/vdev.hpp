@@ -33,6 +33,9 @@ class Vdev : public Subdevice {
   /// The status byte in the table in use.
   uint8_t status();
   void set_status(uint8_t status);
+  /// Writes the features the driver accepted (fw_rsc_vdev.gfeatures) into the table in use
+  /// (Linux's rproc_virtio_finalize_features).
+  void set_gfeatures(uint32_t features);
 
   /// A virtio driver for this device id (the rpmsg bus), bound at start and removed at stop.
   using DriverFactory = std::function<std::unique_ptr<Subdevice>(Vdev&)>;

@@ -38,7 +38,8 @@ int RpmsgDevice::start() {
     ns_endpoint_ = std::make_unique<Endpoint>(weak_from_this(), kNameServiceAddr);
   }
   // As Linux's rpmsg_probe: the device may look at the vrings only once DRIVER_OK is set,
-  // which is why every RX buffer is posted before.
+  // which is why every RX buffer is posted before; the accepted features come first too.
+  port_.set_driver_features(port_.device_features() & kFeatureNameService);
   port_.set_status(remoteproc::kVirtioAcknowledge | remoteproc::kVirtioDriver |
                    remoteproc::kVirtioDriverOk);
   port_.log(fmt::format("rpmsg host is online ({} + {} buffers of {} bytes)",

@@ -2,12 +2,10 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
 
 #include "rpmsg/wire.hpp"
@@ -25,32 +23,12 @@ SysError os_error(std::string_view what) {
 SysResult<std::unique_ptr<TtyPort>> TtyPort::open(std::shared_ptr<Channel> channel, unsigned index,
                                                   std::filesystem::path link) {
   std::unique_ptr<TtyPort> port(new TtyPort(std::move(channel), index, std::move(link)));
-  port->master_ = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (port->master_ < 0) return os_error("posix_openpt");
-  char name[128];
-  if (grantpt(port->master_) != 0 || unlockpt(port->master_) != 0 ||
-      ptsname_r(port->master_, name, sizeof name) != 0)
-    return os_error("grantpt/unlockpt/ptsname");
-  port->pty_ = name;
   // Raw: what the user writes reaches the firmware byte for byte, and what the firmware
   // sends is never echoed back to it.
-  termios tio{};
-  if (tcgetattr(port->master_, &tio) != 0) return os_error("tcgetattr");
-  cfmakeraw(&tio);
-  if (tcsetattr(port->master_, TCSANOW, &tio) != 0) return os_error("tcsetattr");
-  // Holding the slave open keeps the master from seeing a hang-up between readers.
-  port->slave_ = ::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (port->slave_ < 0) return os_error(port->pty_);
-  const int flags = fcntl(port->master_, F_GETFL);
-  if (flags < 0 || fcntl(port->master_, F_SETFL, flags | O_NONBLOCK) != 0)
-    return os_error("fcntl O_NONBLOCK");
+  auto pty = Pty::open(port->link_);
+  if (!pty) return sys_error(EIO, "rpmsg tty: {}", pty.error().message);
+  port->pty_ = std::move(*pty);
   if (pipe2(port->wake_, O_CLOEXEC | O_NONBLOCK) != 0) return os_error("pipe2");
-  std::error_code ec;
-  std::filesystem::remove(port->link_, ec);  // a stale link of an earlier run
-  std::filesystem::create_symlink(port->pty_, port->link_, ec);
-  if (ec)
-    return sys_error(ec.value(), "rpmsg tty: cannot link {} to {}: {}", port->link_.string(),
-                     port->pty_, ec.message());
   TtyPort* self = port.get();
   port->channel_->set_receiver([self](std::span<const uint8_t> data) { self->write_to_tty(data); });
   port->thread_ = std::thread([self] { self->forward_to_remote(); });
@@ -64,31 +42,22 @@ TtyPort::~TtyPort() {
     (void)!write(wake_[1], &byte, 1);
     thread_.join();
   }
-  if (!pty_.empty()) {
-    std::error_code ec;
-    if (std::filesystem::read_symlink(link_, ec) == pty_) std::filesystem::remove(link_, ec);
-  }
-  for (int fd : {master_, slave_, wake_[0], wake_[1]})
+  pty_.reset();
+  for (int fd : {wake_[0], wake_[1]})
     if (fd >= 0) ::close(fd);
 }
 
 void TtyPort::write_to_tty(std::span<const uint8_t> data) {
   from_remote_ += data.size();
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(master_, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // the tty is full (nobody reads): drop the rest, as rpmsg_tty does
-    done += static_cast<size_t>(n);
-  }
-  dropped_ += data.size() - done;
+  // The tty full (nobody reads): the rest is dropped, as rpmsg_tty does.
+  dropped_ += data.size() - pty_->write(data.data(), data.size());
 }
 
 void TtyPort::forward_to_remote() {
   using namespace std::chrono_literals;
   uint8_t buffer[kMaxPayload];
   for (;;) {
-    pollfd fds[2] = {{master_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    pollfd fds[2] = {{pty_->master(), POLLIN, 0}, {wake_[0], POLLIN, 0}};
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       return;
@@ -101,7 +70,7 @@ void TtyPort::forward_to_remote() {
       if (wake.revents) return;
       continue;
     }
-    const ssize_t n = ::read(master_, buffer, sizeof buffer);
+    const ssize_t n = ::read(pty_->master(), buffer, sizeof buffer);
     if (n <= 0) continue;  // EAGAIN / EINTR / EIO: poll again
     const std::span<const uint8_t> chunk(buffer, static_cast<size_t>(n));
     // Short waits so that a destructor never waits a whole TX timeout.

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "common/pty.hpp"
 #include "rpmsg/channel.hpp"
 
 namespace rproctee::rpmsg {
@@ -25,7 +26,7 @@ class TtyPort {
 
   unsigned index() const { return index_; }
   const std::filesystem::path& link() const { return link_; }
-  const std::string& pty() const { return pty_; }
+  const std::string& pty() const { return pty_->slave_path(); }
   const Channel& channel() const { return *channel_; }
   uint64_t to_remote_bytes() const { return to_remote_; }
   uint64_t from_remote_bytes() const { return from_remote_; }
@@ -40,8 +41,7 @@ class TtyPort {
   std::shared_ptr<Channel> channel_;
   unsigned index_;
   std::filesystem::path link_;
-  std::string pty_;
-  int master_ = -1, slave_ = -1;
+  std::unique_ptr<Pty> pty_;
   int wake_[2] = {-1, -1};  // a pipe: the destructor ends the thread's poll
   std::atomic<uint64_t> to_remote_{0}, from_remote_{0}, dropped_{0};
   std::thread thread_;

@@ -12,6 +12,7 @@ class VdevPort final : public VirtioPort {
   std::vector<remoteproc::Vring> vrings() const override { return vdev_.vrings(); }
   const remoteproc::MemoryMapping* buffers() const override { return vdev_.buffers(); }
   uint32_t device_features() const override { return vdev_.dfeatures(); }
+  void set_driver_features(uint32_t features) override { vdev_.set_gfeatures(features); }
   uint8_t status() override { return vdev_.status(); }
   void set_status(uint8_t status) override { vdev_.set_status(status); }
   void kick(uint32_t notifyid) override { vdev_.rproc().kick(notifyid); }

@@ -20,6 +20,9 @@ class VirtioPort {
   virtual const remoteproc::MemoryMapping* buffers() const = 0;
   /// The device's feature bits (fw_rsc_vdev.dfeatures).
   virtual uint32_t device_features() const = 0;
+  /// The features the driver accepted (fw_rsc_vdev.gfeatures), before DRIVER_OK: the device
+  /// uses only these (OpenAMP announces its endpoints only with the name-service bit).
+  virtual void set_driver_features(uint32_t features) = 0;
   virtual uint8_t status() = 0;
   virtual void set_status(uint8_t status) = 0;
   /// Tells the processor that vring `notifyid` has new buffers.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <limits>
 #include <optional>
+#include <set>
 
 namespace rproctee::soc {
 namespace {
@@ -18,9 +19,15 @@ constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 // QEMU's exception numbers as UC_HOOK_INTR reports them.
 constexpr uint32_t kExcpSwi = 2, kExcpBkpt = 7, kExcpExceptionExit = 8;
 constexpr uint32_t kXpsrThumb = 1u << 24, kXpsrAlign = 1u << 9, kIpsrMask = 0x1FF;
-constexpr uint32_t kControlSpsel = 1u << 1;
-constexpr uint32_t kExcReturnHandler = 0xFFFFFFF1, kExcReturnThreadMsp = 0xFFFFFFF9,
-                   kExcReturnThreadPsp = 0xFFFFFFFD;
+constexpr uint32_t kControlSpsel = 1u << 1, kControlFpca = 1u << 2;
+// EXC_RETURN (Armv8-M): bit 6 S (Secure stack), 5 DCRS, 4 FType (no FP context), 3 Mode
+// (thread), 2 SPSEL (process stack), 0 ES (Secure exception). Without the FType, Mode and
+// SPSEL bits: non-secure 0xFFFFFFA0, secure 0xFFFFFFE1 (so 0xFFFFFFB8 / 0xFFFFFFF9 for thread
+// mode on the main stack without FP context, the Armv7-M value in the Secure state).
+constexpr uint32_t kExcReturnNonSecure = 0xFFFFFFA0, kExcReturnSecure = 0xFFFFFFE1;
+constexpr uint32_t kExcReturnFType = 1u << 4, kExcReturnThread = 1u << 3, kExcReturnPsp = 1u << 2;
+// Exception frames: R0-R3, R12, LR, PC, xPSR; with FP context also S0-S15, FPSCR, reserved.
+constexpr uint32_t kBasicFrameWords = 8, kFpFrameWords = 26;
 
 uint64_t page_up(uint64_t v) {
   return (v + kPage - 1) & ~(kPage - 1);
@@ -46,14 +53,22 @@ struct CortexMCore::Impl {
     Impl* impl;
     size_t index;
   };
+  /// A window of unmodelled peripherals (--unmodelled ignore) starting at `base`.
+  struct UnmodelledSlot {
+    Impl* impl;
+    uint32_t base;
+  };
 
-  explicit Impl(CortexMOptions o) : options(o), scs(o.clock_hz), iwdg(o.clock_hz) {}
+  explicit Impl(CortexMOptions o)
+      : options(std::move(o)), scs(options.clock_hz), iwdg(options.clock_hz) {}
 
   uc_engine* uc = nullptr;
   CortexMOptions options;
   std::vector<CoreMemory> memories;
   std::vector<MmioMapping> devices;
   std::vector<std::unique_ptr<DeviceSlot>> slots;
+  std::vector<std::unique_ptr<UnmodelledSlot>> unmodelled_slots;
+  std::vector<std::pair<uint32_t, uint32_t>> unmodelled_windows;  // (base, size), page aligned
   CrashCallback on_crash;
   CortexMCore* owner = nullptr;
 
@@ -62,6 +77,7 @@ struct CortexMCore::Impl {
   std::condition_variable wake;
   Scs scs;
   Iwdg iwdg;
+  DebugBlocks debug;
   bool stop_requested = false;
   // "Leave the emulator at the next block": a new interrupt, SCS change or stop request.
   std::atomic<bool> attention{false};
@@ -74,8 +90,11 @@ struct CortexMCore::Impl {
   bool sleeping = false, yielded = false, hook_stopped = false;
   std::optional<CrashReport> crash;
   std::optional<uint32_t> fault_address;
+  unsigned fault_size = 0;       // bytes of the access that faulted
+  std::set<std::string> warned;  // unmodelled peripherals let through this run
   uint32_t boot_address = 0;
-  bool fresh = false;  // the engine has not run yet (nothing translated)
+  bool secure = false;  // the core runs in the Secure state (BOOTSEC)
+  bool fresh = false;   // the engine has not run yet (nothing translated)
 
   mutable std::mutex regs_mutex;
   ArmRegisters regs{};
@@ -142,8 +161,11 @@ struct CortexMCore::Impl {
     return true;
   }
 
-  static bool on_unmapped(uc_engine*, uc_mem_type, uint64_t address, int, int64_t, void* user) {
-    static_cast<Impl*>(user)->fault_address = static_cast<uint32_t>(address);
+  static bool on_unmapped(uc_engine*, uc_mem_type, uint64_t address, int size, int64_t,
+                          void* user) {
+    auto* s = static_cast<Impl*>(user);
+    s->fault_address = static_cast<uint32_t>(address);
+    s->fault_size = static_cast<unsigned>(size);
     return false;
   }
 
@@ -156,7 +178,9 @@ struct CortexMCore::Impl {
   static void scs_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* user) {
     auto* s = static_cast<Impl*>(user);
     std::lock_guard lock(s->mutex);
+    const bool tracing = s->scs.trace_enabled();
     s->scs.write(static_cast<uint32_t>(offset), static_cast<uint32_t>(value), size, s->cycles);
+    if (tracing != s->scs.trace_enabled()) s->debug.retime(tracing, s->cycles);
     s->deadline = s->next_deadline();
     s->attention.store(true);  // pending/enable/priority/reset may have changed
   }
@@ -175,40 +199,124 @@ struct CortexMCore::Impl {
     s->deadline = s->next_deadline();
   }
 
-  uint64_t next_deadline() const { return std::min(scs.next_deadline(), iwdg.deadline()); }
+  static uint64_t debug_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
+    auto* s = static_cast<Impl*>(user);
+    std::lock_guard lock(s->mutex);
+    const uint32_t word = s->debug.read(static_cast<uint32_t>(offset & ~uint64_t{3}),
+                                        s->scs.trace_enabled(), s->cycles);
+    return narrow(word, offset, size);
+  }
 
+  static void debug_write(uc_engine*, uint64_t offset, unsigned, uint64_t value, void* user) {
+    auto* s = static_cast<Impl*>(user);
+    std::lock_guard lock(s->mutex);
+    s->debug.write(static_cast<uint32_t>(offset & ~uint64_t{3}), static_cast<uint32_t>(value),
+                   s->scs.trace_enabled(), s->cycles);
+  }
+
+  /// The bytes of a register word a narrow load at `offset` reads.
+  static uint64_t narrow(uint32_t word, uint64_t offset, unsigned size) {
+    word >>= static_cast<uint32_t>(offset & 3) * 8;
+    return size >= 4 ? word : word & ((1u << (size * 8)) - 1);
+  }
+
+  uint64_t next_deadline() const {
+    uint64_t d = std::min(scs.next_deadline(), iwdg.deadline());
+    for (const MmioMapping& m : devices)
+      if (!m.alias) d = std::min(d, m.device->deadline());
+    return d;
+  }
+
+  // Device accesses run on the core's thread without its lock (the device may call its
+  // listener, which takes it); a device that counts time is brought to the present first.
   static uint64_t device_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
     auto* slot = static_cast<DeviceSlot*>(user);
-    uint32_t shift = static_cast<uint32_t>(offset & 3) * 8;
-    uint32_t word = slot->impl->devices[slot->index].device->read32(
-                        static_cast<uint32_t>(offset & ~uint64_t{3})) >>
-                    shift;
-    return size >= 4 ? word : word & ((1u << (size * 8)) - 1);
+    MmioDevice& d = *slot->impl->devices[slot->index].device;
+    d.advance(slot->impl->cycles);
+    return narrow(d.read32(static_cast<uint32_t>(offset & ~uint64_t{3})), offset, size);
   }
 
   static void device_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* user) {
     auto* slot = static_cast<DeviceSlot*>(user);
-    uint32_t shift = static_cast<uint32_t>(offset & 3) * 8;
-    auto v = static_cast<uint32_t>(value);
-    slot->impl->devices[slot->index].device->write32(static_cast<uint32_t>(offset & ~uint64_t{3}),
-                                                     size >= 4 ? v : v << shift);
+    Impl& s = *slot->impl;
+    MmioDevice& d = *s.devices[slot->index].device;
+    const uint32_t shift = static_cast<uint32_t>(offset & 3) * 8;
+    const auto v = static_cast<uint32_t>(value);
+    const uint32_t word_offset = static_cast<uint32_t>(offset & ~uint64_t{3});
+    d.advance(s.cycles);
+    if (size >= 4)
+      d.write32(word_offset, v);
+    else
+      d.write_masked(word_offset, v << shift, ((1u << (size * 8)) - 1) << shift);
+    s.deadline = std::min(s.deadline, d.deadline());  // a timer may have been started
+  }
+
+  // --- peripherals nothing models ----------------------------------------------------------
+
+  /// "RCC+0x1018" (the secure alias: "RCC_S+0x1018") and the peripheral's name.
+  std::optional<std::pair<std::string, std::string>> unmodelled_at(uint32_t address) const {
+    auto hit = options.unmodelled.find(address);
+    if (!hit) return std::nullopt;
+    const std::string& name = hit->peripheral->name;
+    return std::pair{fmt::format("{}{}+{:#x}", name, hit->secure_alias ? "_S" : "", hit->offset),
+                     name};
+  }
+
+  std::string unmodelled_access(bool write, uint32_t address, unsigned size, uint32_t pc) const {
+    const auto where = unmodelled_at(address);
+    return fmt::format("{} of {} ({}-bit) at pc 0x{:08x}: {} is not modelled",
+                       write ? "write" : "read", where ? where->first : "?", size * 8, pc,
+                       where ? where->second : "the peripheral");
+  }
+
+  // --unmodelled ignore: reads as zero, writes dropped, a warning the first time.
+  void let_through(bool write, uint32_t address, unsigned size) {
+    const auto where = unmodelled_at(address);
+    if (!where || !warned.insert(where->second).second || !options.on_warning) return;
+    options.on_warning(unmodelled_access(write, address, size, reg(uc, UC_ARM_REG_PC)) +
+                       " (--unmodelled ignore: reads as zero, writes dropped)");
+  }
+
+  static uint64_t unmodelled_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
+    auto* slot = static_cast<UnmodelledSlot*>(user);
+    slot->impl->let_through(false, slot->base + static_cast<uint32_t>(offset), size);
+    return 0;
+  }
+
+  static void unmodelled_write(uc_engine*, uint64_t offset, unsigned size, uint64_t, void* user) {
+    auto* slot = static_cast<UnmodelledSlot*>(user);
+    slot->impl->let_through(true, slot->base + static_cast<uint32_t>(offset), size);
   }
 
   // --- interrupt lines ---------------------------------------------------------------------
 
   void sample_lines(size_t index) {
-    const MmioMapping& m = devices[index];
     {
       // The levels are read under the core's lock: two listeners racing (the host ringing a
       // channel while the firmware clears another) must not apply their samples out of order,
       // or a stale level would stick (a lost interrupt, or one that never goes away).
       std::lock_guard lock(mutex);
-      const uint32_t levels = m.device->irq_lines();
-      for (size_t line = 0; line < m.irqs.size() && line < 32; ++line)
-        scs.set_line(m.irqs[line], (levels >> line) & 1);
-      attention.store(true);
+      sample_lines_locked(index);
     }
     wake.notify_all();
+  }
+
+  void sample_lines_locked(size_t index) {
+    const MmioMapping& m = devices[index];
+    if (m.alias) return;
+    const uint32_t levels = m.device->irq_lines();
+    for (size_t line = 0; line < m.irqs.size() && line < 32; ++line)
+      scs.set_line(m.irqs[line], (levels >> line) & 1);
+    attention.store(true);
+  }
+
+  /// Brings the devices that count time to `cycles` (`mutex` held).
+  void advance_devices() {
+    for (size_t i = 0; i < devices.size(); ++i) {
+      if (devices[i].alias || devices[i].device->deadline() > cycles) continue;
+      devices[i].device->advance(cycles);
+      sample_lines_locked(i);
+    }
   }
 
   // --- exceptions (core thread, `mutex` held) ---------------------------------------------
@@ -249,15 +357,24 @@ struct CortexMCore::Impl {
     uint32_t control = reg(uc, UC_ARM_REG_CONTROL);
     bool handler = (xpsr & kIpsrMask) != 0;
     bool psp = !handler && (control & kControlSpsel);
+    // With an active floating-point context (CONTROL.FPCA) the frame also holds S0-S15 and
+    // FPSCR. Saved at once: lazy preservation (FPCCR.LSPEN) has the same visible result.
+    const bool fp = control & kControlFpca;
+    const uint32_t words = fp ? kFpFrameWords : kBasicFrameWords;
     uint32_t sp = reg(uc, UC_ARM_REG_SP);
     uint32_t align = (sp >> 2) & 1;
-    uint32_t frame = (sp - 0x20) & ~7u;
-    uint32_t words[8] = {reg(uc, UC_ARM_REG_R0),       reg(uc, UC_ARM_REG_R1),
-                         reg(uc, UC_ARM_REG_R2),       reg(uc, UC_ARM_REG_R3),
-                         reg(uc, UC_ARM_REG_R12),      reg(uc, UC_ARM_REG_LR),
-                         reg(uc, UC_ARM_REG_PC) & ~1u, (xpsr & ~kXpsrAlign) | (align << 9)};
-    uint32_t pc = words[6];
-    if (uc_mem_write(uc, frame, words, sizeof words) != UC_ERR_OK) {
+    uint32_t frame = (sp - 4 * words) & ~7u;
+    uint32_t w[kFpFrameWords] = {reg(uc, UC_ARM_REG_R0),       reg(uc, UC_ARM_REG_R1),
+                                 reg(uc, UC_ARM_REG_R2),       reg(uc, UC_ARM_REG_R3),
+                                 reg(uc, UC_ARM_REG_R12),      reg(uc, UC_ARM_REG_LR),
+                                 reg(uc, UC_ARM_REG_PC) & ~1u, (xpsr & ~kXpsrAlign) | (align << 9)};
+    if (fp) {
+      for (uint32_t i = 0; i < 16; ++i)
+        w[kBasicFrameWords + i] = reg(uc, UC_ARM_REG_S0 + static_cast<int>(i));
+      w[kBasicFrameWords + 16] = reg(uc, UC_ARM_REG_FPSCR);
+    }
+    uint32_t pc = w[6];
+    if (uc_mem_write(uc, frame, w, 4 * words) != UC_ERR_OK) {
       scs.record_fault(0, Scs::kHfsrForced, std::nullopt);
       set_crash(CrashKind::kLockup, pc, frame,
                 fmt::format("lockup: stacking for exception {} at sp 0x{:08x} failed (stack "
@@ -274,9 +391,11 @@ struct CortexMCore::Impl {
       return;
     }
     set_reg(uc, UC_ARM_REG_SP, frame);
-    if (psp) set_reg(uc, UC_ARM_REG_CONTROL, control & ~kControlSpsel);  // thread mode: to MSP
+    // The handler runs on the main stack without a floating-point context of its own.
+    set_reg(uc, UC_ARM_REG_CONTROL, control & ~(kControlSpsel | kControlFpca));
     set_reg(uc, UC_ARM_REG_LR,
-            handler ? kExcReturnHandler : (psp ? kExcReturnThreadPsp : kExcReturnThreadMsp));
+            (secure ? kExcReturnSecure : kExcReturnNonSecure) | (fp ? 0 : kExcReturnFType) |
+                (handler ? 0 : kExcReturnThread) | (psp ? kExcReturnPsp : 0));
     set_reg(uc, UC_ARM_REG_XPSR, kXpsrThumb | exception);
     set_reg(uc, UC_ARM_REG_IPSR, exception);
     set_reg(uc, UC_ARM_REG_PC, vector | 1);
@@ -287,11 +406,18 @@ struct CortexMCore::Impl {
     uint32_t excret = reg(uc, UC_ARM_REG_PC) | 1;
     uint32_t returning = reg(uc, UC_ARM_REG_XPSR) & kIpsrMask;
     scs.deactivate(returning);
-    bool to_thread = excret & 8;
-    bool from_psp = excret & 4;
+    const bool to_thread = excret & kExcReturnThread;
+    const bool from_psp = excret & kExcReturnPsp;
+    const bool fp = !(excret & kExcReturnFType);
+    const uint32_t words = fp ? kFpFrameWords : kBasicFrameWords;
+    // Select the stack the frame is on before reading SP: back in thread mode with the
+    // process stack, CONTROL.SPSEL switches the banked SP.
+    uint32_t control = reg(uc, UC_ARM_REG_CONTROL) & ~(kControlSpsel | kControlFpca);
+    if (to_thread && from_psp) control |= kControlSpsel;
+    if (fp) control |= kControlFpca;
     uint32_t frame = reg(uc, from_psp ? UC_ARM_REG_PSP : UC_ARM_REG_MSP);
-    uint32_t w[8] = {};
-    if (uc_mem_read(uc, frame, w, sizeof w) != UC_ERR_OK) {
+    uint32_t w[kFpFrameWords] = {};
+    if (uc_mem_read(uc, frame, w, 4 * words) != UC_ERR_OK) {
       scs.record_fault(0, Scs::kHfsrForced, std::nullopt);
       set_crash(CrashKind::kLockup, excret, frame,
                 fmt::format("lockup: unstacking at 0x{:08x} failed", frame));
@@ -299,9 +425,8 @@ struct CortexMCore::Impl {
     }
     set_reg(uc, UC_ARM_REG_XPSR, w[7] & ~kXpsrAlign);
     set_reg(uc, UC_ARM_REG_IPSR, to_thread ? 0 : (w[7] & kIpsrMask));
-    if (to_thread && from_psp)  // back in thread mode: selecting PSP switches the banked SP
-      set_reg(uc, UC_ARM_REG_CONTROL, reg(uc, UC_ARM_REG_CONTROL) | kControlSpsel);
-    set_reg(uc, UC_ARM_REG_SP, frame + 0x20 + (((w[7] >> 9) & 1) << 2));
+    set_reg(uc, UC_ARM_REG_CONTROL, control);
+    set_reg(uc, UC_ARM_REG_SP, frame + 4 * words + (((w[7] >> 9) & 1) << 2));
     set_reg(uc, UC_ARM_REG_R0, w[0]);
     set_reg(uc, UC_ARM_REG_R1, w[1]);
     set_reg(uc, UC_ARM_REG_R2, w[2]);
@@ -309,7 +434,43 @@ struct CortexMCore::Impl {
     set_reg(uc, UC_ARM_REG_R12, w[4]);
     set_reg(uc, UC_ARM_REG_LR, w[5]);
     set_reg(uc, UC_ARM_REG_PC, w[6] | 1);
+    if (fp) {
+      for (uint32_t i = 0; i < 16; ++i)
+        set_reg(uc, UC_ARM_REG_S0 + static_cast<int>(i), w[kBasicFrameWords + i]);
+      set_reg(uc, UC_ARM_REG_FPSCR, w[kBasicFrameWords + 16]);
+    }
     take_exception();  // tail-chaining, or what the lowered priority now lets through
+  }
+
+  /// The pages the unmodelled peripherals occupy (both aliases), merged into windows, without
+  /// the pages of anything mapped otherwise (memories, devices, the watchdog).
+  std::vector<std::pair<uint32_t, uint32_t>> compute_unmodelled_windows() const {
+    std::vector<std::pair<uint64_t, uint64_t>> taken;  // [begin, end)
+    for (const CoreMemory& m : memories) taken.emplace_back(m.da, m.da + m.size);
+    for (const MmioMapping& d : devices) taken.emplace_back(d.base, d.base + page_up(d.size));
+    if (options.watchdog_base)
+      taken.emplace_back(options.watchdog_base, options.watchdog_base + page_up(Iwdg::kSize));
+    auto free_page = [&](uint64_t page) {
+      return std::none_of(taken.begin(), taken.end(),
+                          [&](const auto& t) { return page + kPage > t.first && page < t.second; });
+    };
+    const dt::PeripheralMap& map = options.unmodelled;
+    std::vector<uint64_t> aliases = {0};
+    if (map.secure_alias) aliases.push_back(map.secure_alias);
+    std::set<uint64_t> pages;
+    for (const dt::Peripheral& p : map.peripherals)
+      for (uint64_t alias : aliases)
+        for (uint64_t page = (p.base + alias) & ~(kPage - 1); page < p.base + alias + p.size;
+             page += kPage)
+          if (free_page(page)) pages.insert(page);
+    std::vector<std::pair<uint32_t, uint32_t>> windows;
+    for (uint64_t page : pages) {
+      if (!windows.empty() && uint64_t{windows.back().first} + windows.back().second == page)
+        windows.back().second += static_cast<uint32_t>(kPage);
+      else
+        windows.emplace_back(static_cast<uint32_t>(page), static_cast<uint32_t>(kPage));
+    }
+    return windows;
   }
 
   // --- the engine ----------------------------------------------------------------------------
@@ -334,6 +495,9 @@ struct CortexMCore::Impl {
                           uc_strerror(err));
     }
     err = uc_mmio_map(uc, Scs::kBase, Scs::kSize, &Impl::scs_read, this, &Impl::scs_write, this);
+    if (err == UC_ERR_OK)
+      err = uc_mmio_map(uc, DebugBlocks::kBase, DebugBlocks::kSize, &Impl::debug_read, this,
+                        &Impl::debug_write, this);
     if (err != UC_ERR_OK)
       return make_error(TeeCode::kGeneric, "cannot map the SCS: {}", uc_strerror(err));
     if (options.watchdog_base) {
@@ -348,8 +512,16 @@ struct CortexMCore::Impl {
       err = uc_mmio_map(uc, d.base, page_up(d.size), &Impl::device_read, slots[i].get(),
                         &Impl::device_write, slots[i].get());
       if (err != UC_ERR_OK)
-        return make_error(TeeCode::kBadParameters, "cannot map device {} at 0x{:08x}: {}", i,
-                          d.base, uc_strerror(err));
+        return make_error(TeeCode::kBadParameters, "cannot map {} at 0x{:08x}: {}", d.name, d.base,
+                          uc_strerror(err));
+    }
+    for (size_t i = 0; i < unmodelled_slots.size(); ++i) {
+      const auto& [base, size] = unmodelled_windows[i];
+      err = uc_mmio_map(uc, base, size, &Impl::unmodelled_read, unmodelled_slots[i].get(),
+                        &Impl::unmodelled_write, unmodelled_slots[i].get());
+      if (err != UC_ERR_OK)
+        return make_error(TeeCode::kBadParameters, "cannot map the peripherals at 0x{:08x}: {}",
+                          base, uc_strerror(err));
     }
     uc_hook h{};
     if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Impl::on_block), this, 1, 0) ||
@@ -386,11 +558,16 @@ struct CortexMCore::Impl {
     set_reg(uc, UC_ARM_REG_PC, vectors[1] | 1);
     scs.reset(boot);
     iwdg.reset();  // every run starts with the watchdog stopped, as after power-on
+    debug.reset();
+    for (const MmioMapping& m : devices)
+      if (!m.alias) m.device->reset();
+    warned.clear();
     boot_address = boot;
     cycles = 0;
     deadline = kNever;
     masked_pending = sleeping = yielded = hook_stopped = false;
     fault_address.reset();
+    for (size_t i = 0; i < devices.size(); ++i) sample_lines_locked(i);
     return {};
   }
 
@@ -467,9 +644,13 @@ struct CortexMCore::Impl {
                      err == UC_ERR_WRITE_UNALIGNED;
         scs.record_fault(Scs::kCfsrPreciseErr | Scs::kCfsrBfarValid, Scs::kHfsrForced, address);
         set_reg(uc, UC_ARM_REG_PC, at | 1);
+        // An access to a peripheral nothing models says which one (the bus fault of
+        // --unmodelled fault); anything else is a plain bad access.
         set_crash(CrashKind::kBadAccess, at, address,
-                  fmt::format("bad memory access: {} of 0x{:08x} at pc 0x{:08x} ({})",
-                              write ? "write" : "read", address, at, uc_strerror(err)));
+                  unmodelled_at(address)
+                      ? unmodelled_access(write, address, fault_size, at)
+                      : fmt::format("bad memory access: {} of 0x{:08x} at pc 0x{:08x} ({})",
+                                    write ? "write" : "read", address, at, uc_strerror(err)));
         break;
       }
       case UC_ERR_FETCH_UNMAPPED:
@@ -520,10 +701,17 @@ Result<std::unique_ptr<CortexMCore>> CortexMCore::create(std::vector<CoreMemory>
                         "device {} at 0x{:08x}: no device or base not 4 KiB aligned", i, d.base);
     s.slots.push_back(std::make_unique<Impl::DeviceSlot>(Impl::DeviceSlot{&s, i}));
   }
+  if (s.options.unmodelled_policy == UnmodelledPolicy::kIgnore) {
+    s.unmodelled_windows = s.compute_unmodelled_windows();
+    for (const auto& [base, size] : s.unmodelled_windows)
+      s.unmodelled_slots.push_back(
+          std::make_unique<Impl::UnmodelledSlot>(Impl::UnmodelledSlot{&s, base}));
+  }
   RPROCTEE_CHECK(s.build_engine());
   std::unique_ptr<CortexMCore> core(new CortexMCore(std::move(impl)));
   Impl* raw = core->impl_.get();
   for (size_t i = 0; i < raw->devices.size(); ++i) {
+    if (raw->devices[i].alias) continue;
     raw->devices[i].device->set_irq_listener([raw, i] { raw->sample_lines(i); });
     raw->sample_lines(i);
   }
@@ -532,11 +720,11 @@ Result<std::unique_ptr<CortexMCore>> CortexMCore::create(std::vector<CoreMemory>
 
 CortexMCore::~CortexMCore() {
   stop();
-  for (const MmioMapping& d : impl_->devices) d.device->set_irq_listener(nullptr);
+  for (const MmioMapping& d : impl_->devices)
+    if (!d.alias) d.device->set_irq_listener(nullptr);
 }
 
 Status CortexMCore::start(uint32_t boot_address, bool secure_boot) {
-  (void)secure_boot;  // the emulated core has no TrustZone split
   if (running_.load())
     return make_error(TeeCode::kBadState, "the core is already running; stop it first");
   if (thread_.joinable()) thread_.join();
@@ -547,9 +735,9 @@ Status CortexMCore::start(uint32_t boot_address, bool secure_boot) {
     s.crash.reset();
     if (!s.fresh) RPROCTEE_CHECK(s.build_engine());  // nothing translated by an earlier run
     s.fresh = false;
+    s.secure = secure_boot;
     RPROCTEE_CHECK(s.reset_cpu(boot_address));
   }
-  for (size_t i = 0; i < s.devices.size(); ++i) s.sample_lines(i);
   s.snapshot_registers();
   exceptions_taken_ = 0;
   resets_ = 0;
@@ -596,6 +784,7 @@ void CortexMCore::run() {
         resets_.fetch_add(1);
       }
       s.scs.advance(s.cycles);
+      s.advance_devices();
       if (s.iwdg.expired(s.cycles)) {
         uint32_t pc = reg(s.uc, UC_ARM_REG_PC);
         s.set_crash(CrashKind::kWatchdog, pc, 0,

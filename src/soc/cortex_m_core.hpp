@@ -20,7 +20,9 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "dt/peripheral_map.hpp"
 #include "soc/core_control.hpp"
+#include "soc/dwt.hpp"
 #include "soc/iwdg.hpp"
 #include "soc/mmio_device.hpp"
 #include "soc/scs.hpp"
@@ -36,6 +38,12 @@ struct CoreMemory {
   uint64_t size = 0;
 };
 
+/// What an access to a peripheral without a model gets.
+enum class UnmodelledPolicy {
+  kFault,   ///< a bus fault: the core crashes, the message names the peripheral
+  kIgnore,  ///< reads as zero, writes are dropped, one warning per peripheral and run
+};
+
 struct CortexMOptions {
   /// Nominal processor clock: SysTick counts at this rate of virtual time (one cycle per
   /// emulated instruction while running, wall-clock time while sleeping in WFI).
@@ -43,6 +51,13 @@ struct CortexMOptions {
   /// Base address of the independent watchdog (soc/iwdg.hpp) in the core's address space;
   /// 0: the core has none. Its expiry is a kWatchdog crash.
   uint32_t watchdog_base = 0;
+  /// The peripherals the core can address but nothing models (named in messages), and what
+  /// an access to one gets.
+  dt::PeripheralMap unmodelled;
+  UnmodelledPolicy unmodelled_policy = UnmodelledPolicy::kFault;
+  /// Told once per run and peripheral of an access --unmodelled ignore let through (on the
+  /// core's thread).
+  std::function<void(const std::string&)> on_warning;
 };
 
 class CortexMCore final : public CoreControl {
@@ -58,8 +73,10 @@ class CortexMCore final : public CoreControl {
   CortexMCore(const CortexMCore&) = delete;
   CortexMCore& operator=(const CortexMCore&) = delete;
 
-  /// Resets the core from the vector table at `boot_address` (SP = word 0, PC = word 1,
-  /// VTOR = boot_address) and runs it on its own thread. `secure_boot` is recorded only.
+  /// Resets the core and its devices and runs it on its own thread from the vector table at
+  /// `boot_address` (SP = word 0, PC = word 1, VTOR = boot_address). `secure_boot`: the core
+  /// starts in the Secure state (exception returns use the Secure EXC_RETURN values); no
+  /// memory is partitioned.
   Status start(uint32_t boot_address, bool secure_boot) override;
   /// Stops the core (also from WFI or a busy loop); returns once its thread has ended.
   void stop() override;

@@ -9,19 +9,25 @@ void Ipcc::wake_waiters() {
 namespace {
 
 constexpr uint32_t kCrMask = Ipcc::kRxOccupiedIe | Ipcc::kTxFreeIe;
-constexpr uint32_t kMrMask = Ipcc::kChannelMask | (Ipcc::kChannelMask << 16);
-constexpr uint32_t kHwcfgChannels = Ipcc::kChannels;  // HWCFGR.CHANNELS
-constexpr uint32_t kVersion = 0x00000010;             // MAJREV 1, MINREV 0
+constexpr uint32_t kVersion = 0x00000010;  // MAJREV 1, MINREV 0
 constexpr uint32_t kIdentification = 0x00100071;
 constexpr uint32_t kSizeIdentification = 0xA3C5DD01;
 
-// SCR: bits 0..5 clear the other side's flag (acknowledge), bits 16..21 set our own (send).
-void apply_scr(uint32_t value, uint32_t& own, uint32_t& other) {
-  other &= ~(value & Ipcc::kChannelMask);
-  own |= (value >> 16) & Ipcc::kChannelMask;
-}
-
 }  // namespace
+
+Ipcc::Ipcc(uint64_t base, uint32_t channels)
+    : base_(base),
+      channels_(channels),
+      channel_mask_((1u << channels) - 1),
+      mr_mask_(channel_mask_ | (channel_mask_ << 16)),
+      c1mr_(mr_mask_),
+      c2mr_(mr_mask_) {}
+
+// SCR: bit n clears the other side's flag n (acknowledge), bit 16 + n sets our own (send).
+void Ipcc::apply_scr(uint32_t value, uint32_t& own, uint32_t& other) const {
+  other &= ~(value & channel_mask_);
+  own |= (value >> 16) & channel_mask_;
+}
 
 uint32_t Ipcc::read(uint32_t offset) const {
   std::lock_guard lock(mutex_);
@@ -43,7 +49,7 @@ uint32_t Ipcc::read_locked(uint32_t offset) const {
     case kC2TOC1SR:
       return c2toc1_;
     case kHWCFGR:
-      return kHwcfgChannels;
+      return channels_;  // CHANNELS
     case kVER:
       return kVersion;
     case kID:
@@ -64,7 +70,7 @@ void Ipcc::write(uint32_t offset, uint32_t value) {
         c1cr_ = value & kCrMask;
         break;
       case kC1MR:
-        c1mr_ = value & kMrMask;
+        c1mr_ = value & mr_mask_;
         break;
       case kC1SCR:
         apply_scr(value, c1toc2_, c2toc1_);
@@ -73,7 +79,7 @@ void Ipcc::write(uint32_t offset, uint32_t value) {
         c2cr_ = value & kCrMask;
         break;
       case kC2MR:
-        c2mr_ = value & kMrMask;
+        c2mr_ = value & mr_mask_;
         break;
       case kC2SCR:
         apply_scr(value, c2toc1_, c1toc2_);
@@ -105,12 +111,12 @@ Ipcc::Flags Ipcc::wait(const std::function<bool(const Flags&)>& done,
 
 bool Ipcc::remote_rx_irq() const {
   std::lock_guard lock(mutex_);
-  return (c2cr_ & kRxOccupiedIe) && (c1toc2_ & ~c2mr_ & kChannelMask);
+  return (c2cr_ & kRxOccupiedIe) && (c1toc2_ & ~c2mr_ & channel_mask_);
 }
 
 bool Ipcc::remote_tx_free_irq() const {
   std::lock_guard lock(mutex_);
-  return (c2cr_ & kTxFreeIe) && (~c2toc1_ & ~(c2mr_ >> 16) & kChannelMask);
+  return (c2cr_ & kTxFreeIe) && (~c2toc1_ & ~(c2mr_ >> 16) & channel_mask_);
 }
 
 void Ipcc::set_remote_listener(std::function<void()> listener) {
@@ -122,7 +128,7 @@ void Ipcc::reset() {
   {
     std::lock_guard lock(mutex_);
     c1cr_ = c2cr_ = 0;
-    c1mr_ = c2mr_ = kMrMask;
+    c1mr_ = c2mr_ = mr_mask_;
     c1toc2_ = c2toc1_ = 0;
   }
   changed_.notify_all();

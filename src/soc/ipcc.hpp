@@ -1,7 +1,8 @@
-// The STM32 IPCC (inter-processor communication controller) of the simulated SoC: six channels
-// in each direction between processor 1 (the host, the normal world's Cortex-A) and processor 2
-// (the remote core), with the register layout of the real part (RM0436 "IPCC"), so that the
-// firmware drives it with ordinary loads and stores and the host through the same registers.
+// The STM32 IPCC (inter-processor communication controller) of the simulated SoC: 6 channels
+// (STM32MP15) or 16 (STM32MP2) in each direction between processor 1 (the host, the normal
+// world's Cortex-A) and processor 2 (the remote core), with the register layout of the real part
+// (RM0436 "IPCC"; HWCFGR.CHANNELS says how many), so that the firmware drives it with ordinary
+// loads and stores and the host through the same registers. The set/clear registers read as 0.
 //
 // A channel works like a doorbell with an acknowledgement: the sender sets its status flag
 // (CxSCR.CHnS -> CxTOCySR.CHnF), the receiver handles the message and clears the flag
@@ -18,8 +19,7 @@ namespace rproctee::soc {
 
 class Ipcc {
  public:
-  static constexpr uint32_t kChannels = 6;
-  static constexpr uint32_t kChannelMask = (1u << kChannels) - 1;
+  static constexpr uint32_t kDefaultChannels = 6, kMaxChannels = 16;
   // Register offsets.
   static constexpr uint32_t kC1CR = 0x000, kC1MR = 0x004, kC1SCR = 0x008, kC1TOC2SR = 0x00C;
   static constexpr uint32_t kC2CR = 0x010, kC2MR = 0x014, kC2SCR = 0x018, kC2TOC1SR = 0x01C;
@@ -28,8 +28,9 @@ class Ipcc {
   // CxCR bits.
   static constexpr uint32_t kRxOccupiedIe = 1u << 0, kTxFreeIe = 1u << 16;
 
-  explicit Ipcc(uint64_t base) : base_(base) {}
+  explicit Ipcc(uint64_t base, uint32_t channels = kDefaultChannels);
   uint64_t base() const { return base_; }
+  uint32_t channels() const { return channels_; }
 
   /// A 32-bit register access (either processor; the block is shared). Unknown offsets read 0
   /// and ignore writes, as reserved registers of the real part do.
@@ -69,12 +70,16 @@ class Ipcc {
 
  private:
   uint32_t read_locked(uint32_t offset) const;
+  void apply_scr(uint32_t value, uint32_t& own, uint32_t& other) const;
   const uint64_t base_;
+  const uint32_t channels_;
+  const uint32_t channel_mask_;  // one bit per channel
+  const uint32_t mr_mask_;       // CHnOM and CHnFM bits of the channels
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::function<void()> listener_;
   uint32_t c1cr_ = 0, c2cr_ = 0;
-  uint32_t c1mr_ = 0x003F003F, c2mr_ = 0x003F003F;  // every channel masked at reset
+  uint32_t c1mr_, c2mr_;  // every channel masked at reset
   uint32_t c1toc2_ = 0, c2toc1_ = 0;
 };
 

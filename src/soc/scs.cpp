@@ -49,6 +49,7 @@ void Scs::reset(uint32_t vtor) {
   ccr_ = kCcrReset;
   cfsr_ = hfsr_ = mmfar_ = bfar_ = cpacr_ = 0;
   reset_request_ = false;
+  config_.reset();
   st_enabled_ = st_tickint_ = st_countflag_ = false;
   st_reload_ = st_stopped_value_ = 0;
   st_next_zero_ = 0;
@@ -93,7 +94,9 @@ int Scs::execution_priority(bool primask, uint32_t basepri, bool faultmask) cons
       uint32_t irq = w * 32 + static_cast<uint32_t>(std::countr_zero(bits));
       p = std::min(p, static_cast<int>(irq_priority_[irq] & group_mask()));
     }
-  if ((basepri & kPriorityMask) != 0) p = std::min(p, static_cast<int>(basepri & group_mask()));
+  // BASEPRI has the implemented priority bits only (a write of 0x5F reads back 0x50).
+  if (const uint32_t bp = basepri & kPriorityMask; bp != 0)
+    p = std::min(p, static_cast<int>(bp & group_mask()));
   if (primask) p = std::min(p, 0);
   if (faultmask) p = std::min(p, -1);
   return p;
@@ -275,6 +278,7 @@ uint32_t Scs::read32(uint32_t offset, uint64_t now) {
     return uint32_t{sys_priority_[e]} | uint32_t{sys_priority_[e + 1]} << 8 |
            uint32_t{sys_priority_[e + 2]} << 16 | uint32_t{sys_priority_[e + 3]} << 24;
   }
+  if (ScbConfig::owns(offset)) return config_.read(offset);
   switch (offset) {
     case kIctr:
       return kWords - 1;  // INTLINESNUM: 32 * (n + 1) lines
@@ -345,6 +349,7 @@ void Scs::write32(uint32_t offset, uint32_t value, uint64_t now) {
     if (word(kIcpr) < kWords) latched_[word(kIcpr)] &= ~value;
     return;
   }
+  if (ScbConfig::owns(offset)) return config_.write(offset, value);
   switch (offset) {
     case kSystCsr: {
       advance(now);

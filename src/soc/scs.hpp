@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "soc/scb_config.hpp"
+
 namespace rproctee::soc {
 
 class Scs {
@@ -69,6 +71,8 @@ class Scs {
   /// True once after AIRCR.SYSRESETREQ was written with the key.
   bool take_reset_request();
   uint32_t vtor() const { return vtor_; }
+  /// DEMCR.TRCENA (the DWT cycle counter counts only with it).
+  bool trace_enabled() const { return config_.trace_enabled(); }
   uint32_t cfsr() const { return cfsr_; }
   uint32_t hfsr() const { return hfsr_; }
 
@@ -94,6 +98,7 @@ class Scs {
   uint32_t vtor_ = 0, prigroup_ = 0, scr_ = 0, ccr_ = 0, shcsr_enables_ = 0;
   uint32_t cfsr_ = 0, hfsr_ = 0, mmfar_ = 0, bfar_ = 0, cpacr_ = 0;
   bool reset_request_ = false;
+  ScbConfig config_;  // MPU, SAU, FPU and debug registers
   // SysTick: counts down one per cycle; next_zero_ = time it reaches 0 (when enabled).
   bool st_enabled_ = false, st_tickint_ = false, st_countflag_ = false;
   uint32_t st_reload_ = 0, st_stopped_value_ = 0;

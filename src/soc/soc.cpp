@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "soc/cortex_m_core.hpp"
 #include "soc/ipcc_mmio.hpp"
+#include "soc/peripheral_models.hpp"
 
 namespace rproctee::soc {
 
@@ -30,7 +30,8 @@ Result<std::unique_ptr<Soc>> Soc::create(const dt::Layout& layout) {
   soc->crashes_.resize(layout.processors.size());
   for (const dt::Processor& p : layout.processors)
     for (const dt::MailboxChannel& m : p.mailboxes)
-      if (!soc->ipcc(m.controller)) soc->ipccs_.push_back(std::make_unique<Ipcc>(m.controller));
+      if (!soc->ipcc(m.controller))
+        soc->ipccs_.push_back(std::make_unique<Ipcc>(m.controller, m.controller_channels));
   return soc;
 }
 
@@ -44,7 +45,8 @@ void Soc::set_core(size_t processor_index, std::unique_ptr<CoreControl> core) {
   cores_[processor_index] = std::move(core);
 }
 
-Status Soc::emulate_cores(uint64_t clock_hz, CrashObserver on_crash) {
+Status Soc::emulate_cores(Emulation emulation) {
+  const dt::PeripheralMap& map = layout_.peripherals;
   for (size_t p = 0; p < layout_.processors.size(); ++p) {
     const dt::Processor& proc = layout_.processors[p];
     std::vector<CoreMemory> memories;
@@ -59,32 +61,61 @@ Status Soc::emulate_cores(uint64_t clock_hz, CrashObserver on_crash) {
       memories.push_back(CoreMemory{static_cast<uint32_t>(da), region.all().data(), region.size()});
     }
     std::vector<MmioMapping> devices;
+    std::vector<uint64_t> own;  // the processor's IPCCs and watchdog: modelled for it
+    if (proc.watchdog_base) own.push_back(proc.watchdog_base);
     for (const dt::MailboxChannel& m : proc.mailboxes) {
       Ipcc* controller = ipcc(m.controller);
-      bool mapped = std::any_of(devices.begin(), devices.end(),
-                                [&](const MmioMapping& d) { return d.base == m.controller; });
-      if (!controller || mapped) continue;
+      if (!controller || std::find(own.begin(), own.end(), m.controller) != own.end()) continue;
+      own.push_back(m.controller);
       auto device = std::make_unique<IpccMmio>(*controller);
       MmioMapping mapping = device->mapping(0, 0);
       mapping.irqs = proc.ipcc_irqs;  // none: the firmware polls
+      if (const auto hit = map.find(m.controller); hit && hit->offset == 0) {
+        mapping.size = hit->peripheral->size;  // the whole slot answers
+        mapping.name = hit->peripheral->name;
+      }
       devices.push_back(mapping);
       core_devices_.push_back(std::move(device));
     }
+    // The peripherals with a model, and those without: named in messages.
+    dt::PeripheralMap modelled, unmodelled;
+    modelled.secure_alias = unmodelled.secure_alias = map.secure_alias;
+    for (const dt::Peripheral& periph : map.peripherals) {
+      const bool mine = std::find(own.begin(), own.end(), periph.base) != own.end();
+      if (mine) continue;
+      (has_model(periph.compatible) ? modelled : unmodelled).peripherals.push_back(periph);
+    }
+    PeripheralModels models = make_peripheral_models(modelled, proc.name, emulation.outputs);
+    devices.insert(devices.end(), models.mappings.begin(), models.mappings.end());
+    for (auto& d : models.devices) core_devices_.push_back(std::move(d));
+    usarts_.insert(usarts_.end(), models.usarts.begin(), models.usarts.end());
+
     CortexMOptions options;
-    options.clock_hz = clock_hz;
+    options.clock_hz = emulation.clock_hz;
     options.watchdog_base = proc.watchdog_base;
+    options.unmodelled = std::move(unmodelled);
+    options.unmodelled_policy = emulation.unmodelled;
+    if (emulation.outputs.warning)
+      options.on_warning = [warning = emulation.outputs.warning,
+                            name = proc.name](const std::string& text) { warning(name, text); };
     auto core = CortexMCore::create(
         std::move(memories), std::move(devices),
-        [this, p, on_crash](const CrashReport& report) {
+        [this, p, on_crash = emulation.on_crash](const CrashReport& report) {
           record_crash(p, report);
           if (on_crash) on_crash(p, report);
         },
-        options);
+        std::move(options));
     if (!core)
       return make_error(core.error().code, "processor {}: {}", proc.name, core.error().message);
     cores_[p] = std::move(*core);
   }
   return {};
+}
+
+bool Soc::serial_input(std::span<const uint8_t> bytes) {
+  bool taken = false;
+  for (Usart* u : usarts_) taken = u->receive(bytes) || taken;
+  return taken;
 }
 
 void Soc::stop_core(size_t processor_index) {

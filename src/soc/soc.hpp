@@ -1,6 +1,8 @@
 // The simulated SoC: one MemoryRegion per reserved-memory region of the platform layout,
 // one IPCC per mailbox controller the processors use, and the reset / hold-boot control of
-// each remote processor. The emulated core attaches here.
+// each remote processor. The emulated cores attach here, each with the models of the
+// platform's peripheral map (soc/peripheral_models.hpp), whose serial ports and pins come out
+// through BoardOutputs (soc/board_io.hpp).
 #pragma once
 
 #include <array>
@@ -14,10 +16,13 @@
 
 #include "common/result.hpp"
 #include "dt/layout.hpp"
+#include "soc/board_io.hpp"
 #include "soc/core_control.hpp"
+#include "soc/cortex_m_core.hpp"
 #include "soc/ipcc.hpp"
 #include "soc/memory_region.hpp"
 #include "soc/mmio_device.hpp"
+#include "soc/usart.hpp"
 
 namespace rproctee::soc {
 
@@ -61,10 +66,21 @@ class Soc {
 
   /// Replaces every processor's core by an emulated Cortex-M (soc/cortex_m_core.hpp) that sees
   /// the processor's memories at their device addresses, its IPCC (on the NVIC inputs of
-  /// `rproctee,ipcc-interrupts`) and its watchdog. `on_crash` is told of each crash (on the
-  /// core's thread) after it was recorded.
+  /// `rproctee,ipcc-interrupts`), its watchdog and the models of the platform's peripheral
+  /// map (soc/peripheral_models.hpp); the other peripherals get `unmodelled`.
   using CrashObserver = std::function<void(size_t processor_index, const CrashReport&)>;
-  Status emulate_cores(uint64_t clock_hz, CrashObserver on_crash = {});
+  struct Emulation {
+    uint64_t clock_hz = 64'000'000;
+    /// Told of each crash (on the core's thread) after it was recorded.
+    CrashObserver on_crash;
+    UnmodelledPolicy unmodelled = UnmodelledPolicy::kFault;
+    BoardOutputs outputs;
+  };
+  Status emulate_cores(Emulation emulation);
+
+  /// Bytes typed on the board's serial console: they reach every USART whose receiver is
+  /// enabled. False when none listens.
+  bool serial_input(std::span<const uint8_t> bytes);
 
   /// The crashes of a processor's core so far: `generation` counts them, `last` is the newest.
   struct CrashRecord {
@@ -83,6 +99,7 @@ class Soc {
   std::vector<MemoryRegion> regions_;
   std::vector<std::unique_ptr<Ipcc>> ipccs_;
   std::vector<std::unique_ptr<MmioDevice>> core_devices_;
+  std::vector<Usart*> usarts_;
   mutable std::mutex crash_mutex_;
   std::vector<CrashRecord> crashes_;
   std::vector<std::unique_ptr<CoreControl>> cores_;

@@ -65,6 +65,16 @@ TEST_F(RunCommand, TheM4PresetRunsItsOwnDemo) {
   EXPECT_TRUE(has(r.out, "rpmsg-tty < m4  (")) << r.out;
 }
 
+TEST_F(RunCommand, TheMp21PresetRunsItsOwnDemo) {
+  const auto r = run_rproctee({"run", "--platform", "stm32mp21", "--send", "mp21"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "trace: rproctee demo firmware 1.0.0 on cortex-m33 (demo-m33-mp21)\n"))
+      << r.out;
+  EXPECT_TRUE(has(r.out, "rpmsg-tty < mp21  (")) << r.out;
+  EXPECT_TRUE(has(r.out, "summary: demo-m33-mp21.sign on rproctee virtual STM32MP215")) << r.out;
+  EXPECT_TRUE(has(r.out, "(firmware acknowledged the shutdown)")) << r.out;
+}
+
 TEST_F(RunCommand, ACrashDuringTheExchangeIsRecoveredAndTheNextMessageAnswered) {
   const auto r =
       run_rproctee({"run", "--send", "fault", "--send", "still here", "--timeout", "10"});

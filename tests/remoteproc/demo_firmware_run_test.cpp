@@ -179,6 +179,28 @@ TEST_F(DemoFirmwareRun, M4PresetBoots) {
   EXPECT_EQ(Log().find("shutdown without ack"), std::string::npos) << Log();
 }
 
+// The STM32MP21 preset runs its build of the demo: boot, echo, a fault recovered, a clean stop.
+TEST_F(DemoFirmwareRun, Mp21PresetBootsEchoesRecoversAndStops) {
+  ASSERT_NO_FATAL_FAILURE(Start("stm32mp21"));
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m33-mp21.sign"));
+  EXPECT_TRUE(TraceShows("rproctee demo firmware 1.0.0 on cortex-m33 (demo-m33-mp21)\n"))
+      << Trace();
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  for (size_t size : {1u, 100u, 496u}) {
+    Bytes payload(size, static_cast<uint8_t>(size));
+    ASSERT_EQ(Exchange(*channel, payload), payload) << size;
+  }
+  ASSERT_TRUE(channel->send(text_bytes("fault")));
+  ASSERT_TRUE(RecoveredFrom(1)) << Log();
+  auto again = TtyChannel();
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(Exchange(*again, text_bytes("mp21 again")), text_bytes("mp21 again"));
+  ASSERT_EQ(rproc().shutdown(), 0);
+  EXPECT_EQ(Log().find("shutdown without ack"), std::string::npos) << Log();
+  EXPECT_TRUE(machine_->memories_zero());
+}
+
 TEST_F(DemoFirmwareRun, VendorElfSignedWithATestKeyLoadsAndItsResourceTableIsParsed) {
   const auto vendor = shared_vectors_dir() / "real" / "st_mp215_openamp_tty_echo_cm33_ns.elf";
   if (!have_shared_vectors() || !std::filesystem::exists(vendor))

@@ -653,6 +653,76 @@ TEST_F(RprocCore, WithRecoveryDisabledACrashStaysUntilRecoveryIsTriggered) {
   expect_clean_offline();
 }
 
+// A firmware that crashes right after every start: the first crash is recovered at once, each
+// following one waits twice as long (and says so), so the host does not spin on it.
+TEST_F(RprocCore, CrashesRightAfterEachStartBackOffAndSaySo) {
+  boot_ok();
+  crash(CrashType::kMmuFault);  // 1st quick crash: at once
+  EXPECT_EQ(rproc_->state(), RprocState::kRunning);
+  EXPECT_EQ(log_.contents().find("recovery in"), std::string::npos) << log_.contents();
+  const auto t0 = std::chrono::steady_clock::now();
+  crash(CrashType::kMmuFault);  // 2nd: 100 ms
+  crash(CrashType::kMmuFault);  // 3rd: 200 ms
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(rproc_->state(), RprocState::kRunning);
+  EXPECT_EQ(rproc_->crash_count(), 3u);
+  EXPECT_GE(waited, std::chrono::milliseconds(300));  // the back-off itself, not a speed
+  const std::string log = log_.contents();
+  EXPECT_NE(log.find("m4 crashed 2 times in a row during its boot (within 1000 ms of its start): "
+                     "recovery in 100 ms"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("m4 crashed 3 times in a row during its boot (within 1000 ms of its start): "
+                     "recovery in 200 ms"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(Rproc::kMaxBackoff, std::chrono::milliseconds(5000));
+}
+
+TEST_F(RprocCore, ACrashAfterTheFirmwareTalkedToTheHostIsRecoveredAtOnce) {
+  boot_ok();
+  crash(CrashType::kMmuFault);
+  rproc_->vq_interrupt(0);  // the restarted firmware signalled a vring: it got past its boot
+  crash(CrashType::kMmuFault);
+  rproc_->vq_interrupt(1);
+  crash(CrashType::kMmuFault);
+  EXPECT_EQ(rproc_->state(), RprocState::kRunning);
+  EXPECT_EQ(rproc_->crash_count(), 3u);
+  EXPECT_EQ(log_.contents().find("recovery in"), std::string::npos) << log_.contents();
+}
+
+TEST_F(RprocCore, ACrashLongAfterTheStartIsRecoveredAtOnce) {
+  boot_ok();
+  crash(CrashType::kMmuFault);
+  std::this_thread::sleep_for(Rproc::kQuickCrash + std::chrono::milliseconds(50));
+  crash(CrashType::kMmuFault);  // not quick: the count starts over
+  EXPECT_EQ(rproc_->state(), RprocState::kRunning);
+  EXPECT_EQ(log_.contents().find("recovery in"), std::string::npos) << log_.contents();
+}
+
+// A stop while the recovery waits cancels it: offline, nothing left, no shutdown request to a
+// crashed firmware.
+TEST_F(RprocCore, AStopDuringTheBackOffCancelsTheRecovery) {
+  boot_ok();
+  crash(CrashType::kMmuFault);
+  rproc_->report_crash(CrashType::kMmuFault);  // the 2nd quick one: 100 ms of waiting
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (log_.contents().find("recovery in 100 ms") == std::string::npos) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << log_.contents();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(rproc_->state(), RprocState::kCrashed);
+  const size_t starts = rec_->count("start");
+  ASSERT_EQ(rproc_->shutdown(), 0);
+  rproc_->flush_crash_work();
+  EXPECT_EQ(rec_->count("start"), starts);  // not restarted
+  EXPECT_NE(log_.contents().find("recovery of m4 cancelled: stopped"), std::string::npos)
+      << log_.contents();
+  expect_clean_offline();
+  ASSERT_EQ(rproc_->boot(), 0);  // and it boots again
+  EXPECT_EQ(rproc_->state(), RprocState::kRunning);
+}
+
 TEST_F(RprocCore, CrashReportsWhileOfflineAreIgnored) {
   crash();
   EXPECT_EQ(rproc_->state(), RprocState::kOffline);

@@ -126,6 +126,8 @@ class FakePort final : public rpmsg::VirtioPort {
   const remoteproc::MemoryMapping* buffers() const override;
   uint32_t device_features() const override { return features_; }
   void set_features(uint32_t features) { features_ = features; }
+  void set_driver_features(uint32_t features) override { driver_features = features; }
+  uint32_t driver_features = 0;  // what the host accepted
   uint8_t status() override;
   void set_status(uint8_t status) override;
   void kick(uint32_t notifyid) override;

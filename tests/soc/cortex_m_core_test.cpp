@@ -1,9 +1,13 @@
 // The emulated Cortex-M33 (soc/cortex_m_core.hpp) running the test firmware of
 // tests/soc/firmware/core_test.c: boot from the vector table, SysTick exceptions while busy
 // and in WFI, stop of a busy loop, faults reported with the faulting PC, the IPCC interrupt,
-// and AIRCR.SYSRESETREQ. Waits poll with a bound; no test asserts a duration.
+// AIRCR.SYSRESETREQ, EXC_RETURN values and the floating-point context of exception frames, a
+// timer model's interrupt, the DWT cycle counter, 4-bit priorities, and what an access to an
+// unmodelled peripheral gets. Waits poll with a bound; no test asserts a duration.
 #include "soc/cortex_m_core.hpp"
 
+#include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -18,6 +22,7 @@
 #include "soc/ipcc.hpp"
 #include "soc/ipcc_mmio.hpp"
 #include "soc/memory_region.hpp"
+#include "soc/timer.hpp"
 
 namespace rproctee::soc {
 namespace {
@@ -40,7 +45,15 @@ enum Mailbox : size_t {
   kIpccRx = 7,
   kBoots = 8,
   kStage = 9,
-  kSvcs = 10
+  kSvcs = 10,
+  kExcReturn = 11,
+  kFpAfter = 12,
+  kFpscrAfter = 13,
+  kControlAfter = 14,
+  kTimerIrqs = 15,
+  kCycles = 16,
+  kValue = 17,
+  kIpr = 18
 };
 enum Mode : uint32_t {
   kModePattern = 1,
@@ -52,8 +65,14 @@ enum Mode : uint32_t {
   kModeBreakpoint,
   kModeIpcc,
   kModeReset,
-  kModeSvc
+  kModeSvc,
+  kModeFpContext,
+  kModeTimer,
+  kModeCycleCounter,
+  kModeUnmodelled,
+  kModePriorityBits
 };
+constexpr uint32_t kTimerBase = 0x40040000, kTimerIrq = 22, kUnmodelledBase = 0x40120000;
 
 bool eventually(const std::function<bool()>& done) {
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -88,20 +107,34 @@ class CortexMCoreTest : public ::testing::Test {
     return reinterpret_cast<volatile uint32_t*>(data_->all().data())[index];
   }
 
-  void boot(Mode mode) {
+  void boot(Mode mode, CortexMOptions options = {}, bool secure = false) {
     word(kMode) = mode;
     std::vector<CoreMemory> memories{{kFwBase, fw_->all().data(), fw_->size()},
                                      {kDataBase, data_->all().data(), data_->size()}};
-    auto core =
-        CortexMCore::create(std::move(memories), {ipcc_mmio_.mapping(kIpccRxIrq, kIpccTxIrq)},
-                            [this](const CrashReport& r) {
-                              std::lock_guard lock(mutex_);
-                              crashes_.push_back(r);
-                            });
+    // I2C1's place has no model; the on_warning of the options sees what gets through.
+    options.unmodelled.peripherals = {{"I2C1", kUnmodelledBase, 0x10000, "", {}, {}}};
+    options.unmodelled.secure_alias = 0x10000000;
+    options.on_warning = [this](const std::string& text) {
+      std::lock_guard lock(mutex_);
+      warnings_.push_back(text);
+    };
+    std::vector<MmioMapping> devices{ipcc_mmio_.mapping(kIpccRxIrq, kIpccTxIrq),
+                                     {kTimerBase, 0x10000, &timer_, {kTimerIrq}, "TIM6", false}};
+    auto core = CortexMCore::create(
+        std::move(memories), std::move(devices),
+        [this](const CrashReport& r) {
+          std::lock_guard lock(mutex_);
+          crashes_.push_back(r);
+        },
+        std::move(options));
     ASSERT_TRUE(core) << core.error().message;
     core_ = std::move(core).value();
-    auto started = core_->start(kFwBase, false);
+    auto started = core_->start(kFwBase, secure);
     ASSERT_TRUE(started) << started.error().message;
+  }
+  std::vector<std::string> warnings() {
+    std::lock_guard lock(mutex_);
+    return warnings_;
   }
 
   std::vector<CrashReport> crashes() {
@@ -113,9 +146,11 @@ class CortexMCoreTest : public ::testing::Test {
   std::optional<MemoryRegion> fw_, data_;
   Ipcc ipcc_{kIpccBase};
   IpccMmio ipcc_mmio_{ipcc_};
+  Timer timer_{0x10000};
   std::unique_ptr<CortexMCore> core_;
   std::mutex mutex_;
   std::vector<CrashReport> crashes_;
+  std::vector<std::string> warnings_;
 };
 
 TEST_F(CortexMCoreTest, BootsFromTheVectorTableAndWritesMemoryTheHostSees) {
@@ -223,6 +258,75 @@ TEST_F(CortexMCoreTest, SvcEntersTheSvcallHandler) {
   boot(kModeSvc);
   ASSERT_TRUE(eventually([&] { return word(kStage) == 1; }));
   EXPECT_EQ(word(kSvcs), 3u);
+  // Armv8-M EXC_RETURN of a non-secure core: thread mode, main stack, no FP context.
+  EXPECT_EQ(word(kExcReturn), 0xFFFFFFB8u);
+  EXPECT_FALSE(crashed());
+}
+
+TEST_F(CortexMCoreTest, ASecureBootUsesTheSecureExcReturnValues) {
+  boot(kModeSvc, {}, /*secure=*/true);
+  ASSERT_TRUE(eventually([&] { return word(kStage) == 1; }));
+  EXPECT_EQ(word(kExcReturn), 0xFFFFFFF9u);
+}
+
+// An interrupt taken while the FPU is in use stacks S0-S15 and FPSCR (EXC_RETURN.FType clear)
+// and restores them on return, with CONTROL.FPCA set again: the handler may use the FPU.
+TEST_F(CortexMCoreTest, FloatingPointContextSurvivesAnInterruptThatUsesTheFpu) {
+  boot(kModeFpContext);
+  ASSERT_TRUE(eventually([&] { return word(kStage) == 1; })) << crashes().size();
+  EXPECT_EQ(word(kExcReturn), 0xFFFFFFA8u);  // thread, main stack, FP frame
+  EXPECT_EQ(word(kFpAfter), 0x12345678u);
+  EXPECT_EQ(word(kFpscrAfter), 0x03C00000u);
+  EXPECT_NE(word(kControlAfter) & 4u, 0u);  // FPCA
+  EXPECT_FALSE(crashed());
+}
+
+TEST_F(CortexMCoreTest, ATimerUpdateInterruptWakesTheCoreEveryPeriod) {
+  boot(kModeTimer);
+  ASSERT_TRUE(eventually([&] { return word(kTimerIrqs) >= 5; })) << word(kTimerIrqs);
+  EXPECT_FALSE(crashed());
+}
+
+TEST_F(CortexMCoreTest, DwtCycleCounterCountsOnlyWithTraceEnabled) {
+  boot(kModeCycleCounter);
+  ASSERT_TRUE(eventually([&] { return word(kStage) == 1; }));
+  EXPECT_EQ(word(kValue), 0u);      // DEMCR.TRCENA clear: no count
+  EXPECT_GE(word(kCycles), 1000u);  // a thousand iterations at least
+  EXPECT_LT(word(kCycles), 1000000u);
+  EXPECT_FALSE(crashed());
+}
+
+TEST_F(CortexMCoreTest, PriorityRegistersKeepFourBits) {
+  boot(kModePriorityBits);
+  ASSERT_TRUE(eventually([&] { return word(kStage) == 1; }));
+  EXPECT_EQ(word(kIpr), 0xF0u);
+}
+
+// --unmodelled fault (the default): the access is a bus fault that names the peripheral.
+TEST_F(CortexMCoreTest, AnUnmodelledPeripheralIsNamedInTheCrash) {
+  boot(kModeUnmodelled);
+  ASSERT_TRUE(eventually([&] { return crashed(); }));
+  const CrashReport r = crashes()[0];
+  EXPECT_EQ(r.kind, CrashKind::kBadAccess);
+  EXPECT_EQ(r.address, kUnmodelledBase + 0x18);
+  EXPECT_EQ(r.text,
+            fmt::format("read of I2C1+0x18 (32-bit) at pc 0x{:08x}: I2C1 is not modelled", r.pc));
+  EXPECT_EQ(core_->registers()[15], r.pc);
+  EXPECT_TRUE(warnings().empty());
+}
+
+// --unmodelled ignore: reads as zero, writes dropped, one warning for the peripheral.
+TEST_F(CortexMCoreTest, IgnoringUnmodelledPeripheralsReadsZeroAndWarnsOnce) {
+  CortexMOptions options;
+  options.unmodelled_policy = UnmodelledPolicy::kIgnore;
+  boot(kModeUnmodelled, std::move(options));
+  ASSERT_TRUE(eventually([&] { return word(kStage) == 1; }));
+  EXPECT_EQ(word(kValue), 3u);  // three reads of zero, each + 1
+  const auto w = warnings();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], ::testing::MatchesRegex(
+                        "read of I2C1\\+0x18 \\(32-bit\\) at pc 0x801[0-9a-f]{5}: I2C1 is not "
+                        "modelled \\(--unmodelled ignore: reads as zero, writes dropped\\)"));
   EXPECT_FALSE(crashed());
 }
 

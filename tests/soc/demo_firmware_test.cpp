@@ -59,14 +59,22 @@ const Layout kMp25{{{0x80000000, 0x100000},   // cm33-tfm
                     {0x80A00000, 0x800000},   // cm33-data
                     {0x81200000, 0x100000}},  // ipc-shmem, vdev0vring0/1, vdev0buffer
                    0x40490000,
-                   172,
-                   173,
-                   0x44010000,
+                   171,         // IPCC1_RX
+                   172,         // IPCC1_TX
+                   0x44040000,  // IWDG4
                    0x80100000,
                    0x812F8000,
                    0x812F9000,
                    0x812FA000,
                    "cortex-m33"};
+// The STM32MP21: the same memories, its own interrupt numbers.
+Layout mp21() {
+  Layout l = kMp25;
+  l.ipcc_rx_irq = 152;
+  l.ipcc_tx_irq = 153;
+  return l;
+}
+const Layout kMp21 = mp21();
 const Layout kMp15{{{0x00000000, 0x10000},   // RETRAM as the M4 sees it
                     {0x10000000, 0x60000},   // mcuram2, vdev0vring0/1, vdev0buffer
                     {0x30000000, 0x40000}},  // mcuram
@@ -272,7 +280,10 @@ class DemoFirmwareTest : public ::testing::Test {
     }
     put<uint16_t>(layout_->vring0 + 16 * kNum + 2, kNum);  // avail idx
   }
-  void driver_ok() {
+  /// The host's driver accepted the name service (gfeatures, 8 bytes before the status) and
+  /// set DRIVER_OK.
+  void driver_ok(uint32_t accepted_features = 1) {
+    put<uint32_t>(status_ - 8, accepted_features);
     put<uint8_t>(status_, 7);  // ACKNOWLEDGE | DRIVER | DRIVER_OK
     ipcc_->host_send(0);
   }
@@ -457,6 +468,34 @@ TEST_F(DemoFirmwareTest, MultiImageBootsThroughTheTfmStandIn) {
   SKIP_UNLESS_BUILT();
   ASSERT_NO_FATAL_FAILURE(boot(kMp25, {"demo-tfm.elf", "demo-m33-ns.elf"}, 0x80000000));
   ASSERT_TRUE(traced(banner("demo-multi"))) << trace();
+  EXPECT_TRUE(crashes().empty());
+}
+
+TEST_F(DemoFirmwareTest, WithoutTheNameServiceAcceptedNothingIsAnnounced) {
+  SKIP_UNLESS_BUILT();
+  ASSERT_NO_FATAL_FAILURE(boot(kMp25, {"demo-m33.elf"}, kMp25.boot));
+  ASSERT_TRUE(traced(banner("demo-m33"))) << trace();
+  setup_vrings();
+  driver_ok(0);  // a host that negotiated no feature: OpenAMP sends no announcement either
+  ASSERT_TRUE(traced("rpmsg: the host does not take name-service announcements")) << trace();
+  EXPECT_EQ(used_idx(kMp25.vring0), 0u);
+  send(0x401, "still echoes");
+  auto echo = received(0);
+  ASSERT_TRUE(echo) << trace();
+  EXPECT_EQ(echo->payload, "still echoes");
+}
+
+TEST_F(DemoFirmwareTest, Mp21VariantUsesItsInterruptNumbers) {
+  SKIP_UNLESS_BUILT();
+  ASSERT_NO_FATAL_FAILURE(boot(kMp21, {"demo-m33-mp21.elf"}, kMp21.boot));
+  ASSERT_TRUE(traced(banner("demo-m33-mp21"))) << trace();
+  setup_vrings();
+  driver_ok();
+  ASSERT_TRUE(received(0)) << trace();  // the announcement: IPCC1_RX is NVIC input 152 there
+  send(0x401, "mp21");
+  auto echo = received(1);
+  ASSERT_TRUE(echo) << trace();
+  EXPECT_EQ(echo->payload, "mp21");
   EXPECT_TRUE(crashes().empty());
 }
 

@@ -34,10 +34,11 @@ platform::Description description_from_dts(const std::string& dts) {
   TempDir tmp;
   const auto src = tmp / "platform.dts";
   write_bytes(src, std::vector<uint8_t>(dts.begin(), dts.end()));
-  // Keys referenced with /incbin/ resolve against the repository root.
-  auto r = run_command({"/usr/bin/dtc", "-q", "-I", "dts", "-O", "dtb", "-i",
-                        (vectors_dir().parent_path().parent_path().parent_path()).string(), "-o",
-                        tmp / "platform.dtb", src});
+  // Keys referenced with /incbin/ resolve against the repository root, the peripheral maps
+  // (/include/) against platforms/.
+  const auto root = vectors_dir().parent_path().parent_path().parent_path();
+  auto r = run_command({"/usr/bin/dtc", "-q", "-I", "dts", "-O", "dtb", "-i", root.string(), "-i",
+                        (root / "platforms").string(), "-o", tmp / "platform.dtb", src});
   if (r.exit_code != 0) throw std::runtime_error("dtc failed: " + r.err);
   auto tree = dt::DeviceTree::from_blob(read_bytes(tmp / "platform.dtb"), "test.dts");
   if (!tree) throw std::runtime_error(tree.error().message);

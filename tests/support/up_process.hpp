@@ -158,6 +158,7 @@ struct UpOptions {
   std::string cwd;                         // working directory of `up` (default: dir)
   std::vector<std::string> extra;          // more arguments
   std::chrono::milliseconds ready_timeout{30000};
+  bool quick_shutdown = true;  // --shutdown-timeout 1 (test firmware that never answers)
 };
 
 class UpProcess {
@@ -181,7 +182,8 @@ class UpProcess {
     for (const auto& p : o_.firmware_path) a.insert(a.end(), {"--firmware-path", p});
     // A stop asks the firmware to shut down and waits for its ack; the test firmware never
     // runs code, so keep that wait short where the option exists.
-    if (supports_shutdown_timeout()) a.insert(a.end(), {"--shutdown-timeout", "1"});
+    if (o_.quick_shutdown && supports_shutdown_timeout())
+      a.insert(a.end(), {"--shutdown-timeout", "1"});
     a.insert(a.end(), o_.extra.begin(), o_.extra.end());
     return a;
   }

@@ -455,7 +455,7 @@ TEST(MachineProcess, UnknownPlatformListsThePresets) {
   const auto r = run_rproctee({"machine", "--platform", "stm32mp99", "--socket", dir / "m.sock"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("no platform preset named \"stm32mp99\" (presets: stm32mp25, "
-                               "stm32mp15, stm32mp25-dual, stm32mp25-elf)"));
+                               "stm32mp21, stm32mp15, stm32mp25-dual, stm32mp25-elf)"));
   EXPECT_FALSE(std::filesystem::exists(dir / "m.sock"));
 }
 

@@ -113,6 +113,75 @@ TEST(PlatformPresets, Stm32mp25) {
   EXPECT_EQ(alias->layout.model, d->layout.model);
 }
 
+// The STM32MP215F-DK layout of ST's m33-examples device trees, and ST's own mailbox cells
+// (0x100: channel 0, notified in interrupt context).
+TEST(PlatformPresets, Stm32mp21) {
+  auto d = platform::load_preset("stm32mp21");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->layout.model, "rproctee virtual STM32MP215 (Cortex-M33)");
+  ASSERT_EQ(d->layout.processors.size(), 1u);
+  const auto& p = d->layout.processors[0];
+  EXPECT_EQ(p.name, "m33");
+  EXPECT_EQ(p.mode, ProcessorMode::kTee);
+  expect_regions(*d, p,
+                 {{"tfm-code", 0x80000000, 0x100000, true},
+                  {"cm33-cube-fw", 0x80100000, 0x800000, true},
+                  {"cm33-cube-data", 0x80a00000, 0x800000, true},
+                  {"ipc-shmem-1", 0x81200000, 0xf8000, false},
+                  {"vdev0vring0", 0x812f8000, 0x1000, false},
+                  {"vdev0vring1", 0x812f9000, 0x1000, false},
+                  {"vdev0buffer", 0x812fa000, 0x6000, false},
+                  {"cm33-retram", 0x0a040000, 0x1f000, true},
+                  {"cm33-sram1", 0x0a063000, 0xd000, false}});
+  ASSERT_EQ(p.mailboxes.size(), 3u);
+  const char* names[] = {"vq0", "vq1", "shutdown"};
+  for (uint32_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(p.mailboxes[i].name, names[i]);
+    EXPECT_EQ(p.mailboxes[i].controller, 0x40490000u);
+    EXPECT_EQ(p.mailboxes[i].channel, i);
+    EXPECT_EQ(p.mailboxes[i].controller_channels, 16u);
+  }
+  EXPECT_EQ(p.ipcc_irqs, (std::vector<uint32_t>{152, 153}));
+  EXPECT_EQ(p.watchdog_base, 0x44040000u);  // IWDG4
+  EXPECT_EQ(p.boot_address, 0x80100000u);
+  // Its peripheral map: the MP21 has UART4 where the MP25 has it, but no HSEM and no IPCC2.
+  const auto& map = d->layout.peripherals;
+  EXPECT_EQ(map.secure_alias, 0x10000000u);
+  ASSERT_NE(map.named("UART4"), nullptr);
+  EXPECT_EQ(map.named("UART4")->base, 0x40100000u);
+  EXPECT_EQ(map.named("UART4")->interrupts, (std::vector<uint32_t>{113}));
+  EXPECT_EQ(map.named("EXTI2")->base, 0x442d0000u);
+  EXPECT_EQ(map.named("HSEM"), nullptr);
+  EXPECT_EQ(map.named("IPCC2"), nullptr);
+  EXPECT_EQ(map.named("RCC")->compatible, "st,stm32mp21-rcc");
+  auto alias = platform::load_preset("stm32mp21-m33");
+  ASSERT_TRUE(alias);
+}
+
+TEST(PlatformPresets, EveryPresetHasThePeripheralMapOfItsSoc) {
+  struct Want {
+    const char* preset;
+    size_t peripherals;
+    const char* name;
+    uint32_t base;
+  };
+  for (const Want& w :
+       {Want{"stm32mp25", 170, "UART5", 0x40110000}, Want{"stm32mp21", 136, "UART4", 0x40100000},
+        Want{"stm32mp15", 118, "IPCC", 0x4c001000},
+        Want{"stm32mp25-dual", 170, "IPCC2", 0x46250000}}) {
+    auto d = platform::load_preset(w.preset);
+    ASSERT_TRUE(d) << d.error().message;
+    const auto& map = d->layout.peripherals;
+    EXPECT_EQ(map.peripherals.size(), w.peripherals) << w.preset;
+    ASSERT_NE(map.named(w.name), nullptr) << w.preset;
+    EXPECT_EQ(map.named(w.name)->base, w.base) << w.preset;
+    for (size_t i = 1; i < map.peripherals.size(); ++i)
+      EXPECT_LE(uint64_t{map.peripherals[i - 1].base} + map.peripherals[i - 1].size,
+                map.peripherals[i].base)
+          << w.preset << ": " << map.peripherals[i].name;
+  }
+}
+
 TEST(PlatformPresets, Stm32mp15WithTheM4DmaRanges) {
   auto d = platform::load_preset("stm32mp15");
   ASSERT_TRUE(d) << d.error().message;
@@ -181,7 +250,7 @@ TEST(PlatformPresets, Stm32mp25Dual) {
                   {"vdev0vring0", 0x828f8000, 0x1000, false},
                   {"vdev0vring1", 0x828f9000, 0x1000, false},
                   {"vdev0buffer", 0x828fa000, 0x6000, false}});
-  expect_mailboxes(p, 0x404a0000);
+  expect_mailboxes(p, 0x46250000);  // IPCC2
   EXPECT_EQ(p.boot_address, 0x82000000u);
   EXPECT_EQ(d->layout.processor(1), &p);
   EXPECT_EQ(d->layout.regions.size(), 14u);
@@ -195,7 +264,7 @@ TEST(PlatformPresets, UnknownPresetListsTheKnownOnes) {
   ASSERT_FALSE(d);
   EXPECT_EQ(d.error().code, TeeCode::kItemNotFound);
   EXPECT_EQ(d.error().message,
-            "no platform preset named \"stm32mp13\" (presets: stm32mp25, stm32mp15, "
+            "no platform preset named \"stm32mp13\" (presets: stm32mp25, stm32mp21, stm32mp15, "
             "stm32mp25-dual, stm32mp25-elf)");
 }
 

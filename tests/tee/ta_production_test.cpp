@@ -143,6 +143,16 @@ std::string dts_trusting(const std::string& key_file, const std::string& algorit
   return dts_from(dtsi, "rproctee production test board");
 }
 
+/// Writes `text` as DIR/board.dts with the peripheral map it includes beside it, as a user
+/// copies a preset's sources; returns the .dts path.
+std::string write_board(const TempDir& dir, const std::string& text) {
+  fs::copy_file(repo_root() / "platforms" / "stm32mp25-peripherals.dtsi",
+                dir.path() / "stm32mp25-peripherals.dtsi");
+  const std::string dts = dir / "board.dts";
+  write_bytes(dts, Bytes(text.begin(), text.end()));
+  return dts;
+}
+
 /// `rproctee machine ...` in the background, its stderr collected.
 class Background {
  public:
@@ -212,9 +222,7 @@ TEST(TaProduction, MachineStartsWithOnlyAFreshKeyAndLoadsOnlyItsImages) {
   const auto keygen = run_rproctee(
       {"keygen", "--type", "p256", "--out", tmp / "fresh.pem", "--pubout", tmp / "fresh.pub.pem"});
   ASSERT_EQ(keygen.exit_code, 0) << keygen.err;
-  const std::string dts = tmp / "board.dts";
-  const std::string text = dts_trusting("fresh.pub.pem", "ecdsa-p256-sha256");
-  write_bytes(dts, Bytes(text.begin(), text.end()));
+  const std::string dts = write_board(tmp, dts_trusting("fresh.pub.pem", "ecdsa-p256-sha256"));
 
   // The same description plus a published key on the command line: refused, naming it.
   const auto with_optee = run_rproctee({"machine", "--production", "--dtb", dts, "--trust",
@@ -267,9 +275,7 @@ TEST(TaProduction, MachineStartsWithOnlyAFreshKeyAndLoadsOnlyItsImages) {
 TEST(TaProduction, MachineRefusesADescriptionTrustingAPublishedKeyByIncbin) {
   TempDir tmp;
   fs::copy_file(optee_key(), tmp.path() / "optee.pub.pem");
-  const std::string dts = tmp / "board.dts";
-  const std::string text = dts_trusting("optee.pub.pem", "rsa-pkcs1-sha256");
-  write_bytes(dts, Bytes(text.begin(), text.end()));
+  const std::string dts = write_board(tmp, dts_trusting("optee.pub.pem", "rsa-pkcs1-sha256"));
   const auto r =
       run_rproctee({"machine", "--production", "--dtb", dts, "--socket", tmp / "m.sock"});
   EXPECT_EQ(r.exit_code, 1) << r.err;

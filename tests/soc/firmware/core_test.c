@@ -12,6 +12,14 @@ struct mailbox {
   volatile uint32_t boots;
   volatile uint32_t stage;
   volatile uint32_t svcs;
+  volatile uint32_t exc_return;  // LR in the last recording handler
+  volatile uint32_t fp_after;    // s5 after the interrupt returned
+  volatile uint32_t fpscr_after;
+  volatile uint32_t control_after;
+  volatile uint32_t timer_irqs;
+  volatile uint32_t cycles;  // DWT CYCCNT across a loop
+  volatile uint32_t value;   // what a load returned
+  volatile uint32_t ipr;     // an NVIC priority byte after writing 0xFF
 };
 #define MB ((struct mailbox*)0x80A00000u)
 
@@ -20,7 +28,22 @@ struct mailbox {
 #define SYST_RVR REG(0xE000E014u)
 #define SYST_CVR REG(0xE000E018u)
 #define NVIC_ISER0 REG(0xE000E100u)
+#define NVIC_ISPR0 REG(0xE000E200u)
+#define NVIC_IPR(n) (*(volatile uint8_t*)(0xE000E400u + (n)))
 #define AIRCR REG(0xE000ED0Cu)
+#define CPACR REG(0xE000ED88u)
+#define DEMCR REG(0xE000EDFCu)
+#define DWT_CTRL REG(0xE0001000u)
+#define DWT_CYCCNT REG(0xE0001004u)
+#define TIMER_BASE 0x40040000u  // a timer the test maps (TIM6's place)
+#define TIM_CR1 REG(TIMER_BASE + 0x00u)
+#define TIM_DIER REG(TIMER_BASE + 0x0Cu)
+#define TIM_SR REG(TIMER_BASE + 0x10u)
+#define TIM_PSC REG(TIMER_BASE + 0x28u)
+#define TIM_ARR REG(TIMER_BASE + 0x2Cu)
+#define TIMER_IRQ 22u
+#define FP_IRQ 23u              // pended by software: its handler uses the FPU
+#define UNMODELLED 0x40120000u  // a peripheral without a model (I2C1's place)
 #define IPCC_BASE 0x40490000u
 #define IPCC_C2CR REG(IPCC_BASE + 0x10u)
 #define IPCC_C2MR REG(IPCC_BASE + 0x14u)
@@ -39,6 +62,11 @@ enum {
   kIpcc,
   kReset,
   kSvc,
+  kFpContext,
+  kTimer,
+  kCycleCounter,
+  kUnmodelled,
+  kPriorityBits,
 };
 
 extern uint32_t __stack_top;
@@ -47,6 +75,8 @@ void systick_handler(void);
 void ipcc_rx_handler(void);
 void svc_handler(void);
 void default_handler(void);
+void timer_handler(void);
+void fp_handler(void);
 
 __attribute__((section(".vectors"), used)) void (*const vectors[16 + 32])(void) = {
     (void (*)(void)) & __stack_top,
@@ -57,7 +87,10 @@ __attribute__((section(".vectors"), used)) void (*const vectors[16 + 32])(void) 
     [15] = systick_handler,
     [16 ... 16 + IPCC_RX_IRQ - 1] = default_handler,
     [16 + IPCC_RX_IRQ] = ipcc_rx_handler,
-    [16 + IPCC_RX_IRQ + 1 ... 16 + 31] = default_handler,
+    [16 + IPCC_RX_IRQ + 1] = default_handler,
+    [16 + TIMER_IRQ] = timer_handler,
+    [16 + FP_IRQ] = fp_handler,
+    [16 + FP_IRQ + 1 ... 16 + 31] = default_handler,
 };
 
 void default_handler(void) {
@@ -68,8 +101,59 @@ void systick_handler(void) {
   MB->systicks++;
 }
 
-void svc_handler(void) {
-  MB->svcs++;
+// Records its EXC_RETURN (naked: LR as the core set it) and counts.
+__attribute__((naked)) void svc_handler(void) {
+  __asm volatile(
+      "str lr, [%0]\n"
+      "ldr r1, [%1]\n"
+      "adds r1, r1, #1\n"
+      "str r1, [%1]\n"
+      "bx lr\n" ::"r"(&MB->exc_return),
+      "r"(&MB->svcs)
+      : "r1", "memory");
+}
+
+void timer_handler(void) {
+  TIM_SR = 0;  // the update flag: write 0 to clear
+  MB->timer_irqs++;
+}
+
+// Uses the FPU (clobbering s0-s5 and FPSCR) and records its EXC_RETURN.
+__attribute__((naked)) void fp_handler(void) {
+  __asm volatile(
+      ".fpu fpv5-sp-d16\n"
+      "str lr, [%0]\n"
+      "mov r1, #0\n"
+      "vmov s5, r1\n"
+      "vmov s0, r1\n"
+      "vmsr fpscr, r1\n"
+      "bx lr\n" ::"r"(&MB->exc_return)
+      : "r1", "memory");
+}
+
+// s5 and FPSCR hold known values across an interrupt whose handler uses the FPU.
+static void fp_context(void) {
+  CPACR |= 0xFu << 20;  // CP10, CP11: full access
+  __asm volatile("dsb\nisb");
+  NVIC_ISER0 = 1u << FP_IRQ;
+  __asm volatile(
+      ".fpu fpv5-sp-d16\n"
+      "ldr r1, =0x12345678\n"
+      "vmov s5, r1\n"
+      "ldr r1, =0x03C00000\n"  // FPSCR: RMode 3, FZ, DN
+      "vmsr fpscr, r1\n"
+      "ldr r1, =1 << 23\n"
+      "str r1, [%0]\n"  // NVIC_ISPR0: pend FP_IRQ, taken at once
+      "dsb\n"
+      "isb\n"
+      "vmov r1, s5\n"
+      "str r1, [%1]\n"
+      "vmrs r1, fpscr\n"
+      "str r1, [%2]\n"
+      "mrs r1, control\n"
+      "str r1, [%3]\n" ::"r"(&NVIC_ISPR0),
+      "r"(&MB->fp_after), "r"(&MB->fpscr_after), "r"(&MB->control_after)
+      : "r1", "memory");
 }
 
 void ipcc_rx_handler(void) {
@@ -157,6 +241,41 @@ void reset_handler(void) {
       for (;;) __asm volatile("wfi");
     case kSvc:
       for (uint32_t i = 0; i < 3; ++i) __asm volatile("svc #0" ::: "memory");
+      MB->stage = 1;
+      for (;;) __asm volatile("wfi");
+    case kFpContext:
+      fp_context();
+      MB->stage = 1;
+      for (;;) __asm volatile("wfi");
+    case kTimer:  // 64 MHz / 64 / 1000: an update every millisecond, waking WFI
+      TIM_PSC = 63;
+      TIM_ARR = 999;
+      TIM_DIER = 1;
+      TIM_CR1 = 1;
+      NVIC_ISER0 = 1u << TIMER_IRQ;
+      for (;;) __asm volatile("wfi");
+    case kCycleCounter: {
+      DWT_CTRL = 1;  // no count without DEMCR.TRCENA
+      uint32_t before = DWT_CYCCNT;
+      for (volatile uint32_t i = 0; i < 1000; ++i) {
+      }
+      MB->value = DWT_CYCCNT - before;
+      DEMCR = 1u << 24;
+      before = DWT_CYCCNT;
+      for (volatile uint32_t i = 0; i < 1000; ++i) {
+      }
+      MB->cycles = DWT_CYCCNT - before;
+      MB->stage = 1;
+      for (;;) __asm volatile("wfi");
+    }
+    case kUnmodelled:
+      for (uint32_t i = 0; i < 3; ++i) MB->value += REG(UNMODELLED + 0x18u) + 1;  // I2C_ISR
+      REG(UNMODELLED) = 1;
+      MB->stage = 1;
+      for (;;) __asm volatile("wfi");
+    case kPriorityBits:
+      NVIC_IPR(5) = 0xFF;
+      MB->ipr = NVIC_IPR(5);
       MB->stage = 1;
       for (;;) __asm volatile("wfi");
     default:
