@@ -149,9 +149,11 @@ int digest_main(std::vector<std::string> argv, std::string prog) {
     return print_error(prog, resolved.error()), kExitFailure;
   }
   const image::BuildParams& params = resolved->params;
-  if (!force)
-    if (auto lint = image::check_loadable(params); !lint)
-      return print_error(prog, std::move(lint).error()), kExitFailure;
+  if (auto s = check_for_ta(
+          params, force,
+          "the trusted application would reject this image; --force prepares it anyway", prog);
+      !s)
+    return print_error(prog, s.error()), kExitFailure;
   auto u = image::build_unsigned(params);
   if (!u) return print_error(prog, u.error()), kExitFailure;
   const auto tbs = u->to_be_signed();

@@ -41,13 +41,11 @@ int sign_main(std::vector<std::string> argv, std::string prog) {
   if (!signer) return print_error(prog, signer.error()), kExitFailure;
 
   const image::BuildParams& params = resolved->params;
-  if (!force) {
-    if (auto lint = image::check_loadable(params); !lint) {
-      Error e = std::move(lint).error();
-      e.message += " (the trusted application would reject this image; --force signs anyway)";
-      return print_error(prog, e), kExitFailure;
-    }
-  }
+  if (auto s = check_for_ta(params, force,
+                            "the trusted application would reject this image; --force signs anyway",
+                            prog);
+      !s)
+    return print_error(prog, s.error()), kExitFailure;
   auto unsigned_image = image::build_unsigned(params);
   if (!unsigned_image) return print_error(prog, unsigned_image.error()), kExitFailure;
   auto signature = signer->sign(unsigned_image->digest());

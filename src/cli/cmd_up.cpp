@@ -65,7 +65,7 @@ int up_main(std::vector<std::string> argv, std::string prog) {
       ->check(CLI::ExistingDirectory)
       ->type_name("DIR");
   app.add_option("--firmware-path", firmware_path,
-                 "Where firmware names are looked up (repeatable; default: the current directory)")
+                 "Where firmware names are looked up (default: the current directory)")
       ->check(CLI::ExistingDirectory)
       ->type_name("DIR");
   app.add_option("--socket", socket, "Control socket for `rproctee ctl`")->capture_default_str();

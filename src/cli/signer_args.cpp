@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iostream>
 
 #include "cli/file_io.hpp"
 #include "crypto/aes_cbc.hpp"
@@ -81,7 +82,7 @@ Result<int64_t> parse_python_int(std::string_view text, int base) {
 }
 
 void add_signer_options(CLI::App& app, SignerArgs& a, std::string_view key_help) {
-  app.add_option("--in", a.inputs, "Input firmware ELF file (repeatable; images in this order)")
+  app.add_option("--in", a.inputs, "Input firmware ELF file (images in this order)")
       ->required()
       ->check(CLI::ExistingFile)
       ->type_name("ELF");
@@ -100,9 +101,8 @@ void add_signer_options(CLI::App& app, SignerArgs& a, std::string_view key_help)
       ->type_name("FILE");
   app.add_option("--plat-tlv,--plat_tlv", a.plat_tlvs,
                  "Platform TLV: ID (0x10000..0x1ffff, or BOOTADDR / BOOTSEC) and VALUE ('0x..' = "
-                 "32-bit integer, else a string). Repeatable")
-      ->type_name("ID VALUE")
-      ->expected(1, 1000);
+                 "32-bit integer, else a string)")
+      ->type_name("ID VALUE");
   app.add_option("--enc_key,--enc-key", a.enc_key,
                  "Raw AES key (16/24/32 bytes): encrypt every PT_LOAD segment (ST's ENC_ELF)")
       ->check(CLI::ExistingFile)
@@ -218,6 +218,23 @@ Result<ResolvedSignerArgs> resolve_signer_args(const SignerArgs& args, const cry
   for (size_t i = 0; i < args.inputs.size(); ++i)
     r.params.images.push_back(image::InputImage{args.inputs[i], r.input_data[i]});
   return r;
+}
+
+Status check_for_ta(const image::BuildParams& params, bool force, std::string_view force_hint,
+                    std::string_view prog) {
+  if (!force)
+    if (auto lint = image::check_loadable(params); !lint) {
+      Error e = std::move(lint).error();
+      e.message += fmt::format(" ({})", force_hint);
+      return e;
+    }
+  if (params.order == image::TlvOrder::kUpstream)
+    if (auto st = image::check_st_boot_tlvs(params); !st)
+      std::cerr << fmt::format(
+          "{}: warning: {} (upstream order: signed as given, but ST's TA would refuse this "
+          "image)\n",
+          prog, st.error().message);
+  return {};
 }
 
 }  // namespace rproctee::cli

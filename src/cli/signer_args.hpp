@@ -64,4 +64,10 @@ struct ResolvedSignerArgs {
 Result<ResolvedSignerArgs> resolve_signer_args(const SignerArgs& args, const crypto::PublicKey& key,
                                                bool& usage);
 
+/// What `sign` and `digest` check before building: image::check_loadable, unless `force` (the
+/// error then ends with `force_hint`); and in the upstream TLV order, the meaning ST's TA would
+/// give 0x10001/0x10002, as a warning on stderr only (upstream gives them none).
+Status check_for_ta(const image::BuildParams& params, bool force, std::string_view force_hint,
+                    std::string_view prog);
+
 }  // namespace rproctee::cli
