@@ -99,7 +99,9 @@ Reply Connection::register_shm(const Request& r, std::vector<int>& fds) {
     ::close(fd);
     return reply_with(r, code, kOriginTee);
   };
-  if (r.shm_size == 0 || r.shm_size > kMaxSharedMemory) return refuse(TeeCode::kBadParameters);
+  if (r.shm_size == 0) return refuse(TeeCode::kBadParameters);
+  // More than the TEE maps for one client buffer: no room, as a TEE driver answers ENOMEM.
+  if (r.shm_size > kMaxSharedMemory) return refuse(TeeCode::kOutOfMemory);
   // Only memfds sealed against shrinking: a client truncating the file under us would turn
   // every access into SIGBUS.
   const int seals = ::fcntl(fd, F_GET_SEALS);

@@ -365,7 +365,7 @@ TEST_P(TaUnsignedChange, EveryTlvByteChangedIsASignatureFailure) {
   for (size_t at = 20; at < end; ++at) {
     Bytes f = good;
     f[at] ^= 0x80;
-    const auto r = LoadRejected(m_, c_, f, TEEC_ERROR_SIGNATURE_INVALID, kNoKey);
+    const auto r = LoadRejected(m_, c_, f, TEE_ERROR_SIGNATURE_INVALID, kNoKey);
     if (!r && ++wrong <= 5) ADD_FAILURE() << "TLV byte " << at << ": " << r.message();
   }
   EXPECT_EQ(wrong, 0);
@@ -379,22 +379,22 @@ TEST_P(TaUnsignedChange, NonCanonicalTlvsAreNotInterpretedBeforeTheSignature) {
   {
     RawImage raw = decompose(signed_single());
     raw.tlvs.emplace_back(tlv::kSignType, Bytes{1});
-    cases.push_back({"DuplicateSignType", assemble_raw(raw), TEEC_ERROR_SIGNATURE_INVALID, kNoKey});
+    cases.push_back({"DuplicateSignType", assemble_raw(raw), TEE_ERROR_SIGNATURE_INVALID, kNoKey});
   }
   {
     RawImage raw = decompose(signed_single());
     raw.tlv(tlv::kNumImg) = {0};
-    cases.push_back({"NumImg0", assemble_raw(raw), TEEC_ERROR_SIGNATURE_INVALID, kNoKey});
+    cases.push_back({"NumImg0", assemble_raw(raw), TEE_ERROR_SIGNATURE_INVALID, kNoKey});
   }
   {
     RawImage raw = decompose(signed_single());
     raw.extra_tlv_bytes = Bytes(4, 0xEE);
-    cases.push_back({"TrailingBytes", assemble_raw(raw), TEEC_ERROR_SIGNATURE_INVALID, kNoKey});
+    cases.push_back({"TrailingBytes", assemble_raw(raw), TEE_ERROR_SIGNATURE_INVALID, kNoKey});
   }
   {
     Bytes f = signed_single();
     f[signed_size(f) + 17] ^= 0x01;  // a signature byte
-    cases.push_back({"SignatureByte", f, TEEC_ERROR_SIGNATURE_INVALID, kNoKey});
+    cases.push_back({"SignatureByte", f, TEE_ERROR_SIGNATURE_INVALID, kNoKey});
   }
   ExpectAll(cases);
 }
@@ -576,22 +576,22 @@ TEST_P(TaRsaForgery, ForgedSignaturesAreRefused) {
   };
   std::vector<Case> cases = {
       {"GarbageAfterTheDigest", forged(type1_block(k, cat({t, Bytes{0xDE, 0xAD, 0xBE, 0xEF}}))),
-       TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
+       TEE_ERROR_SIGNATURE_INVALID, kNoKey},
       {"PaddingOf7Bytes",
        forged(
            cat({Bytes{0x00, 0x01}, Bytes(7, 0xFF), Bytes{0x00}, t, Bytes(k - 10 - t.size(), 0)})),
-       TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
+       TEE_ERROR_SIGNATURE_INVALID, kNoKey},
       {"BlockType02", forged(cat({Bytes{0x00, 0x02}, Bytes(k - 3 - t.size(), 0xFF), Bytes{0}, t})),
-       TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
+       TEE_ERROR_SIGNATURE_INVALID, kNoKey},
       {"MissingZeroSeparator", forged(cat({Bytes{0x00, 0x01}, Bytes(k - 2 - t.size(), 0xFF), t})),
-       TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
+       TEE_ERROR_SIGNATURE_INVALID, kNoKey},
       {"Sha1DigestInfo", forged(type1_block(k, cat({kSha1Info, sha1(prefix)}))),
-       TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
+       TEE_ERROR_SIGNATURE_INVALID, kNoKey},
       {"LongFormDerLength", forged(type1_block(k, cat({kSha256InfoLongSequence, digest}))),
-       TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
-      {"SZero", with_signature(raw, Bytes(k, 0)), TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
-      {"SEqualsN", with_signature(raw, n), TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
-      {"SAboveN", with_signature(raw, Bytes(k, 0xFF)), TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
+       TEE_ERROR_SIGNATURE_INVALID, kNoKey},
+      {"SZero", with_signature(raw, Bytes(k, 0)), TEE_ERROR_SIGNATURE_INVALID, kNoKey},
+      {"SEqualsN", with_signature(raw, n), TEE_ERROR_SIGNATURE_INVALID, kNoKey},
+      {"SAboveN", with_signature(raw, Bytes(k, 0xFF)), TEE_ERROR_SIGNATURE_INVALID, kNoKey},
   };
   {
     // sig_len = k - 1: a signature (over the header saying k - 1) whose first byte is zero,
@@ -599,14 +599,14 @@ TEST_P(TaRsaForgery, ForgedSignaturesAreRefused) {
     const auto [r, sig] = find_signature(raw, key, static_cast<uint32_t>(k - 1),
                                          [](const Bytes& s) { return s[0] == 0; });
     cases.push_back({"SigLenKMinus1", with_signature(r, Bytes(sig.begin() + 1, sig.end())),
-                     TEEC_ERROR_SIGNATURE_INVALID, kNoKey});
+                     TEE_ERROR_SIGNATURE_INVALID, kNoKey});
   }
   {
     auto sig =
         key.signer.sign(crypto::Sha256::of(signed_prefix(raw, static_cast<uint32_t>(k + 1))));
     ASSERT_TRUE(sig);
     cases.push_back({"SigLenKPlus1", with_signature(raw, cat({Bytes{0}, *sig})),
-                     TEEC_ERROR_SIGNATURE_INVALID, kNoKey});
+                     TEE_ERROR_SIGNATURE_INVALID, kNoKey});
   }
   ExpectAll(cases);
 }
@@ -626,23 +626,23 @@ TEST_P(TaEcdsaForgery, ForgedSignaturesAreRefusedAndHighSIsAccepted) {
   const Bytes r(raw.signature.begin(), raw.signature.begin() + 32);
   const Bytes s(raw.signature.begin() + 32, raw.signature.end());
   std::vector<Case> cases = {
-      {"RZero", with_signature(raw, cat({Bytes(32, 0), s})), TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
-      {"SZero", with_signature(raw, cat({r, Bytes(32, 0)})), TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
-      {"REqualsN", with_signature(raw, cat({kP256Order, s})), TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
-      {"SEqualsN", with_signature(raw, cat({r, kP256Order})), TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
-      {"AllOnes", with_signature(raw, Bytes(64, 0xFF)), TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
-      {"RAndSSwapped", with_signature(raw, cat({s, r})), TEEC_ERROR_SIGNATURE_INVALID, kNoKey},
+      {"RZero", with_signature(raw, cat({Bytes(32, 0), s})), TEE_ERROR_SIGNATURE_INVALID, kNoKey},
+      {"SZero", with_signature(raw, cat({r, Bytes(32, 0)})), TEE_ERROR_SIGNATURE_INVALID, kNoKey},
+      {"REqualsN", with_signature(raw, cat({kP256Order, s})), TEE_ERROR_SIGNATURE_INVALID, kNoKey},
+      {"SEqualsN", with_signature(raw, cat({r, kP256Order})), TEE_ERROR_SIGNATURE_INVALID, kNoKey},
+      {"AllOnes", with_signature(raw, Bytes(64, 0xFF)), TEE_ERROR_SIGNATURE_INVALID, kNoKey},
+      {"RAndSSwapped", with_signature(raw, cat({s, r})), TEE_ERROR_SIGNATURE_INVALID, kNoKey},
   };
   {
     const auto [r63, sig] = find_signature(raw, key, 63, [](const Bytes& x) { return x[0] == 0; });
     cases.push_back({"Signature63Bytes", with_signature(r63, Bytes(sig.begin() + 1, sig.end())),
-                     TEEC_ERROR_SIGNATURE_INVALID, kNoKey});
+                     TEE_ERROR_SIGNATURE_INVALID, kNoKey});
   }
   {
     auto sig = key.signer.sign(crypto::Sha256::of(signed_prefix(raw, 65)));
     ASSERT_TRUE(sig);
     cases.push_back({"Signature65Bytes", with_signature(raw, cat({Bytes{0}, *sig})),
-                     TEEC_ERROR_SIGNATURE_INVALID, kNoKey});
+                     TEE_ERROR_SIGNATURE_INVALID, kNoKey});
   }
   {
     // A valid signature over the header saying 72, in DER form (exactly 72 bytes).
@@ -651,7 +651,7 @@ TEST_P(TaEcdsaForgery, ForgedSignaturesAreRefusedAndHighSIsAccepted) {
       return der && der->size() == 72;
     });
     cases.push_back({"Signature72BytesDer", with_signature(r72, *crypto::ecdsa_raw_to_der(sig)),
-                     TEEC_ERROR_SIGNATURE_INVALID, kNoKey});
+                     TEE_ERROR_SIGNATURE_INVALID, kNoKey});
   }
   ExpectAll(cases);
   // s -> n - s (high S) is the same signature for ECDSA: accepted.
@@ -672,7 +672,7 @@ class TaKeyConfusion : public ::testing::TestWithParam<TransportKind> {
     MachineUnderTest m(GetParam(), config);
     RprocClient c(m.tee_name());
     ASSERT_EQ(c.open(0), TEEC_SUCCESS);
-    EXPECT_TRUE(LoadRejected(m, c, image, TEEC_ERROR_SIGNATURE_INVALID, needle));
+    EXPECT_TRUE(LoadRejected(m, c, image, TEE_ERROR_SIGNATURE_INVALID, needle));
     // The provisioned key still works.
     EXPECT_TRUE(LoadsExactlyThenReleases(m, c, demo_image(4096, trust.front())));
   }
