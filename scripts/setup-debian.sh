@@ -16,6 +16,9 @@ packages=(
   libunicorn-dev                          # the emulated Cortex-M core
   # tools used by tests
   xxd binutils
+  dpkg-dev file man-db systemd zsh        # cpack -G DEB (dpkg-shlibdeps), the package test:
+                                          # man -l, systemd-analyze verify, zsh -n
+  softhsm2 opensc                         # PKCS#11 signing tests (a token, pkcs11-tool)
   gcc-arm-none-eabi libnewlib-arm-none-eabi gdb-multiarch  # test firmware, core dumps
 )
 
