@@ -10,6 +10,7 @@ packages=(
   # libraries
   libssl-dev openssl                      # crypto (OpenSSL 3)
   libcli11-dev libfmt-dev nlohmann-json3-dev
+  libp11-kit-dev                          # PKCS#11 header and RFC 7512 URI parser (token keys)
   libfdt-dev device-tree-compiler         # platform descriptions (dtc at build time, libfdt at run time)
   libfuse3-dev fuse3                      # the sysfs-like tree of `rproctee up`
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/file_io.hpp"
+#include "cli/key_source.hpp"
 #include "crypto/aes_cbc.hpp"
 #include "image/format.hpp"
 
@@ -88,7 +89,7 @@ void add_signer_options(CLI::App& app, SignerArgs& a, std::string_view key_help)
       ->type_name("ELF");
   app.add_option("--key", a.key, std::string(key_help))
       ->required()
-      ->check(CLI::ExistingFile)
+      ->check(key_file_or_uri())
       ->type_name("KEY");
   app.add_option("--key_type,--key-type", a.key_type,
                  "RSA or ECC; detected from the key when omitted (a conflict is an error)")
@@ -112,6 +113,7 @@ void add_signer_options(CLI::App& app, SignerArgs& a, std::string_view key_help)
                  "auto (st when a named TLV or --enc_key is used)")
       ->check(CLI::IsMember({"auto", "upstream", "st"}))
       ->capture_default_str();
+  add_pkcs11_module_option(app, a.pkcs11_module);
 }
 
 Result<std::vector<image::PlatformTlv>> parse_platform_tlvs(

@@ -27,10 +27,12 @@ struct SignerArgs {
   std::vector<std::pair<std::string, std::string>> plat_tlvs;
   std::optional<std::string> enc_key;
   std::string tlv_order = "auto";
+  std::optional<std::string> pkcs11_module;
 };
 
 /// Registers --in --out --key --key_type --key_pwd --key_info --plat-tlv --enc_key
-/// --tlv-order (with hyphen/underscore spellings of each).
+/// --tlv-order --pkcs11-module (with hyphen/underscore spellings of each). --key is a file or
+/// a pkcs11: URI.
 void add_signer_options(CLI::App& app, SignerArgs& args, std::string_view key_help);
 
 /// Python's int(text, base) for base 0 (0x/0o/0b prefixes, decimal without leading zeros) or
