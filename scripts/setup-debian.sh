@@ -10,12 +10,16 @@ packages=(
   # libraries
   libssl-dev openssl                      # crypto (OpenSSL 3)
   libcli11-dev libfmt-dev nlohmann-json3-dev
+  libp11-kit-dev                          # PKCS#11 header and RFC 7512 URI parser (token keys)
   libfdt-dev device-tree-compiler         # platform descriptions (dtc at build time, libfdt at run time)
   libfuse3-dev fuse3                      # the sysfs-like tree of `rproctee up`
   libgtest-dev libgmock-dev libbenchmark-dev
   libunicorn-dev                          # the emulated Cortex-M core
   # tools used by tests
   xxd binutils
+  dpkg-dev file man-db systemd zsh        # cpack -G DEB (dpkg-shlibdeps), the package test:
+                                          # man -l, systemd-analyze verify, zsh -n
+  softhsm2 opensc                         # PKCS#11 signing tests (a token, pkcs11-tool)
   gcc-arm-none-eabi libnewlib-arm-none-eabi gdb-multiarch  # test firmware, core dumps
 )
 

@@ -12,8 +12,13 @@ namespace rproctee::cli {
 
 namespace {
 
+/// Schema 1 (README.md): every key is always present, null where decoding did not reach it.
 json elf_json(const image::InspectedElf& e) {
-  json j = {{"name", e.name}};
+  json j = {{"name", e.name},
+            {"header", nullptr},
+            {"program_headers", nullptr},
+            {"sections", nullptr},
+            {"resource_table", nullptr}};
   if (e.view) {
     const auto& h = e.view->header();
     j["header"] = {{"type", h.type},   {"machine", h.machine},   {"entry", h.entry},
@@ -33,14 +38,11 @@ json elf_json(const image::InspectedElf& e) {
                           {"flags", s.header.flags}});
     j["sections"] = sections;
   }
-  if (e.rsc_location) {
+  if (e.rsc_location)
     j["resource_table"] = {{"address", e.rsc_location->address},
                            {"size", e.rsc_location->size},
-                           {"file_offset", e.rsc_location->file_offset}};
-    if (e.rsc_table) j["resource_table"]["table"] = rsc_table_json(*e.rsc_table);
-  } else {
-    j["resource_table"] = nullptr;
-  }
+                           {"file_offset", e.rsc_location->file_offset},
+                           {"table", e.rsc_table ? rsc_table_json(*e.rsc_table) : json(nullptr)}};
   j["vector_table"] = e.vectors ? vector_table_json(*e.vectors) : json(nullptr);
   json problems = json::array();
   for (const auto& p : e.problems) problems.push_back(error_json(p));
@@ -50,11 +52,16 @@ json elf_json(const image::InspectedElf& e) {
 
 json inspection_json(const std::string& path, const image::Inspection& r) {
   using Kind = image::Inspection::Kind;
-  json j = {{"file", path},
+  json j = {{"schema", kJsonSchema},
+            {"file", path},
             {"size", r.file_size},
             {"kind", r.kind == Kind::kElf           ? "elf"
                      : r.kind == Kind::kSignedImage ? "signed-image"
-                                                    : "unknown"}};
+                                                    : "unknown"},
+            {"header", nullptr},
+            {"signature", nullptr},
+            {"hash_table", nullptr},
+            {"enc_table", nullptr}};
   if (r.header)
     j["header"] = {{"magic", r.header->magic},
                    {"version", r.header->version},
@@ -65,22 +72,22 @@ json inspection_json(const std::string& path, const image::Inspection& r) {
   json tlvs = json::array();
   for (const auto& t : r.tlvs) tlvs.push_back(tlv_json(t));
   j["tlvs"] = tlvs;
-  json table = json::array();
-  for (const auto& s : r.table) {
-    json sj = phdr_json(s.phdr);
-    sj["sha256"] = crypto::to_hex(s.digest);
-    if (s.iv) sj["iv"] = crypto::to_hex(*s.iv);
-    table.push_back(sj);
+  if (!r.table.empty()) {
+    json table = json::array();
+    for (const auto& s : r.table) {
+      json sj = phdr_json(s.phdr);
+      sj["sha256"] = crypto::to_hex(s.digest);
+      sj["iv"] = s.iv ? json(crypto::to_hex(*s.iv)) : json(nullptr);
+      table.push_back(sj);
+    }
+    j[r.encrypted ? "enc_table" : "hash_table"] = table;
   }
-  j[r.encrypted ? "enc_table" : "hash_table"] = table;
   json images = json::array();
   for (const auto& e : r.images) images.push_back(elf_json(e));
   j["images"] = images;
   j["complete"] = !r.stop_reason.has_value();
-  if (r.stop_reason) {
-    j["stopped_at"] = r.stopped_at.value_or("");
-    j["stop_reason"] = error_json(*r.stop_reason);
-  }
+  j["stopped_at"] = or_null(r.stopped_at);
+  j["stop_reason"] = r.stop_reason ? error_json(*r.stop_reason) : json(nullptr);
   return j;
 }
 

@@ -6,6 +6,7 @@
 
 #include "cli/command.hpp"
 #include "cli/file_io.hpp"
+#include "cli/key_source.hpp"
 #include "crypto/keys.hpp"
 
 namespace rproctee::cli {
@@ -92,17 +93,21 @@ int pubkey_main(std::vector<std::string> argv, std::string prog) {
   std::string format = "pem";
   std::string name = "rproc_pubkey";
   std::optional<std::string> out;
-  std::optional<std::string> key_pwd;
-  app.add_option("key", path, "Key file")->required()->check(CLI::ExistingFile);
+  std::optional<std::string> key_pwd, pkcs11_module;
+  app.add_option("key", path,
+                 "Key file, or a key in a PKCS#11 token ('pkcs11:token=...;object=...')")
+      ->required()
+      ->check(key_file_or_uri());
   app.add_option("--format", format, "pem, der or c")
       ->check(CLI::IsMember({"pem", "der", "c"}))
       ->capture_default_str();
   app.add_option("--name", name, "Identifier prefix in the C header")->capture_default_str();
   app.add_option("--out", out, "Write to FILE instead of stdout")->type_name("FILE");
   app.add_option("--key_pwd,--key-pwd", key_pwd, "Passphrase of an encrypted private key");
+  add_pkcs11_module_option(app, pkcs11_module);
   if (auto code = parse_args(app, std::move(argv))) return *code;
 
-  auto pub = crypto::PublicKey::load_file(path);
+  auto pub = load_public_key(path, pkcs11_module);
   if (!pub && key_pwd) {
     auto priv = crypto::PrivateKey::load_file(path, key_pwd);
     if (priv) pub = priv->public_key();

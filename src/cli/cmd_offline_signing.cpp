@@ -8,6 +8,7 @@
 
 #include "cli/command.hpp"
 #include "cli/file_io.hpp"
+#include "cli/key_source.hpp"
 #include "cli/render.hpp"
 #include "cli/signer_args.hpp"
 #include "common/byte_reader.hpp"
@@ -129,7 +130,8 @@ int digest_main(std::vector<std::string> argv, std::string prog) {
   bool sha_only = false;
   bool force = false;
   add_signer_options(app, args,
-                     "Public key of the signing key (sets algorithm and signature size)");
+                     "Public key of the signing key (sets algorithm and signature size): a file, "
+                     "or the key in a PKCS#11 token ('pkcs11:token=...;object=...')");
   app.add_option("--out", args.out, "Where to write the to-be-signed bytes (or the digest)")
       ->required()
       ->type_name("FILE");
@@ -140,7 +142,7 @@ int digest_main(std::vector<std::string> argv, std::string prog) {
   app.add_flag("--force", force, "Prepare even when the TA would reject the image");
   if (auto code = parse_args(app, std::move(argv))) return *code;
 
-  auto key = crypto::PublicKey::load_file(args.key);
+  auto key = load_public_key(args.key, args.pkcs11_module);
   if (!key) return print_error(prog, key.error()), kExitFailure;
   bool usage = false;
   auto resolved = resolve_signer_args(args, *key, usage);
@@ -149,9 +151,11 @@ int digest_main(std::vector<std::string> argv, std::string prog) {
     return print_error(prog, resolved.error()), kExitFailure;
   }
   const image::BuildParams& params = resolved->params;
-  if (!force)
-    if (auto lint = image::check_loadable(params); !lint)
-      return print_error(prog, std::move(lint).error()), kExitFailure;
+  if (auto s = check_for_ta(
+          params, force,
+          "the trusted application would reject this image; --force prepares it anyway", prog);
+      !s)
+    return print_error(prog, s.error()), kExitFailure;
   auto u = image::build_unsigned(params);
   if (!u) return print_error(prog, u.error()), kExitFailure;
   const auto tbs = u->to_be_signed();
@@ -175,17 +179,21 @@ int stitch_main(std::vector<std::string> argv, std::string prog) {
       "is written.",
       prog);
   std::string manifest_path, sig_path, key_path, out;
-  std::optional<std::string> enc_key;
+  std::optional<std::string> enc_key, pkcs11_module;
   app.add_option("--manifest", manifest_path, "Manifest written by `rproctee digest`")
       ->required()
       ->check(CLI::ExistingFile);
   app.add_option("--signature", sig_path, "Signature file")->required()->check(CLI::ExistingFile);
-  app.add_option("--key", key_path, "Public key that must verify the signature")
+  app.add_option("--key", key_path,
+                 "Public key that must verify the signature: a file, or the key in a PKCS#11 "
+                 "token ('pkcs11:token=...;object=...')")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(key_file_or_uri())
+      ->type_name("KEY");
   app.add_option("--out", out, "Signed image to write")->required();
   app.add_option("--enc_key,--enc-key", enc_key, "AES key, for a manifest of an encrypted image")
       ->check(CLI::ExistingFile);
+  add_pkcs11_module_option(app, pkcs11_module);
   if (auto code = parse_args(app, std::move(argv))) return *code;
 
   auto fail = [&](const Error& e) { return print_error(prog, e), kExitFailure; };
@@ -195,7 +203,7 @@ int stitch_main(std::vector<std::string> argv, std::string prog) {
   if (m.is_discarded() || !m.is_object() || m.value("format", "") != kManifestFormat)
     return fail(
         make_error(TeeCode::kBadFormat, "{} is not an rproctee digest manifest", manifest_path));
-  auto key = crypto::PublicKey::load_file(key_path);
+  auto key = load_public_key(key_path, pkcs11_module);
   if (!key) return fail(key.error());
   try {
     const std::string expected_fp = m.at("key").at("fingerprint").get<std::string>();

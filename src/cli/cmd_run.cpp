@@ -20,6 +20,7 @@
 #include "cli/console_follower.hpp"
 #include "cli/machine_options.hpp"
 #include "cli/machine_process.hpp"
+#include "cli/render.hpp"
 #include "cli/trace_follower.hpp"
 #include "remoteproc/platform_driver.hpp"
 #include "rpmsg/bus.hpp"
@@ -52,17 +53,31 @@ struct RunArgs {
   bool json = false;
 };
 
-/// What the summary reports.
+/// What the summary reports; a step not reached stays empty (null in the JSON).
 struct RunReport {
-  std::string image, platform, processor, banner;
-  bool authenticated = true;  // TEE-controlled; false: the ELF backend loads it unchecked
-  double auth_load_ms = 0, start_ms = 0, boot_to_trace_ms = -1, stop_ms = 0;
-  double channel_ms = -1;
-  std::string channel;
+  std::optional<std::string> image, platform, processor, banner;
+  std::optional<bool> authenticated;  // TEE-controlled; false: the ELF backend loads it unchecked
+  std::optional<double> auth_load_ms, start_ms, boot_to_trace_ms, stop_ms;
+  std::optional<double> channel_ms;
+  std::optional<std::string> channel;
   std::vector<double> round_trips_ms;
-  bool shutdown_acknowledged = false;
+  std::optional<bool> shutdown_acknowledged;
   bool crashed_at_stop = false;      // a crash had left it waiting for its recovery
   std::vector<std::string> console;  // the board's serial console, "m33 UART4: text"
+  std::optional<Error> error;  // the first failure
+  bool usage = false;          // that failure is a usage error (exit 2)
+
+  /// Records the first failure and prints it.
+  void fail(const std::string& prog, Error e, bool is_usage = false) {
+    if (is_usage)
+      usage_error(prog, e.message);
+    else
+      print_error(prog, e);
+    if (!error) {
+      error = std::move(e);
+      usage = is_usage;
+    }
+  }
 };
 
 /// One message out, its echo back: the round trip in milliseconds, or an error.
@@ -116,47 +131,58 @@ void console(rpmsg::Channel& channel, std::chrono::milliseconds timeout, RunRepo
   }
 }
 
+/// Schema 1 (README.md): the same keys on success and failure, null where not reached.
+nlohmann::json summary_json(const RunReport& r) {
+  using nlohmann::json;
+  json error = nullptr;
+  if (r.error) error = error_json(*r.error);
+  return {{"schema", kJsonSchema},
+          {"ok", !r.error.has_value()},
+          {"error", error},
+          {"image", or_null(r.image)},
+          {"platform", or_null(r.platform)},
+          {"processor", or_null(r.processor)},
+          {"banner", or_null(r.banner)},
+          {"authenticated", or_null(r.authenticated)},
+          {"authenticate_and_load_ms", or_null(r.auth_load_ms)},
+          {"start_ms", or_null(r.start_ms)},
+          {"boot_to_first_trace_ms", or_null(r.boot_to_trace_ms)},
+          {"channel", or_null(r.channel)},
+          {"channel_announced_ms", or_null(r.channel_ms)},
+          {"round_trips_ms", r.round_trips_ms},
+          {"stop_ms", or_null(r.stop_ms)},
+          {"shutdown_acknowledged", or_null(r.shutdown_acknowledged)},
+          {"crashed_at_stop", r.crashed_at_stop},
+          {"console", r.console}};
+}
+
 void print_summary(const RunReport& r, bool json) {
-  std::vector<double> rtt = r.round_trips_ms;
-  std::sort(rtt.begin(), rtt.end());
   if (json) {
-    nlohmann::json j = {{"image", r.image},
-                        {"platform", r.platform},
-                        {"processor", r.processor},
-                        {"banner", r.banner},
-                        {"authenticated", r.authenticated},
-                        {"authenticate_and_load_ms", r.auth_load_ms},
-                        {"start_ms", r.start_ms},
-                        {"boot_to_first_trace_ms", r.boot_to_trace_ms},
-                        {"channel", r.channel},
-                        {"channel_announced_ms", r.channel_ms},
-                        {"round_trips_ms", r.round_trips_ms},
-                        {"stop_ms", r.stop_ms},
-                        {"shutdown_acknowledged", r.shutdown_acknowledged},
-                        {"crashed_at_stop", r.crashed_at_stop},
-                        {"console", r.console}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << summary_json(r).dump(2) << "\n";
     return;
   }
-  std::cout << fmt::format("summary: {} on {} ({})\n", r.image, r.platform, r.processor);
+  if (!r.stop_ms) return;  // it never ran: the error said why
+  std::vector<double> rtt = r.round_trips_ms;
+  std::sort(rtt.begin(), rtt.end());
+  std::cout << fmt::format("summary: {} on {} ({})\n", *r.image, *r.platform, *r.processor);
   std::cout << fmt::format("  {:<20} {:8.3f} ms\n",
-                           r.authenticated ? "authenticate + load" : "parse ELF (unsigned)",
-                           r.auth_load_ms);
-  std::cout << fmt::format("  start                {:8.3f} ms\n", r.start_ms);
-  if (r.boot_to_trace_ms >= 0)
-    std::cout << fmt::format("  START to first trace {:8.3f} ms\n", r.boot_to_trace_ms);
-  if (r.channel_ms >= 0)
-    std::cout << fmt::format("  {} announced {:8.3f} ms after START\n", r.channel, r.channel_ms);
+                           *r.authenticated ? "authenticate + load" : "parse ELF (unsigned)",
+                           *r.auth_load_ms);
+  std::cout << fmt::format("  start                {:8.3f} ms\n", *r.start_ms);
+  if (r.boot_to_trace_ms)
+    std::cout << fmt::format("  START to first trace {:8.3f} ms\n", *r.boot_to_trace_ms);
+  if (r.channel_ms)
+    std::cout << fmt::format("  {} announced {:8.3f} ms after START\n", *r.channel, *r.channel_ms);
   if (!rtt.empty())
     std::cout << fmt::format(
         "  rpmsg round trip     {:8.3f} ms median, {:.3f} ms max ({} messages)\n",
         rtt[rtt.size() / 2], rtt.back(), rtt.size());
   if (!r.console.empty())
     std::cout << fmt::format("  serial console       {} line(s)\n", r.console.size());
-  std::cout << fmt::format("  stop                 {:8.3f} ms ({})\n", r.stop_ms,
-                           r.crashed_at_stop         ? "it had crashed: no shutdown request"
-                           : r.shutdown_acknowledged ? "firmware acknowledged the shutdown"
-                                                     : "no acknowledgement");
+  std::cout << fmt::format("  stop                 {:8.3f} ms ({})\n", *r.stop_ms,
+                           r.crashed_at_stop          ? "it had crashed: no shutdown request"
+                           : *r.shutdown_acknowledged ? "firmware acknowledged the shutdown"
+                                                      : "no acknowledgement");
 }
 
 /// The TA's reason for refusing the image, from the kernel log line that carries its code
@@ -178,23 +204,22 @@ std::optional<Error> refusal(const remoteproc::KernelLog& log) {
   return Error{static_cast<TeeCode>(code), line};
 }
 
-int run(const RunArgs& args, const std::string& prog) {
+/// Boots, exchanges and stops, filling `report` as far as it gets (its error says where it
+/// stopped).
+void run_steps(const RunArgs& args, const std::string& prog, RunReport& report) {
   std::string image_path;
   if (args.image) {
     image_path = *args.image;
   } else {
     auto bundled = bundled_demo(args.machine);
-    if (!bundled) return print_error(prog, bundled.error()), kExitFailure;
+    if (!bundled) return report.fail(prog, bundled.error());
     image_path = *bundled;
   }
   const std::filesystem::path image = std::filesystem::absolute(image_path);
-  if (!std::filesystem::is_regular_file(image))
-    return print_error(prog, make_error(TeeCode::kItemNotFound, "no image file {}", image_path)),
-           kExitFailure;
-  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(args.timeout_s * 1000));
-
-  RunReport report;
   report.image = image.filename().string();
+  if (!std::filesystem::is_regular_file(image))
+    return report.fail(prog, make_error(TeeCode::kItemNotFound, "no image file {}", image_path));
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(args.timeout_s * 1000));
 
   rpmsg::Bus& bus = rpmsg::install();
   ::signal(SIGPIPE, SIG_IGN);
@@ -203,36 +228,37 @@ int run(const RunArgs& args, const std::string& prog) {
   MachineArgs machine_args = args.machine;
   machine_args.console = kConsolePipe;  // the board's console comes back here, printed below
   auto machine = MachineProcess::start(machine_args, none);
-  if (!machine) return print_error(prog, machine.error()), kExitFailure;
+  if (!machine) return report.fail(prog, machine.error());
 
   remoteproc::NormalWorldOptions options;
   options.firmware_path = {image.parent_path().string()};
   // The normal world learns the platform from the machine's normal-world device tree, as
   // Linux does from its bootloader: it never reads the secure configuration.
   auto world = remoteproc::NormalWorld::create(machine->address(), options);
-  if (!world) return print_error(prog, world.error()), kExitFailure;
+  if (!world) return report.fail(prog, world.error());
   const dt::Layout& layout = (*world)->layout();
-  if (args.processor >= layout.processors.size())
-    return usage_error(prog, fmt::format("--processor {}: the platform has {} processor(s)",
-                                         args.processor, layout.processors.size()));
   report.platform = layout.model;
+  if (args.processor >= layout.processors.size())
+    return report.fail(
+        prog,
+        make_error(TeeCode::kBadParameters, "--processor {}: the platform has {} processor(s)",
+                   args.processor, layout.processors.size()),
+        true);
   report.processor = layout.processors[args.processor].name;
   report.authenticated = layout.processors[args.processor].mode == dt::ProcessorMode::kTee;
   remoteproc::Rproc& rproc = *(*world)->rproc(args.processor);
-  if (int err = rproc.set_firmware(report.image); err)
-    return print_error(prog, make_error(TeeCode::kBadParameters, "cannot use firmware name {}",
-                                        report.image)),
-           kExitFailure;
+  if (int err = rproc.set_firmware(*report.image); err)
+    return report.fail(
+        prog, make_error(TeeCode::kBadParameters, "cannot use firmware name {}", *report.image));
 
-  std::cerr << fmt::format("{}: booting {} on {} ({})\n", prog, report.image, report.platform,
-                           report.processor);
+  std::cerr << fmt::format("{}: booting {} on {} ({})\n", prog, *report.image, *report.platform,
+                           *report.processor);
   if (int err = rproc.boot(); err) {
     const auto reason = refusal((*world)->log());
-    print_error(prog, reason ? make_error(reason->code, "{} did not boot: {}", report.image,
-                                          reason->message)
-                             : make_error(TeeCode::kGeneric, "{} did not boot: {}", report.image,
-                                          std::strerror(-err)));
-    return kExitFailure;
+    return report.fail(prog, reason ? make_error(reason->code, "{} did not boot: {}", *report.image,
+                                                 reason->message)
+                                    : make_error(TeeCode::kGeneric, "{} did not boot: {}",
+                                                 *report.image, std::strerror(-err)));
   }
   const remoteproc::Rproc::BootTimes times = rproc.boot_times();
   report.auth_load_ms = ms_between(times.parse_begin, times.parse_end);
@@ -255,7 +281,6 @@ int run(const RunArgs& args, const std::string& prog) {
                              timeout.count());
   }
 
-  int exit_code = kExitOk;
   std::shared_ptr<rpmsg::Channel> channel = tty_channel(bus, rproc, nullptr, timeout);
   if (channel) {
     report.channel = channel->name();
@@ -272,8 +297,7 @@ int run(const RunArgs& args, const std::string& prog) {
       // and the restarted firmware announces a new channel.
       auto next = channel->closed() ? tty_channel(bus, rproc, channel, timeout) : nullptr;
       if (!next) {
-        print_error(prog, rtt.error());
-        exit_code = kExitFailure;
+        report.fail(prog, rtt.error());
         break;
       }
       std::cerr << fmt::format(
@@ -284,10 +308,9 @@ int run(const RunArgs& args, const std::string& prog) {
     }
     if (args.send.empty() && ::isatty(STDIN_FILENO)) console(*channel, timeout, report);
   } else if (!args.send.empty()) {
-    print_error(prog, make_error(TeeCode::kItemNotFound,
+    report.fail(prog, make_error(TeeCode::kItemNotFound,
                                  "the firmware announced no rpmsg-tty channel within {} ms",
                                  timeout.count()));
-    exit_code = kExitFailure;
   }
 
   const auto stop_begin = Clock::now();
@@ -297,16 +320,20 @@ int run(const RunArgs& args, const std::string& prog) {
   trace.stop();
   serial.stop();
   for (const auto& line : serial.lines()) report.console.push_back(line.text);
-  if (report.banner.empty() && !report.console.empty()) report.banner = report.console.front();
+  if (!report.banner && !report.console.empty()) report.banner = report.console.front();
   report.shutdown_acknowledged =
       stopped == 0 && !report.crashed_at_stop &&
       (*world)->log().contents().find("shutdown without ack") == std::string::npos;
-  if (stopped != 0) {
-    print_error(prog, make_error(TeeCode::kGeneric, "stop failed: {}", std::strerror(-stopped)));
-    exit_code = kExitFailure;
-  }
+  if (stopped != 0)
+    report.fail(prog, make_error(TeeCode::kGeneric, "stop failed: {}", std::strerror(-stopped)));
+}
+
+int run(const RunArgs& args, const std::string& prog) {
+  RunReport report;
+  run_steps(args, prog, report);
   print_summary(report, args.json);
-  return exit_code;
+  if (!report.error) return kExitOk;
+  return report.usage ? kExitUsage : kExitFailure;
 }
 
 }  // namespace
@@ -323,8 +350,8 @@ int run_main(std::vector<std::string> argv, std::string prog) {
   app.add_option("image", args.image, "Signed image (default: the bundled demo)")
       ->type_name("IMAGE");
   app.add_option("--send", args.send,
-                 "Send TEXT on the rpmsg-tty channel and print the answer (repeatable); "
-                 "without it and with a terminal on stdin, an interactive console")
+                 "Send TEXT on the rpmsg-tty channel and print the answer; without it "
+                 "and with a terminal on stdin, an interactive console")
       ->type_name("TEXT");
   app.add_option("--timeout", args.timeout_s,
                  "Seconds to wait for the trace, the channel and each answer")

@@ -4,6 +4,7 @@
 
 #include "cli/command.hpp"
 #include "cli/file_io.hpp"
+#include "cli/key_source.hpp"
 #include "cli/signer_args.hpp"
 #include "crypto/signature.hpp"
 #include "image/builder.hpp"
@@ -19,7 +20,9 @@ int sign_main(std::vector<std::string> argv, std::string prog) {
   SignerArgs args;
   bool force = false;
   bool verbose = false;
-  add_signer_options(app, args, "Private signing key, PEM or DER (RSA >= 2048 bits or EC P-256)");
+  add_signer_options(app, args,
+                     "Private signing key: a PEM or DER file, or a key in a PKCS#11 token "
+                     "('pkcs11:token=...;object=...'); RSA >= 2048 bits or EC P-256");
   app.add_option("--out", args.out, "Signed image to write (atomically)")
       ->required()
       ->type_name("FILE");
@@ -29,25 +32,21 @@ int sign_main(std::vector<std::string> argv, std::string prog) {
   app.add_flag("-v,--verbose", verbose, "Print a summary of the signed image on stderr");
   if (auto code = parse_args(app, std::move(argv))) return *code;
 
-  auto key = crypto::PrivateKey::load_file(args.key, args.key_pwd);
-  if (!key) return print_error(prog, key.error()), kExitFailure;
+  auto signer = load_signer(args.key, args.key_pwd, args.pkcs11_module);
+  if (!signer) return print_error(prog, signer.error()), kExitFailure;
   bool usage = false;
-  auto resolved = resolve_signer_args(args, key->public_key(), usage);
+  auto resolved = resolve_signer_args(args, signer->public_key(), usage);
   if (!resolved) {
     if (usage) return usage_error(prog, resolved.error().message);
     return print_error(prog, resolved.error()), kExitFailure;
   }
-  auto signer = crypto::Signer::create(*std::move(key));
-  if (!signer) return print_error(prog, signer.error()), kExitFailure;
 
   const image::BuildParams& params = resolved->params;
-  if (!force) {
-    if (auto lint = image::check_loadable(params); !lint) {
-      Error e = std::move(lint).error();
-      e.message += " (the trusted application would reject this image; --force signs anyway)";
-      return print_error(prog, e), kExitFailure;
-    }
-  }
+  if (auto s = check_for_ta(params, force,
+                            "the trusted application would reject this image; --force signs anyway",
+                            prog);
+      !s)
+    return print_error(prog, s.error()), kExitFailure;
   auto unsigned_image = image::build_unsigned(params);
   if (!unsigned_image) return print_error(prog, unsigned_image.error()), kExitFailure;
   auto signature = signer->sign(unsigned_image->digest());

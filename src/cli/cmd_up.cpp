@@ -88,7 +88,7 @@ int up_main(std::vector<std::string> argv, std::string prog) {
       ->check(CLI::Validator(mount_point_problem, "DIR"))
       ->type_name("DIR");
   app.add_option("--firmware-path", firmware_path,
-                 "Where firmware names are looked up (repeatable; default: the current directory)")
+                 "Where firmware names are looked up (default: the current directory)")
       ->check(CLI::ExistingDirectory)
       ->type_name("DIR");
   app.add_option("--socket", socket,

@@ -24,56 +24,60 @@ std::string_view digest_text(image::DigestStatus s) {
   return "";
 }
 
+json segment_json(const image::SegmentReport& s, size_t index) {
+  json j = phdr_json(s.phdr);
+  j.update({{"index", index},
+            {"address", s.phdr.paddr},
+            {"size", s.phdr.memsz},
+            {"digest", digest_text(s.digest)},
+            {"encrypted", s.encrypted},
+            {"decrypted", s.decrypted}});
+  return j;
+}
+
+json image_json(const image::ImageReport& img, size_t index) {
+  json segs = json::array();
+  for (size_t i = 0; i < img.segments.size(); ++i) segs.push_back(segment_json(img.segments[i], i));
+  const auto& rsc = img.rsc_location;
+  json table = rsc && img.rsc_table ? rsc_table_json(*img.rsc_table) : json(nullptr);
+  return {{"index", index + 1},
+          {"type", image::image_type_name(img.type)},
+          {"size", img.size},
+          {"entry", or_null(img.entry)},
+          {"segments", segs},
+          {"resource_table",
+           {{"present", rsc.has_value()},
+            {"address", rsc ? json(rsc->address) : json(nullptr)},
+            {"size", rsc ? json(rsc->size) : json(nullptr)},
+            {"encrypted", rsc ? json(img.rsc_encrypted) : json(nullptr)},
+            {"table", table}}}};
+}
+
+/// Schema 1: every key is always present (null where verification stopped before it).
 json report_json(const std::string& path, const image::VerifyReport& r,
                  const std::vector<std::string>& key_paths, const image::VerifyOptions& opts) {
-  json j = {{"file", path}, {"authentic", r.authentic()}, {"check", r.check}};
+  json j = {{"schema", kJsonSchema},   {"file", path},         {"authentic", r.authentic()},
+            {"check", r.check},        {"key", nullptr},       {"sign_type", nullptr},
+            {"encrypted", nullptr},    {"boot_addr", nullptr}, {"boot_sec", nullptr},
+            {"platform_tlvs", nullptr}};
   j.update(error_json(r.error));
   if (r.key_index) {
     const auto& key = opts.keys[*r.key_index].key();
     j["key"] = {{"path", key_paths[*r.key_index]},
                 {"fingerprint", key.fingerprint()},
                 {"algorithm", key.describe()}};
-  } else {
-    j["key"] = nullptr;
   }
   if (r.tlvs) {
     j["sign_type"] = image::sign_type_name(r.tlvs->sign_type);
     j["encrypted"] = r.tlvs->encrypted;
-    if (r.tlvs->boot_addr) j["boot_addr"] = *r.tlvs->boot_addr;
-    if (r.tlvs->boot_sec) j["boot_sec"] = *r.tlvs->boot_sec;
+    j["boot_addr"] = or_null(r.tlvs->boot_addr);
+    j["boot_sec"] = or_null(r.tlvs->boot_sec);
     json plat = json::array();
     for (const auto& t : r.tlvs->platform) plat.push_back(tlv_json(t));
     j["platform_tlvs"] = plat;
   }
   json images = json::array();
-  for (size_t i = 0; i < r.images.size(); ++i) {
-    const auto& img = r.images[i];
-    json segs = json::array();
-    for (const auto& s : img.segments) {
-      json sj = phdr_json(s.phdr);
-      sj.update({{"index", &s - img.segments.data()},
-                 {"address", s.phdr.paddr},
-                 {"size", s.phdr.memsz},
-                 {"digest", digest_text(s.digest)},
-                 {"encrypted", s.encrypted},
-                 {"decrypted", s.decrypted}});
-      segs.push_back(sj);
-    }
-    json ij = {{"index", i + 1},
-               {"type", image::image_type_name(img.type)},
-               {"size", img.size},
-               {"segments", segs}};
-    ij["entry"] = img.entry ? json(*img.entry) : json(nullptr);
-    json rsc = {{"present", img.rsc_location.has_value()}};
-    if (img.rsc_location) {
-      rsc.update({{"address", img.rsc_location->address},
-                  {"size", img.rsc_location->size},
-                  {"encrypted", img.rsc_encrypted}});
-      if (img.rsc_table) rsc["table"] = rsc_table_json(*img.rsc_table);
-    }
-    ij["resource_table"] = rsc;
-    images.push_back(ij);
-  }
+  for (size_t i = 0; i < r.images.size(); ++i) images.push_back(image_json(r.images[i], i));
   j["images"] = images;
   return j;
 }
@@ -132,7 +136,7 @@ int verify_main(std::vector<std::string> argv, std::string prog) {
   std::optional<std::string> enc_key;
   bool as_json = false;
   app.add_option("image", path, "Signed image")->required()->check(CLI::ExistingFile);
-  app.add_option("--key", key_paths, "Trusted public key, PEM or DER (repeatable: any may match)")
+  app.add_option("--key", key_paths, "Trusted public key, PEM or DER (any may match)")
       ->required()
       ->check(CLI::ExistingFile)
       ->type_name("PUB");

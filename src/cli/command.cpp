@@ -39,7 +39,36 @@ Result<std::vector<std::string>> expand_abbreviations(const CLI::App& app,
   return args;
 }
 
+namespace {
+thread_local AppHook g_app_hook;
+}  // namespace
+
+ScopedAppHook::ScopedAppHook(AppHook hook) : previous_(std::move(g_app_hook)) {
+  g_app_hook = std::move(hook);
+}
+
+ScopedAppHook::~ScopedAppHook() {
+  g_app_hook = std::move(previous_);
+}
+
+void one_value_per_occurrence(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    if (!opt->nonpositional() || opt->get_expected_max() <= 1) continue;
+    // CLI11 lets a vector option take every following word; one per occurrence instead, each
+    // occurrence adding to the list.
+    opt->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    opt->description(opt->get_description() + " (repeatable)");
+  }
+}
+
+bool is_repeatable(const CLI::Option& option) {
+  return option.nonpositional() &&
+         option.get_multi_option_policy() == CLI::MultiOptionPolicy::TakeAll;
+}
+
 std::optional<int> parse_args(CLI::App& app, std::vector<std::string> args) {
+  one_value_per_occurrence(app);
+  if (g_app_hook) return g_app_hook(app, args);
   auto expanded = expand_abbreviations(app, std::move(args));
   if (!expanded) return usage_error(app.get_name(), expanded.error().message);
   std::reverse(expanded->begin(), expanded->end());  // CLI11 consumes from the back

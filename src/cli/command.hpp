@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,9 +23,33 @@ enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
 Result<std::vector<std::string>> expand_abbreviations(const CLI::App& app,
                                                       std::vector<std::string> args);
 
+/// Every option that may be given several times takes exactly one value (one ID VALUE pair for
+/// --plat-tlv) per occurrence, so that `--trust KEY IMAGE` leaves IMAGE to the positional; its
+/// help says "(repeatable)". parse_args applies this to every command.
+void one_value_per_occurrence(CLI::App& app);
+
+/// Whether `option` may be given several times (after one_value_per_occurrence).
+bool is_repeatable(const CLI::Option& option);
+
 /// Parses `args` into `app`. Returns nullopt to continue, or the exit code to return now
 /// (0 after --help, 2 after a usage error, printed to stderr with a hint).
 std::optional<int> parse_args(CLI::App& app, std::vector<std::string> args);
+
+/// While one lives (on this thread), parse_args hands each command's finished app to `hook`
+/// instead of parsing, and the command returns the hook's exit code without doing anything:
+/// the man pages, the shell completions and the tests read every command's options this way,
+/// from the same definitions as --help.
+using AppHook = std::function<int(CLI::App& app, std::vector<std::string>& args)>;
+class ScopedAppHook {
+ public:
+  explicit ScopedAppHook(AppHook hook);
+  ~ScopedAppHook();
+  ScopedAppHook(const ScopedAppHook&) = delete;
+  ScopedAppHook& operator=(const ScopedAppHook&) = delete;
+
+ private:
+  AppHook previous_;
+};
 
 /// Prints "PROG: error: MESSAGE [TEE_ERROR_X 0x...]" to stderr.
 void print_error(std::string_view prog, const Error& error);

@@ -21,7 +21,7 @@ void add_machine_options(CLI::App& app, MachineArgs& a) {
       ->check(CLI::ExistingFile)
       ->excludes(app.get_option("--platform"));
   app.add_option("--trust", a.trust,
-                 "Also trust this public key (development and CI; warns on stderr). Repeatable")
+                 "Also trust this public key (development and CI; warns on stderr)")
       ->check(CLI::ExistingFile)
       ->type_name("PUB.pem");
   app.add_option("--enc-key,--enc_key", a.enc_key,

@@ -9,39 +9,16 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/commands.hpp"
 
 namespace {
-
-using Main = int (*)(std::vector<std::string>, std::string);
-
-struct Command {
-  const char* name;
-  Main run;
-  const char* summary;
-};
-
-constexpr Command kCommands[] = {
-    {"sign", rproctee::cli::sign_main, "sign firmware ELF files (drop-in for sign_rproc_fw.py)"},
-    {"verify", rproctee::cli::verify_main, "verify a signed image offline, as the TA would"},
-    {"inspect", rproctee::cli::inspect_main, "decode a signed image or ELF without a key"},
-    {"keygen", rproctee::cli::keygen_main, "generate a signing key"},
-    {"pubkey", rproctee::cli::pubkey_main, "export a public key (PEM, DER, C header)"},
-    {"digest", rproctee::cli::digest_main, "prepare the bytes to sign on an HSM"},
-    {"stitch", rproctee::cli::stitch_main, "assemble an image from an HSM signature"},
-    {"run", rproctee::cli::run_main, "boot a signed image on the simulated SoC and talk to it"},
-    {"machine", rproctee::cli::machine_main, "run the secure world + simulated SoC on a socket"},
-    {"up", rproctee::cli::up_main, "run the board: machine + normal world + sysfs tree"},
-    {"ctl", rproctee::cli::ctl_main, "drive a running `up` (sysfs operations)"},
-    {"down", rproctee::cli::down_main, "stop a running `up`"},
-    {"coredump-open", rproctee::cli::coredump_open_main,
-     "open a sealed core dump with the debug key (plain ELF core for gdb)"},
-};
 
 void print_usage(std::ostream& out) {
   out << "rproctee " RPROCTEE_VERSION
          " - signed firmware for TEE-controlled remote processors\n\n"
          "Usage: rproctee COMMAND [OPTIONS]   (rproctee COMMAND --help for details)\n\nCommands:\n";
-  for (const Command& c : kCommands) out << fmt::format("  {:<13} {}\n", c.name, c.summary);
+  for (const auto& c : rproctee::cli::commands())
+    out << fmt::format("  {:<13} {}\n", c.name, c.summary);
   out << "\nExit codes: 0 ok, 1 failure or not authentic, 2 usage error.\n";
 }
 
@@ -67,11 +44,10 @@ int dispatch(int argc, char** argv) {
     std::cout << "rproctee " RPROCTEE_VERSION "\n";
     return rproctee::cli::kExitOk;
   }
-  for (const Command& c : kCommands)
-    if (name == c.name) {
-      args.erase(args.begin());
-      return c.run(std::move(args), "rproctee " + name);
-    }
+  if (const auto* c = rproctee::cli::find_command(name)) {
+    args.erase(args.begin());
+    return c->run(std::move(args), "rproctee " + name);
+  }
   std::cerr << fmt::format("rproctee: usage error: unknown command '{}'\n", name);
   print_usage(std::cerr);
   return rproctee::cli::kExitUsage;

@@ -158,16 +158,16 @@ json tlv_json(const image::Tlv& t) {
             {"offset", t.offset},
             {"length", t.value.size()},
             {"value", tlv_value_text(t)}};
-  if (auto name = image::tlv_name(t.type)) j["name"] = *name;
-  if (t.type != image::tlv::kHashTable && t.type != image::tlv::kEncTable)
-    j["hex"] = crypto::to_hex(t.value);
+  j["name"] = or_null(image::tlv_name(t.type));
+  const bool table = t.type == image::tlv::kHashTable || t.type == image::tlv::kEncTable;
+  j["hex"] = table ? json(nullptr) : json(crypto::to_hex(t.value));
   return j;
 }
 
 json vector_table_json(const image::VectorTable& vt) {
   json j = {{"address", vt.address}, {"source", vt.source}, {"encrypted", vt.encrypted}};
-  j["initial_sp"] = vt.initial_sp ? json(*vt.initial_sp) : json(nullptr);
-  j["reset_pc"] = vt.reset_pc ? json(*vt.reset_pc) : json(nullptr);
+  j["initial_sp"] = or_null(vt.initial_sp);
+  j["reset_pc"] = or_null(vt.reset_pc);
   return j;
 }
 

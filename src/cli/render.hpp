@@ -16,6 +16,17 @@ namespace rproctee::cli {
 
 using nlohmann::json;
 
+/// The version of every `--json` output's layout (its "schema" key). Every object of a given
+/// output has the same keys whatever the input; a field not reached is null. README.md lists
+/// them; a change of key or meaning bumps this number.
+inline constexpr int kJsonSchema = 1;
+
+/// json(v) when v holds a value, else null.
+template <typename T>
+json or_null(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
 /// "0x80100000".
 std::string hex32(uint64_t v);
 
@@ -34,7 +45,7 @@ json tlv_json(const image::Tlv& tlv);
 json vector_table_json(const image::VectorTable& vt);
 std::string vector_table_line(const image::VectorTable& vt);
 
-/// {"code": "0x...", "name": "...", "message": "..."}.
+/// {"tee_error": "0x...", "tee_error_name": "...", "message": "..."}.
 json error_json(const Error& e);
 
 }  // namespace rproctee::cli

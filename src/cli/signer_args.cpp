@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iostream>
 
 #include "cli/file_io.hpp"
+#include "cli/key_source.hpp"
 #include "crypto/aes_cbc.hpp"
 #include "image/format.hpp"
 
@@ -81,13 +83,13 @@ Result<int64_t> parse_python_int(std::string_view text, int base) {
 }
 
 void add_signer_options(CLI::App& app, SignerArgs& a, std::string_view key_help) {
-  app.add_option("--in", a.inputs, "Input firmware ELF file (repeatable; images in this order)")
+  app.add_option("--in", a.inputs, "Input firmware ELF file (images in this order)")
       ->required()
       ->check(CLI::ExistingFile)
       ->type_name("ELF");
   app.add_option("--key", a.key, std::string(key_help))
       ->required()
-      ->check(CLI::ExistingFile)
+      ->check(key_file_or_uri())
       ->type_name("KEY");
   app.add_option("--key_type,--key-type", a.key_type,
                  "RSA or ECC; detected from the key when omitted (a conflict is an error)")
@@ -100,9 +102,8 @@ void add_signer_options(CLI::App& app, SignerArgs& a, std::string_view key_help)
       ->type_name("FILE");
   app.add_option("--plat-tlv,--plat_tlv", a.plat_tlvs,
                  "Platform TLV: ID (0x10000..0x1ffff, or BOOTADDR / BOOTSEC) and VALUE ('0x..' = "
-                 "32-bit integer, else a string). Repeatable")
-      ->type_name("ID VALUE")
-      ->expected(1, 1000);
+                 "32-bit integer, else a string)")
+      ->type_name("ID VALUE");
   app.add_option("--enc_key,--enc-key", a.enc_key,
                  "Raw AES key (16/24/32 bytes): encrypt every PT_LOAD segment (ST's ENC_ELF)")
       ->check(CLI::ExistingFile)
@@ -112,6 +113,7 @@ void add_signer_options(CLI::App& app, SignerArgs& a, std::string_view key_help)
                  "auto (st when a named TLV or --enc_key is used)")
       ->check(CLI::IsMember({"auto", "upstream", "st"}))
       ->capture_default_str();
+  add_pkcs11_module_option(app, a.pkcs11_module);
 }
 
 Result<std::vector<image::PlatformTlv>> parse_platform_tlvs(
@@ -218,6 +220,23 @@ Result<ResolvedSignerArgs> resolve_signer_args(const SignerArgs& args, const cry
   for (size_t i = 0; i < args.inputs.size(); ++i)
     r.params.images.push_back(image::InputImage{args.inputs[i], r.input_data[i]});
   return r;
+}
+
+Status check_for_ta(const image::BuildParams& params, bool force, std::string_view force_hint,
+                    std::string_view prog) {
+  if (!force)
+    if (auto lint = image::check_loadable(params); !lint) {
+      Error e = std::move(lint).error();
+      e.message += fmt::format(" ({})", force_hint);
+      return e;
+    }
+  if (params.order == image::TlvOrder::kUpstream)
+    if (auto st = image::check_st_boot_tlvs(params); !st)
+      std::cerr << fmt::format(
+          "{}: warning: {} (upstream order: signed as given, but ST's TA would refuse this "
+          "image)\n",
+          prog, st.error().message);
+  return {};
 }
 
 }  // namespace rproctee::cli

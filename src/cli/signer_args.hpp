@@ -27,10 +27,12 @@ struct SignerArgs {
   std::vector<std::pair<std::string, std::string>> plat_tlvs;
   std::optional<std::string> enc_key;
   std::string tlv_order = "auto";
+  std::optional<std::string> pkcs11_module;
 };
 
 /// Registers --in --out --key --key_type --key_pwd --key_info --plat-tlv --enc_key
-/// --tlv-order (with hyphen/underscore spellings of each).
+/// --tlv-order --pkcs11-module (with hyphen/underscore spellings of each). --key is a file or
+/// a pkcs11: URI.
 void add_signer_options(CLI::App& app, SignerArgs& args, std::string_view key_help);
 
 /// Python's int(text, base) for base 0 (0x/0o/0b prefixes, decimal without leading zeros) or
@@ -63,5 +65,11 @@ struct ResolvedSignerArgs {
 };
 Result<ResolvedSignerArgs> resolve_signer_args(const SignerArgs& args, const crypto::PublicKey& key,
                                                bool& usage);
+
+/// What `sign` and `digest` check before building: image::check_loadable, unless `force` (the
+/// error then ends with `force_hint`); and in the upstream TLV order, the meaning ST's TA would
+/// give 0x10001/0x10002, as a warning on stderr only (upstream gives them none).
+Status check_for_ta(const image::BuildParams& params, bool force, std::string_view force_hint,
+                    std::string_view prog);
 
 }  // namespace rproctee::cli

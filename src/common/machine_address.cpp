@@ -1,10 +1,11 @@
 #include "common/machine_address.hpp"
 
+#include <cstdlib>
+
 namespace rproctee {
 
 Result<MachineAddress> parse_machine_address(std::string_view text) {
   using Kind = MachineAddress::Kind;
-  if (text.empty()) return MachineAddress{Kind::kInProcess, ""};
   if (text.starts_with("inproc:"))
     return MachineAddress{Kind::kInProcess, std::string(text.substr(7))};
   if (text.starts_with("unix:")) {
@@ -18,6 +19,18 @@ Result<MachineAddress> parse_machine_address(std::string_view text) {
                     "machine address \"{}\" is not unix:PATH, a socket path containing '/', or "
                     "inproc:NAME",
                     text);
+}
+
+std::string default_machine_address() {
+  const char* env = std::getenv("RPROCTEE_TEE");
+  if (env && *env) return env;
+  return "unix:" + std::string(kDefaultMachineSocket);
+}
+
+std::string default_machine_socket() {
+  auto address = parse_machine_address(default_machine_address());
+  if (address && address->kind == MachineAddress::Kind::kSocket) return address->value;
+  return std::string(kDefaultMachineSocket);
 }
 
 }  // namespace rproctee

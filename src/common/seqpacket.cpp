@@ -45,6 +45,22 @@ Result<int> listen_seqpacket(const std::string& path, int backlog) {
   return fd;
 }
 
+Status check_listening_seqpacket(int fd) {
+  int type = 0, listening = 0;
+  socklen_t size = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) != 0)
+    return make_error(TeeCode::kBadParameters, "descriptor {} is not a socket: {}", fd,
+                      std::strerror(errno));
+  size = sizeof listening;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0) listening = 0;
+  if (type != SOCK_SEQPACKET || !listening)
+    return make_error(TeeCode::kBadParameters,
+                      "descriptor {} is not a listening SOCK_SEQPACKET socket (type {}, {}); "
+                      "use ListenSequentialPacket= in the socket unit",
+                      fd, type, listening ? "listening" : "not listening");
+  return {};
+}
+
 Result<int> connect_seqpacket(const std::string& path) {
   RPROCTEE_ASSIGN(const sockaddr_un addr, address_of(path));
   const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);

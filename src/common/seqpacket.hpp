@@ -24,6 +24,10 @@ inline constexpr size_t kMaxFdsPerMessage = 64;
 /// a stale socket file at `path` is replaced. COMMUNICATION on failure.
 Result<int> listen_seqpacket(const std::string& path, int backlog = 16);
 
+/// OK when `fd` is a SOCK_SEQPACKET socket that listens (one handed over by a service manager);
+/// BAD_PARAMETERS saying what it is otherwise.
+Status check_listening_seqpacket(int fd);
+
 /// A socket connected to `path`. ITEM_NOT_FOUND when nothing listens there.
 Result<int> connect_seqpacket(const std::string& path);
 

@@ -14,15 +14,20 @@ constexpr uint8_t kSha256DigestInfo[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x6
                                          0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 }  // namespace
 
+std::vector<uint8_t> sha256_digest_info(std::span<const uint8_t, 32> digest) {
+  std::vector<uint8_t> t(sizeof kSha256DigestInfo + digest.size());
+  std::copy(std::begin(kSha256DigestInfo), std::end(kSha256DigestInfo), t.begin());
+  std::copy(digest.begin(), digest.end(), t.end() - static_cast<long>(digest.size()));
+  return t;
+}
+
 std::vector<uint8_t> emsa_pkcs1_sha256(std::span<const uint8_t, 32> digest, size_t k) {
-  const size_t t_len = sizeof kSha256DigestInfo + digest.size();
+  const std::vector<uint8_t> t = sha256_digest_info(digest);
   std::vector<uint8_t> em(k, 0xFF);
   em[0] = 0x00;
   em[1] = 0x01;
-  em[k - t_len - 1] = 0x00;
-  std::copy(std::begin(kSha256DigestInfo), std::end(kSha256DigestInfo),
-            em.end() - static_cast<long>(t_len));
-  std::copy(digest.begin(), digest.end(), em.end() - static_cast<long>(digest.size()));
+  em[k - t.size() - 1] = 0x00;
+  std::copy(t.begin(), t.end(), em.end() - static_cast<long>(t.size()));
   return em;
 }
 

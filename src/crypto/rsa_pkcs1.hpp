@@ -23,6 +23,10 @@ Result<std::vector<uint8_t>> rsa_pkcs1_sha256_sign(const PrivateKey& key,
 Status rsa_pkcs1_sha256_verify(const PublicKey& key, std::span<const uint8_t, 32> digest,
                                std::span<const uint8_t> signature);
 
+/// DigestInfo { sha256, NULL } || digest (51 bytes): what an RSA PKCS#1 v1.5 signer pads and
+/// exponentiates (the input of PKCS#11's CKM_RSA_PKCS).
+std::vector<uint8_t> sha256_digest_info(std::span<const uint8_t, 32> digest);
+
 /// The expected EMSA-PKCS1-v1_5 block for a SHA-256 digest and a k-byte modulus.
 std::vector<uint8_t> emsa_pkcs1_sha256(std::span<const uint8_t, 32> digest, size_t k);
 

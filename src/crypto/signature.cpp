@@ -26,14 +26,35 @@ Status Verifier::verify(std::span<const uint8_t, 32> digest,
   return ecdsa_p256_verify(key_, digest, signature);
 }
 
+namespace {
+
+/// A private key held in memory (a key file).
+class SoftwareKey final : public SigningKey {
+ public:
+  explicit SoftwareKey(PrivateKey key) : key_(std::move(key)) {}
+  const PublicKey& public_key() const override { return key_.public_key(); }
+  Result<std::vector<uint8_t>> sign(std::span<const uint8_t, 32> digest) const override {
+    if (key_.algorithm() == KeyAlgorithm::kRsa) return rsa_pkcs1_sha256_sign(key_, digest);
+    return ecdsa_p256_sign(key_, digest);
+  }
+
+ private:
+  PrivateKey key_;
+};
+
+}  // namespace
+
 Result<Signer> Signer::create(PrivateKey key) {
-  RPROCTEE_CHECK(check_strength(key.public_key()));
+  return create(std::make_shared<SoftwareKey>(std::move(key)));
+}
+
+Result<Signer> Signer::create(std::shared_ptr<const SigningKey> key) {
+  RPROCTEE_CHECK(check_strength(key->public_key()));
   return Signer(std::move(key));
 }
 
 Result<std::vector<uint8_t>> Signer::sign(std::span<const uint8_t, 32> digest) const {
-  if (key_.algorithm() == KeyAlgorithm::kRsa) return rsa_pkcs1_sha256_sign(key_, digest);
-  return ecdsa_p256_sign(key_, digest);
+  return key_->sign(digest);
 }
 
 }  // namespace rproctee::crypto

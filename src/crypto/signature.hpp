@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -25,18 +26,28 @@ class Verifier {
   PublicKey key_;
 };
 
+/// A private key that signs SHA-256 digests as the image format wants them (RSA PKCS#1 v1.5;
+/// ECDSA P-256 raw r||s): a key in memory, or one that never leaves a token (pkcs11.hpp).
+class SigningKey {
+ public:
+  virtual ~SigningKey() = default;
+  virtual const PublicKey& public_key() const = 0;
+  virtual Result<std::vector<uint8_t>> sign(std::span<const uint8_t, 32> digest) const = 0;
+};
+
 /// Signs SHA-256 digests with one private key.
 class Signer {
  public:
   /// Rejects RSA keys below 2048 bits (the TA would never accept their signatures).
   static Result<Signer> create(PrivateKey key);
+  static Result<Signer> create(std::shared_ptr<const SigningKey> key);
   Result<std::vector<uint8_t>> sign(std::span<const uint8_t, 32> digest) const;
-  const PublicKey& public_key() const { return key_.public_key(); }
-  size_t signature_size() const { return key_.public_key().signature_size(); }
+  const PublicKey& public_key() const { return key_->public_key(); }
+  size_t signature_size() const { return key_->public_key().signature_size(); }
 
  private:
-  explicit Signer(PrivateKey key) : key_(std::move(key)) {}
-  PrivateKey key_;
+  explicit Signer(std::shared_ptr<const SigningKey> key) : key_(std::move(key)) {}
+  std::shared_ptr<const SigningKey> key_;
 };
 
 }  // namespace rproctee::crypto

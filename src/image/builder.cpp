@@ -186,23 +186,66 @@ std::vector<std::array<uint8_t, 16>> load_ivs_from_table(std::span<const uint8_t
 
 namespace rproctee::image {
 
-Status check_loadable(const BuildParams& params) {
+namespace {
+
+struct Planned {
   std::vector<Elf32View> views;
+  LoadPlan plan;
+};
+
+Result<Planned> plan_inputs(const BuildParams& params) {
+  Planned p;
   for (const InputImage& input : params.images) {
     RPROCTEE_ASSIGN(auto view, Elf32View::parse(input.bytes, input.name));
-    views.push_back(std::move(view));
+    p.views.push_back(std::move(view));
   }
-  RPROCTEE_ASSIGN(const LoadPlan plan, plan_unsigned(views));
-  for (const PlatformTlv& p : params.platform)
-    if (p.type == tlv::kBootAddr && p.value.size() == 4)
-      RPROCTEE_CHECK(check_boot_address(load_le<uint32_t>(std::span(p.value).first<4>()), plan));
-  RPROCTEE_ASSIGN(const auto location, locate_resource_table(views, plan));
+  RPROCTEE_ASSIGN(p.plan, plan_unsigned(p.views));
+  return p;
+}
+
+Result<uint32_t> st_u32(const PlatformTlv& t, std::string_view name) {
+  if (t.value.size() != 4)
+    return make_error(TeeCode::kBadParameters,
+                      "platform TLV {:#x} (ST's {}) is {} bytes long; ST's TA reads a 4-byte "
+                      "little-endian value ('0x...' on the command line)",
+                      t.type, name, t.value.size());
+  return load_le<uint32_t>(std::span(t.value).first<4>());
+}
+
+Status check_st_boot(const BuildParams& params, const LoadPlan& plan) {
+  for (const PlatformTlv& p : params.platform) {
+    if (p.type == tlv::kBootAddr) {
+      RPROCTEE_ASSIGN(const uint32_t address, st_u32(p, "BOOTADDR"));
+      RPROCTEE_CHECK(check_boot_address(address, plan));
+    } else if (p.type == tlv::kBootSec) {
+      RPROCTEE_ASSIGN(const uint32_t secure, st_u32(p, "BOOTSEC"));
+      if (secure > 1)
+        return make_error(TeeCode::kBadParameters,
+                          "platform TLV {:#x} (ST's BOOTSEC) is {}: ST's TA knows only 0 "
+                          "(non-secure) and 1 (secure)",
+                          p.type, secure);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Status check_loadable(const BuildParams& params) {
+  RPROCTEE_ASSIGN(const Planned p, plan_inputs(params));
+  if (params.order == TlvOrder::kSt) RPROCTEE_CHECK(check_st_boot(params, p.plan));
+  RPROCTEE_ASSIGN(const auto location, locate_resource_table(p.views, p.plan));
   if (location) {
     const auto bytes =
-        views[location->image].image().subspan(location->file_offset, location->size);
+        p.views[location->image].image().subspan(location->file_offset, location->size);
     RPROCTEE_CHECK(parse_resource_table(bytes));
   }
   return {};
+}
+
+Status check_st_boot_tlvs(const BuildParams& params) {
+  RPROCTEE_ASSIGN(const Planned p, plan_inputs(params));
+  return check_st_boot(params, p.plan);
 }
 
 }  // namespace rproctee::image

@@ -85,9 +85,16 @@ std::vector<std::array<uint8_t, 16>> load_ivs_from_table(std::span<const uint8_t
 namespace rproctee::image {
 
 /// The checks the TA will run on the signed result that need no hashing: segments (p_filesz
-/// <= p_memsz, no wrap, inside the file, disjoint across images), BOOTADDR inside a segment
-/// and aligned, at most one valid resource table. `sign` runs it so that CI learns about an
-/// image the TA would reject before it reaches a board.
+/// <= p_memsz, no wrap, inside the file, disjoint across images), at most one valid resource
+/// table, and in ST's order (ST's signer, ST's TA) the boot TLVs as check_st_boot_tlvs does.
+/// `sign` runs it so that CI learns about an image the TA would reject before it reaches a
+/// board.
 Status check_loadable(const BuildParams& params);
+
+/// The meaning ST's TA gives platform TLVs 0x10001 (BOOTADDR: a 4-byte address, 128-byte
+/// aligned, inside a signed segment) and 0x10002 (BOOTSEC: 4 bytes, 0 or 1), checked against
+/// the images. The upstream signer gives these ids no meaning: in its order a failure here is
+/// only worth a warning (the image may be meant for another platform's TA).
+Status check_st_boot_tlvs(const BuildParams& params);
 
 }  // namespace rproctee::image

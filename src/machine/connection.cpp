@@ -141,7 +141,9 @@ Reply Connection::register_shm(const Request& r, std::vector<int>& fds) {
     ::close(fd);
     return reply_with(r, code, kOriginTee);
   };
-  if (r.shm_size == 0 || r.shm_size > kMaxSharedMemory) return refuse(TeeCode::kBadParameters);
+  if (r.shm_size == 0) return refuse(TeeCode::kBadParameters);
+  // More than the TEE maps for one client buffer: no room, as a TEE driver answers ENOMEM.
+  if (r.shm_size > kMaxSharedMemory) return refuse(TeeCode::kOutOfMemory);
   const ClientLimits& limits = machine_.limits();
   if (shms_.size() >= limits.shms_per_client ||
       r.shm_size > limits.shm_bytes_per_client - std::min(shm_bytes_, limits.shm_bytes_per_client))

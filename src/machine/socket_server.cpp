@@ -1,5 +1,6 @@
 #include "machine/socket_server.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -48,12 +49,20 @@ Result<std::unique_ptr<SocketServer>> SocketServer::listen(Machine& machine,
   return server;
 }
 
+Result<std::unique_ptr<SocketServer>> SocketServer::adopt(Machine& machine, int fd) {
+  RPROCTEE_CHECK(check_listening_seqpacket(fd));
+  const int wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake < 0) return make_error(TeeCode::kCommunication, "eventfd: {}", std::strerror(errno));
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return std::unique_ptr<SocketServer>(new SocketServer(machine, fd, wake, ""));
+}
+
 SocketServer::~SocketServer() {
   stop();
   ::close(fd_);
   ::close(wake_);
   if (spare_ >= 0) ::close(spare_);
-  ::unlink(path_.c_str());
+  if (!path_.empty()) ::unlink(path_.c_str());
 }
 
 size_t SocketServer::clients() const {

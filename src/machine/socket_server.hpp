@@ -25,6 +25,9 @@ class SocketServer {
  public:
   /// Binds `path` (SOCK_SEQPACKET, mode 0600; a stale socket file is replaced).
   static Result<std::unique_ptr<SocketServer>> listen(Machine& machine, const std::string& path);
+  /// Serves on a socket that already listens (systemd socket activation): it must be a
+  /// listening SOCK_SEQPACKET socket; the server owns it from now on but never unlinks it.
+  static Result<std::unique_ptr<SocketServer>> adopt(Machine& machine, int fd);
   ~SocketServer();
 
   /// Accepts clients until stop() (or a signal that interrupts accept and set stop).

@@ -13,7 +13,7 @@
 
 #include "common/result.hpp"
 #include "remoteproc/rproc.hpp"
-#include "teec/tee_client_api.h"
+#include "teec/tee_client_kernel.h"
 
 namespace rproctee::remoteproc {
 

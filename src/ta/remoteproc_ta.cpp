@@ -80,8 +80,10 @@ Result<std::unique_ptr<tee::TaSession>> RemoteprocTa::open_session(const tee::Ca
   Rproc* found = nullptr;
   for (auto& r : rprocs_)
     if (r->desc.id == params[0].a) found = r.get();
+  // OP-TEE's platform service answers NOT_SUPPORTED for an id it does not know, and its TA
+  // passes that on.
   if (!found)
-    return make_error(TeeCode::kBadParameters, "no TEE-controlled remote processor has id {}",
+    return make_error(TeeCode::kNotSupported, "no TEE-controlled remote processor has id {}",
                       params[0].a);
   {
     std::lock_guard lock(pta_mutex_);
@@ -144,7 +146,7 @@ TeeCode RemoteprocTa::command(Rproc& r, uint32_t command, tee::TaParams& params)
     case cmd::kGetLastError:
       return last_error(r, params);
     default:
-      return TeeCode::kNotSupported;
+      return TeeCode::kBadParameters;  // as OP-TEE's TA answers a command it does not know
   }
 }
 

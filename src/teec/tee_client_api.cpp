@@ -2,9 +2,20 @@
 // sealed memfd mapped by both sides: TEEC_AllocateSharedMemory is zero-copy; registered user
 // buffers and temporary memrefs go through a memfd shadow copied around each call (as
 // optee_client does for buffers it cannot share).
+//
+// The structures carry what optee_client's carry: a context is its descriptor (imp.fd), a
+// shared memory its memfd (imp.registered_fd); the C++ state behind them is found in
+// registries keyed by those descriptors, so a struct that was never set up (or was released)
+// finds nothing and is ignored.
+//
+// The functions of the API are the library's interface: visible even when built with
+// -fvisibility=hidden (libteec.so). First, so that no other header declares them before.
+#pragma GCC visibility push(default)
 #include "teec/tee_client_api.h"
+#pragma GCC visibility pop
 
 #include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -16,7 +27,9 @@
 #include <string>
 #include <vector>
 
+#include "common/machine_address.hpp"
 #include "teec/machine_connection.hpp"
+#include "teec/tee_client_kernel.h"
 
 namespace rproctee::teec {
 
@@ -28,11 +41,26 @@ using protocol::Request;
 using protocol::Transport;
 using protocol::WireParam;
 
-/// One TEEC_Context: a transport, used by one call at a time.
+/// Moves `fd` above the standard streams, so that a zeroed struct (descriptor 0) never names
+/// a live context or shared memory. -1 on failure (and `fd` is closed).
+int above_stdio(int fd) {
+  if (fd < 0 || fd > 2) return fd;
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  ::close(fd);
+  return moved;
+}
+
+/// One TEEC_Context: a transport, used by one call at a time, and the descriptor that names it
+/// (an eventfd: a number unique in the process while the context lives).
 struct ContextImpl {
   std::mutex mutex;
   std::unique_ptr<Transport> transport;
   uint32_t seq = 0;
+  int handle = -1;
+
+  ~ContextImpl() {
+    if (handle >= 0) ::close(handle);
+  }
 
   Result<Reply> call(Request r, std::span<const int> fds, std::vector<int>& received) {
     std::lock_guard lock(mutex);
@@ -63,9 +91,60 @@ struct ShmImpl {
   }
 };
 
-std::shared_ptr<ContextImpl>& context_of(TEEC_Context* ctx) {
-  return *static_cast<std::shared_ptr<ContextImpl>*>(ctx->imp);
+/// Live objects by descriptor.
+template <typename T>
+class Registry {
+ public:
+  void add(int fd, std::shared_ptr<T> object) {
+    std::lock_guard lock(mutex_);
+    objects_[fd] = std::move(object);
+  }
+  std::shared_ptr<T> find(int fd) {
+    std::lock_guard lock(mutex_);
+    auto it = objects_.find(fd);
+    return it == objects_.end() ? nullptr : it->second;
+  }
+  /// Removes and returns the object at `fd` when `belongs(object)`.
+  template <typename Pred>
+  std::shared_ptr<T> take_if(int fd, Pred belongs) {
+    std::lock_guard lock(mutex_);
+    auto it = objects_.find(fd);
+    if (it == objects_.end() || !belongs(*it->second)) return nullptr;
+    auto object = std::move(it->second);
+    objects_.erase(it);
+    return object;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<int, std::shared_ptr<T>> objects_;
+};
+
+// Never destroyed: a context left open at exit must not be torn down after the in-process
+// machine it talks to.
+Registry<ContextImpl>& contexts() {
+  static auto& r = *new Registry<ContextImpl>;
+  return r;
 }
+
+Registry<ShmImpl>& shared_memories() {
+  static auto& r = *new Registry<ShmImpl>;
+  return r;
+}
+
+std::shared_ptr<ContextImpl> context_of(const TEEC_Context* ctx) {
+  return ctx ? contexts().find(ctx->imp.fd) : nullptr;
+}
+
+std::shared_ptr<ShmImpl> shm_of(const TEEC_SharedMemory* s) {
+  if (!s) return nullptr;
+  auto shm = shared_memories().find(s->imp.registered_fd);
+  return shm && static_cast<int>(shm->id) == s->imp.id ? shm : nullptr;
+}
+
+/// optee_client's imp.flags values.
+constexpr uint32_t kBufferAllocated = 1;
+constexpr uint32_t kShadowBufferAllocated = 2;
 
 void set_origin(uint32_t* origin, uint32_t value) {
   if (origin) *origin = value;
@@ -73,11 +152,13 @@ void set_origin(uint32_t* origin, uint32_t value) {
 
 /// Creates and registers a memfd of `size` bytes (at least one page).
 TEEC_Result make_shm(const std::shared_ptr<ContextImpl>& ctx, size_t size, uint32_t flags,
-                     std::unique_ptr<ShmImpl>& out) {
-  auto shm = std::make_unique<ShmImpl>();
+                     std::shared_ptr<ShmImpl>& out) {
+  constexpr size_t kPage = 4096;
+  if (size > SIZE_MAX - kPage) return TEEC_ERROR_OUT_OF_MEMORY;
+  auto shm = std::make_shared<ShmImpl>();
   shm->context = ctx;
-  shm->map_size = (std::max<size_t>(size, 1) + 4095) & ~size_t{4095};
-  shm->fd = ::memfd_create("teec-shm", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  shm->map_size = (std::max<size_t>(size, 1) + kPage - 1) & ~(kPage - 1);
+  shm->fd = above_stdio(::memfd_create("teec-shm", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (shm->fd < 0 || ::ftruncate(shm->fd, static_cast<off_t>(shm->map_size)) != 0)
     return TEEC_ERROR_OUT_OF_MEMORY;
   ::fcntl(shm->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW);
@@ -98,14 +179,10 @@ TEEC_Result make_shm(const std::shared_ptr<ContextImpl>& ctx, size_t size, uint3
   return TEEC_SUCCESS;
 }
 
-ShmImpl* shm_of(const TEEC_SharedMemory* s) {
-  return static_cast<ShmImpl*>(s->shadow_buffer);
-}
-
 /// One operation's parameters on the wire, and the temporary memrefs it created.
 struct Marshalled {
   std::array<WireParam, 4> wire{};
-  std::array<std::unique_ptr<ShmImpl>, 4> temps;
+  std::array<std::shared_ptr<ShmImpl>, 4> temps;
 };
 
 TEEC_Result marshal(const std::shared_ptr<ContextImpl>& ctx, TEEC_Operation* op, Marshalled& m,
@@ -136,7 +213,6 @@ TEEC_Result marshal(const std::shared_ptr<ContextImpl>& ctx, TEEC_Operation* op,
           if (p.tmpref.size != 0) return bad();
           break;  // a null memref of size 0
         }
-        if (p.tmpref.size > TEEC_CONFIG_SHAREDMEM_MAX_SIZE) return bad();
         const uint32_t flags = (t == TEEC_MEMREF_TEMP_OUTPUT ? 0 : TEEC_MEM_INPUT) |
                                (t == TEEC_MEMREF_TEMP_INPUT ? 0 : TEEC_MEM_OUTPUT);
         auto& temp = m.temps[static_cast<size_t>(i)];
@@ -154,7 +230,8 @@ TEEC_Result marshal(const std::shared_ptr<ContextImpl>& ctx, TEEC_Operation* op,
       case TEEC_MEMREF_PARTIAL_OUTPUT:
       case TEEC_MEMREF_PARTIAL_INOUT: {
         TEEC_SharedMemory* parent = p.memref.parent;
-        if (!parent || !shm_of(parent)) return bad();
+        const std::shared_ptr<ShmImpl> shm = shm_of(parent);
+        if (!shm) return bad();
         uint32_t dir = 0;
         size_t offset = 0, size = parent->size;
         if (t == TEEC_MEMREF_WHOLE) {
@@ -170,7 +247,6 @@ TEEC_Result marshal(const std::shared_ptr<ContextImpl>& ctx, TEEC_Operation* op,
         }
         if (dir == 0) return bad();
         w.type = dir == TEEC_MEM_INPUT ? 5u : dir == TEEC_MEM_OUTPUT ? 6u : 7u;
-        ShmImpl* shm = shm_of(parent);
         if (shm->shadow && (dir & TEEC_MEM_INPUT) && size)
           std::memcpy(shm->map + offset, static_cast<uint8_t*>(parent->buffer) + offset, size);
         w.shm = shm->id;
@@ -209,7 +285,8 @@ void unmarshal(TEEC_Operation* op, const Reply& reply, Marshalled& m) {
       case TEEC_MEMREF_PARTIAL_OUTPUT:
       case TEEC_MEMREF_PARTIAL_INOUT: {
         TEEC_SharedMemory* parent = p.memref.parent;
-        ShmImpl* shm = shm_of(parent);
+        const std::shared_ptr<ShmImpl> shm = shm_of(parent);
+        if (!shm) break;  // released during the call: nothing to copy back to
         const bool out = t != TEEC_MEMREF_WHOLE || (parent->flags & TEEC_MEM_OUTPUT);
         if (!out) break;
         const size_t offset = t == TEEC_MEMREF_WHOLE ? 0 : p.memref.offset;
@@ -254,22 +331,54 @@ extern "C" {
 
 TEEC_Result TEEC_InitializeContext(const char* name, TEEC_Context* context) {
   if (!context) return TEEC_ERROR_BAD_PARAMETERS;
-  std::string n = name ? name : "";
-  if (n.empty()) {
-    if (const char* env = std::getenv("RPROCTEE_TEE")) n = env;
-  }
-  auto transport = connect_machine(n);
+  const std::string address =
+      name && *name ? std::string(name) : rproctee::default_machine_address();
+  auto transport = connect_machine(address);
   if (!transport) return TEEC_ERROR_ITEM_NOT_FOUND;
   auto impl = std::make_shared<ContextImpl>();
   impl->transport = std::move(*transport);
-  context->imp = new std::shared_ptr<ContextImpl>(std::move(impl));
+  impl->handle = above_stdio(::eventfd(0, EFD_CLOEXEC));
+  if (impl->handle < 0) return TEEC_ERROR_OUT_OF_MEMORY;
+  context->imp.fd = impl->handle;
+  context->imp.reg_mem = false;     // registered buffers go through a shadow copy
+  context->imp.memref_null = true;  // a NULL memref of size 0 reaches the TA as such
+  const int handle = impl->handle;
+  contexts().add(handle, std::move(impl));
   return TEEC_SUCCESS;
 }
 
 void TEEC_FinalizeContext(TEEC_Context* context) {
-  if (!context || !context->imp) return;
-  delete static_cast<std::shared_ptr<ContextImpl>*>(context->imp);
-  context->imp = nullptr;
+  if (!context) return;
+  // The connection closes with the last reference: the TEE closes the context's sessions.
+  contexts().take_if(context->imp.fd, [](const ContextImpl&) { return true; });
+  context->imp.fd = -1;
+}
+
+/// How the login reaches the TEE, or why the client side refuses it.
+static TEEC_Result check_login(uint32_t method, const void* data, uint32_t* origin) {
+  switch (method) {
+    case TEEC_LOGIN_PUBLIC:
+    case TEEC_LOGIN_USER:
+    case TEEC_LOGIN_APPLICATION:
+    case TEEC_LOGIN_USER_APPLICATION:
+      return TEEC_SUCCESS;
+    case TEEC_LOGIN_GROUP:
+    case TEEC_LOGIN_GROUP_APPLICATION:
+      return data ? TEEC_SUCCESS : TEEC_ERROR_BAD_PARAMETERS;
+    default:
+      break;
+  }
+  if (method >= TEEC_LOGIN_REE_KERNEL_MIN && method <= TEEC_LOGIN_REE_KERNEL_MAX) {
+#ifdef RPROCTEE_TEEC_USER_SPACE
+    // A user-space client cannot claim the kernel's login: the TEE driver answers EPERM.
+    set_origin(origin, TEEC_ORIGIN_COMMS);
+    return TEEC_ERROR_GENERIC;
+#else
+    return TEEC_SUCCESS;  // the normal world's kernel (remoteproc_tee)
+#endif
+  }
+  set_origin(origin, TEEC_ORIGIN_COMMS);  // the TEE driver knows no such method (EINVAL)
+  return TEEC_ERROR_BAD_PARAMETERS;
 }
 
 TEEC_Result TEEC_OpenSession(TEEC_Context* context, TEEC_Session* session,
@@ -277,21 +386,11 @@ TEEC_Result TEEC_OpenSession(TEEC_Context* context, TEEC_Session* session,
                              const void* connectionData, TEEC_Operation* operation,
                              uint32_t* returnOrigin) {
   set_origin(returnOrigin, TEEC_ORIGIN_API);
-  if (!context || !context->imp || !session || !destination) return TEEC_ERROR_BAD_PARAMETERS;
-  switch (connectionMethod) {
-    case TEEC_LOGIN_PUBLIC:
-    case TEEC_LOGIN_USER:
-    case TEEC_LOGIN_APPLICATION:
-    case TEEC_LOGIN_USER_APPLICATION:
-    case TEEC_LOGIN_REE_KERNEL:
-      break;
-    case TEEC_LOGIN_GROUP:
-    case TEEC_LOGIN_GROUP_APPLICATION:
-      if (!connectionData) return TEEC_ERROR_BAD_PARAMETERS;
-      break;
-    default:
-      return TEEC_ERROR_BAD_PARAMETERS;
-  }
+  const auto ctx = context_of(context);
+  if (!ctx || !session || !destination) return TEEC_ERROR_BAD_PARAMETERS;
+  if (const TEEC_Result r = check_login(connectionMethod, connectionData, returnOrigin);
+      r != TEEC_SUCCESS)
+    return r;
   Request r;
   r.kind = MessageKind::kOpenSession;
   r.login = connectionMethod;
@@ -303,53 +402,57 @@ TEEC_Result TEEC_OpenSession(TEEC_Context* context, TEEC_Session* session,
   r.uuid.time_hi_and_version = destination->timeHiAndVersion;
   std::memcpy(r.uuid.clock_seq_and_node.data(), destination->clockSeqAndNode, 8);
   uint32_t id = 0;
-  const TEEC_Result res = invoke(context_of(context), r, operation, returnOrigin, &id);
+  const TEEC_Result res = invoke(ctx, r, operation, returnOrigin, &id);
   if (res == TEEC_SUCCESS) {
-    session->ctx = context;
-    session->session_id = id;
+    session->imp.ctx = context;
+    session->imp.session_id = id;
   }
   return res;
 }
 
 void TEEC_CloseSession(TEEC_Session* session) {
-  if (!session || !session->ctx || !session->ctx->imp) return;
+  if (!session) return;
+  const auto ctx = context_of(session->imp.ctx);
+  if (!ctx) return;
   Request r;
   r.kind = MessageKind::kCloseSession;
-  r.session = session->session_id;
+  r.session = session->imp.session_id;
   std::vector<int> received;
-  (void)context_of(session->ctx)->call(r, {}, received);
-  session->ctx = nullptr;
+  (void)ctx->call(r, {}, received);
+  session->imp.ctx = nullptr;
 }
 
 TEEC_Result TEEC_InvokeCommand(TEEC_Session* session, uint32_t commandID, TEEC_Operation* operation,
                                uint32_t* returnOrigin) {
   set_origin(returnOrigin, TEEC_ORIGIN_API);
-  if (!session || !session->ctx || !session->ctx->imp) return TEEC_ERROR_BAD_PARAMETERS;
+  const auto ctx = session ? context_of(session->imp.ctx) : nullptr;
+  if (!ctx) return TEEC_ERROR_BAD_PARAMETERS;
+  if (operation) operation->imp.session = session;  // for TEEC_RequestCancellation
   Request r;
   r.kind = MessageKind::kInvoke;
-  r.session = session->session_id;
+  r.session = session->imp.session_id;
   r.command = commandID;
-  return invoke(context_of(session->ctx), r, operation, returnOrigin, nullptr);
+  return invoke(ctx, r, operation, returnOrigin, nullptr);
 }
 
 static TEEC_Result setup_shared_memory(TEEC_Context* context, TEEC_SharedMemory* shm,
                                        bool allocate) {
-  if (!context || !context->imp || !shm) return TEEC_ERROR_BAD_PARAMETERS;
+  const auto ctx = context_of(context);
+  if (!ctx || !shm) return TEEC_ERROR_BAD_PARAMETERS;
   if (shm->flags == 0 || (shm->flags & ~uint32_t{TEEC_MEM_INPUT | TEEC_MEM_OUTPUT}))
     return TEEC_ERROR_BAD_PARAMETERS;
   if (!allocate && !shm->buffer && shm->size != 0) return TEEC_ERROR_BAD_PARAMETERS;
-  if (shm->size > TEEC_CONFIG_SHAREDMEM_MAX_SIZE) return TEEC_ERROR_OUT_OF_MEMORY;
-  std::unique_ptr<ShmImpl> impl;
-  if (const TEEC_Result r = make_shm(context_of(context), shm->size, shm->flags, impl);
-      r != TEEC_SUCCESS)
-    return r;
+  std::shared_ptr<ShmImpl> impl;
+  if (const TEEC_Result r = make_shm(ctx, shm->size, shm->flags, impl); r != TEEC_SUCCESS) return r;
   impl->shadow = !allocate;
   if (allocate) shm->buffer = impl->map;
-  shm->id = static_cast<int>(impl->id);
-  shm->alloced_size = impl->map_size;
-  shm->registered_fd = -1;
-  shm->internal.flags = allocate ? 1 : 2;
-  shm->shadow_buffer = impl.release();
+  shm->imp.id = static_cast<int>(impl->id);
+  shm->imp.alloced_size = impl->map_size;
+  shm->imp.shadow_buffer = allocate ? nullptr : impl->map;
+  shm->imp.registered_fd = impl->fd;
+  shm->imp.flags = allocate ? kBufferAllocated : kShadowBufferAllocated;
+  const int fd = impl->fd;
+  shared_memories().add(fd, std::move(impl));
   return TEEC_SUCCESS;
 }
 
@@ -362,12 +465,17 @@ TEEC_Result TEEC_AllocateSharedMemory(TEEC_Context* context, TEEC_SharedMemory* 
 }
 
 void TEEC_ReleaseSharedMemory(TEEC_SharedMemory* sharedMemory) {
-  if (!sharedMemory || !sharedMemory->shadow_buffer) return;
-  delete shm_of(sharedMemory);
-  if (sharedMemory->internal.flags == 1) sharedMemory->buffer = nullptr;
-  sharedMemory->shadow_buffer = nullptr;
-  sharedMemory->id = -1;
-  sharedMemory->alloced_size = 0;
+  if (!sharedMemory) return;
+  const auto released = shared_memories().take_if(
+      sharedMemory->imp.registered_fd,
+      [&](const ShmImpl& shm) { return static_cast<int>(shm.id) == sharedMemory->imp.id; });
+  if (!released) return;
+  if (sharedMemory->imp.flags & kBufferAllocated) sharedMemory->buffer = nullptr;
+  sharedMemory->imp.shadow_buffer = nullptr;
+  sharedMemory->imp.id = -1;
+  sharedMemory->imp.alloced_size = 0;
+  sharedMemory->imp.registered_fd = -1;
+  sharedMemory->imp.flags = 0;
 }
 
 void TEEC_RequestCancellation(TEEC_Operation* operation) {

@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * GlobalPlatform TEE Client API (names, types and values as in optee_client's
- * tee_client_api.h), implemented by rproctee's client library. Callable from C and C++.
+ * GlobalPlatform TEE Client API, as libteec.so.2 of optee_client 4.2 and later declares it:
+ * the same names, values, types, member names and layout (the implementation-defined parts in
+ * `imp` members), so that OP-TEE host programs compile and link against rproctee's libteec
+ * unchanged. Installed as <tee_client_api.h>; callable from C and C++.
  *
- * TEE names for TEEC_InitializeContext:
- *   NULL            $RPROCTEE_TEE if set, else the only in-process TEE of this process
- *   "unix:PATH"     the `rproctee machine` listening on PATH (a path containing '/' works too)
- *   "inproc:NAME"   an in-process TEE registered under NAME (tests, the fastest path)
+ * Which TEE TEEC_InitializeContext(name, ...) reaches:
+ *   NULL (or "")    $RPROCTEE_TEE if set, else the machine at /run/rproctee/tee.sock
+ *                   (as libteec opens /dev/tee0 without being told)
+ *   "unix:PATH"     the `rproctee machine` listening on PATH (a path containing '/' too)
+ *   "inproc:NAME"   a machine in this process (rproctee's own tests); "inproc:" alone is the
+ *                   only one registered
+ * Anything else is TEEC_ERROR_ITEM_NOT_FOUND.
  */
-#ifndef RPROCTEE_TEE_CLIENT_API_H
-#define RPROCTEE_TEE_CLIENT_API_H
+#ifndef TEE_CLIENT_API_H
+#define TEE_CLIENT_API_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,9 +25,12 @@
 extern "C" {
 #endif
 
+/* Configuration. */
 #define TEEC_CONFIG_PAYLOAD_REF_COUNT 4
-#define TEEC_CONFIG_SHAREDMEM_MAX_SIZE 0x10000000UL
+/* No limit of its own: what the TEE accepts decides. */
+#define TEEC_CONFIG_SHAREDMEM_MAX_SIZE ULONG_MAX
 
+/* Parameter types (TEEC_PARAM_TYPES). */
 #define TEEC_NONE 0x00000000
 #define TEEC_VALUE_INPUT 0x00000001
 #define TEEC_VALUE_OUTPUT 0x00000002
@@ -34,9 +43,11 @@ extern "C" {
 #define TEEC_MEMREF_PARTIAL_OUTPUT 0x0000000E
 #define TEEC_MEMREF_PARTIAL_INOUT 0x0000000F
 
+/* Shared memory directions (TEEC_SharedMemory.flags). */
 #define TEEC_MEM_INPUT 0x00000001
 #define TEEC_MEM_OUTPUT 0x00000002
 
+/* Return codes. The TEE_ERROR_* names are the Internal API's, kept as optee_client does. */
 #define TEEC_SUCCESS 0x00000000
 #define TEEC_ERROR_STORAGE_NOT_AVAILABLE 0xF0100003
 #define TEEC_ERROR_GENERIC 0xFFFF0000
@@ -56,28 +67,47 @@ extern "C" {
 #define TEEC_ERROR_COMMUNICATION 0xFFFF000E
 #define TEEC_ERROR_SECURITY 0xFFFF000F
 #define TEEC_ERROR_SHORT_BUFFER 0xFFFF0010
-#define TEEC_ERROR_EXTERNAL_CANCEL 0xFFFF0011
-#define TEEC_ERROR_TARGET_DEAD 0xFFFF3024
-#define TEEC_ERROR_SIGNATURE_INVALID 0xFFFF3072
-#define TEEC_ERROR_CORRUPT_OBJECT 0xF0100001
+#define TEE_ERROR_EXTERNAL_CANCEL 0xFFFF0011
+#define TEEC_ERROR_EXTERNAL_CANCEL TEE_ERROR_EXTERNAL_CANCEL /* deprecated */
+#define TEE_ERROR_OVERFLOW 0xFFFF300F
+#define TEE_ERROR_TARGET_DEAD 0xFFFF3024
+#define TEEC_ERROR_TARGET_DEAD TEE_ERROR_TARGET_DEAD
+#define TEE_ERROR_STORAGE_NO_SPACE 0xFFFF3041
+#define TEEC_ERROR_STORAGE_NO_SPACE TEE_ERROR_STORAGE_NO_SPACE /* deprecated */
+#define TEE_ERROR_MAC_INVALID 0xFFFF3071
+#define TEE_ERROR_SIGNATURE_INVALID 0xFFFF3072
+#define TEE_ERROR_TIME_NOT_SET 0xFFFF5000
+#define TEE_ERROR_TIME_NEEDS_RESET 0xFFFF5001
 
+/* Where a return code comes from (returnOrigin). */
 #define TEEC_ORIGIN_API 0x00000001
 #define TEEC_ORIGIN_COMMS 0x00000002
 #define TEEC_ORIGIN_TEE 0x00000003
 #define TEEC_ORIGIN_TRUSTED_APP 0x00000004
 
+/* Login methods (TEEC_OpenSession connectionMethod). */
 #define TEEC_LOGIN_PUBLIC 0x00000000
 #define TEEC_LOGIN_USER 0x00000001
 #define TEEC_LOGIN_GROUP 0x00000002
 #define TEEC_LOGIN_APPLICATION 0x00000004
 #define TEEC_LOGIN_USER_APPLICATION 0x00000005
 #define TEEC_LOGIN_GROUP_APPLICATION 0x00000006
-#define TEEC_LOGIN_REE_KERNEL 0x80000000
 
+/* The four parameter types of an operation, and one of them (i is not parenthesised, as in
+ * optee_client). */
 #define TEEC_PARAM_TYPES(p0, p1, p2, p3) ((p0) | ((p1) << 4) | ((p2) << 8) | ((p3) << 12))
-#define TEEC_PARAM_TYPE_GET(p, i) (((p) >> ((i)*4)) & 0xF)
+#define TEEC_PARAM_TYPE_GET(p, i) (((p) >> (i * 4)) & 0xF)
 
 typedef uint32_t TEEC_Result;
+
+typedef struct {
+  /* Implementation defined: the context's descriptor. */
+  struct {
+    int fd;
+    bool reg_mem;
+    bool memref_null;
+  } imp;
+} TEEC_Context;
 
 typedef struct {
   uint32_t timeLow;
@@ -86,29 +116,18 @@ typedef struct {
   uint8_t clockSeqAndNode[8];
 } TEEC_UUID;
 
-/* Implementation-defined content: a handle to the client library's context. */
-typedef struct {
-  void* imp;
-} TEEC_Context;
-
-typedef struct {
-  TEEC_Context* ctx;
-  uint32_t session_id;
-} TEEC_Session;
-
 typedef struct {
   void* buffer;
   size_t size;
   uint32_t flags;
-  /* Implementation-defined, as in optee_client. */
-  int id;
-  size_t alloced_size;
-  void* shadow_buffer;
-  int registered_fd;
-  union {
-    bool dummy;
-    uint8_t flags;
-  } internal;
+  /* Implementation defined. */
+  struct {
+    int id;
+    size_t alloced_size;
+    void* shadow_buffer;
+    int registered_fd;
+    uint32_t flags;
+  } imp;
 } TEEC_SharedMemory;
 
 typedef struct {
@@ -134,10 +153,21 @@ typedef union {
 } TEEC_Parameter;
 
 typedef struct {
+  /* Implementation defined. */
+  struct {
+    TEEC_Context* ctx;
+    uint32_t session_id;
+  } imp;
+} TEEC_Session;
+
+typedef struct {
   uint32_t started;
   uint32_t paramTypes;
   TEEC_Parameter params[TEEC_CONFIG_PAYLOAD_REF_COUNT];
-  TEEC_Session* session;
+  /* Implementation defined. */
+  struct {
+    TEEC_Session* session;
+  } imp;
 } TEEC_Operation;
 
 TEEC_Result TEEC_InitializeContext(const char* name, TEEC_Context* context);
@@ -158,4 +188,4 @@ void TEEC_RequestCancellation(TEEC_Operation* operation);
 }
 #endif
 
-#endif /* RPROCTEE_TEE_CLIENT_API_H */
+#endif /* TEE_CLIENT_API_H */

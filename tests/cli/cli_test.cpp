@@ -21,8 +21,8 @@ std::string vec(const std::string& rel) {
 }
 
 TEST(Cli, EveryCommandHasHelp) {
-  for (const char* cmd : {"sign", "verify", "inspect", "keygen", "pubkey", "digest", "stitch", "run",
-                          "machine", "up", "ctl", "down"}) {
+  for (const char* cmd : {"sign", "verify", "inspect", "keygen", "pubkey", "digest", "stitch",
+                          "run", "machine", "up", "ctl", "down"}) {
     auto r = run_rproctee({cmd, "--help"});
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << r.out;
@@ -105,6 +105,51 @@ TEST(Cli, SignRefusesWhatTheTaWouldRejectUnlessForced) {
   auto v = run_rproctee({"verify", tmp / "o.sign", "--key", vec("keys/rsa2048.pub.pem")});
   EXPECT_EQ(v.exit_code, 1);
   EXPECT_NE(v.out.find("failed check: program headers"), std::string::npos) << v.out;
+}
+
+// Upstream's signer gives 0x10001/0x10002 no meaning: signed as given, with a warning when ST's
+// TA would refuse the values; ST's order keeps ST's checks.
+TEST(Cli, UpstreamOrderSignsAnyPlatformTlvWithAWarning) {
+  TempDir tmp;
+  const std::vector<std::string> base = {
+      "sign",    "--in", vec("elf/rsc.elf"), "--key", vec("keys/rsa2048.pem"), "--plat-tlv",
+      "0x10001", "0X10"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_rproctee(args);
+  };
+  auto upstream = with({"--out", tmp / "u.sign"});
+  EXPECT_EQ(upstream.exit_code, 0) << upstream.err;
+  EXPECT_NE(upstream.err.find("warning: boot address 0x30315830"), std::string::npos)
+      << upstream.err;
+  EXPECT_NE(upstream.err.find("ST's TA would refuse this image"), std::string::npos);
+  auto inspected = run_rproctee({"inspect", tmp / "u.sign", "--json"});
+  EXPECT_NE(inspected.out.find("\"hex\": \"30583130\""), std::string::npos) << inspected.out;
+
+  auto st = with({"--tlv-order", "st", "--out", tmp / "s.sign"});
+  EXPECT_EQ(st.exit_code, 1);
+  EXPECT_NE(st.err.find("boot address 0x30315830 is not 128-byte aligned"), std::string::npos)
+      << st.err;
+  EXPECT_NE(st.err.find("--force signs anyway"), std::string::npos);
+  EXPECT_FALSE(fs::exists(tmp / "s.sign"));
+  EXPECT_EQ(with({"--tlv-order", "st", "--force", "--out", tmp / "s.sign"}).exit_code, 0);
+
+  // BOOTSEC 2 and a valid BOOTADDR: the same rule; no warning when the values suit ST's TA.
+  auto bootsec = run_rproctee({"digest", "--in", vec("elf/rsc.elf"), "--key",
+                               vec("keys/rsa2048.pub.pem"), "--plat-tlv", "0x10002", "0x2", "--out",
+                               tmp / "tbs", "--manifest", tmp / "m.json"});
+  EXPECT_EQ(bootsec.exit_code, 0) << bootsec.err;
+  EXPECT_NE(bootsec.err.find("warning: platform TLV 0x10002 (ST's BOOTSEC) is 2"),
+            std::string::npos)
+      << bootsec.err;
+  auto fine = run_rproctee({"sign", "--in", vec("elf/tfm.elf"), "--in", vec("elf/rsc.elf"), "--key",
+                            vec("keys/rsa3072.pem"), "--plat-tlv", "0x10001", "0x80000000",
+                            "--plat-tlv", "0x10002", "0x1", "--out", tmp / "f.sign"});
+  EXPECT_EQ(fine.exit_code, 0) << fine.err;
+  EXPECT_EQ(fine.err, "");
+  EXPECT_EQ(read_bytes(tmp / "f.sign"),
+            read_bytes(vectors_dir() / "signed" / "rsa3072_multi.sign"));
 }
 
 TEST(Cli, VerifyJsonFields) {

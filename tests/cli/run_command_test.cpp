@@ -55,7 +55,25 @@ TEST_F(RunCommand, JsonSummaryOnStdoutOnly) {
   EXPECT_GT(j["authenticate_and_load_ms"].get<double>(), 0.0);
   EXPECT_GE(j["boot_to_first_trace_ms"].get<double>(), 0.0);
   EXPECT_TRUE(j["shutdown_acknowledged"].get<bool>());
+  EXPECT_EQ(j["schema"], 1);
+  EXPECT_TRUE(j["ok"].get<bool>());
+  EXPECT_TRUE(j["error"].is_null());
   EXPECT_TRUE(has(r.err, "rpmsg-tty < ping")) << r.err;  // the exchange went to stderr
+
+  // A run that stops early prints the same keys, null where it did not get.
+  const auto failed = run_rproctee({"run", "--json", "/nonexistent/fw.sign"});
+  EXPECT_EQ(failed.exit_code, 1);
+  const auto f = nlohmann::json::parse(failed.out, nullptr, false);
+  ASSERT_FALSE(f.is_discarded()) << failed.out;
+  std::vector<std::string> keys, failed_keys;
+  for (const auto& [key, value] : j.items()) keys.push_back(key);
+  for (const auto& [key, value] : f.items()) failed_keys.push_back(key);
+  EXPECT_EQ(failed_keys, keys);
+  EXPECT_FALSE(f["ok"].get<bool>());
+  EXPECT_EQ(f["error"]["tee_error_name"], "TEE_ERROR_ITEM_NOT_FOUND");
+  EXPECT_TRUE(f["platform"].is_null());
+  EXPECT_TRUE(f["stop_ms"].is_null());
+  EXPECT_EQ(f["image"], "fw.sign");
 }
 
 TEST_F(RunCommand, TheM4PresetRunsItsOwnDemo) {

@@ -109,6 +109,7 @@ TEST(CheckLoadable, CatchesWhatTheTaWouldReject) {
   const auto fw = test::make_firmware(256, test::demo_resource_table());
   p.images = {{"a", fw}};
   EXPECT_TRUE(check_loadable(p));
+  p.order = TlvOrder::kSt;
   p.platform = {{tlv::kBootAddr, {0x40, 0, 0x10, 0x80}}};  // 0x80100040: not 128-aligned
   EXPECT_FALSE(check_loadable(p));
   p.platform.clear();
@@ -116,6 +117,35 @@ TEST(CheckLoadable, CatchesWhatTheTaWouldReject) {
   auto r = check_loadable(p);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("segments overlap"), std::string::npos);
+}
+
+// 0x10001/0x10002 are ST's BOOTADDR/BOOTSEC only in ST's order; upstream gives them no meaning.
+TEST(CheckLoadable, BootTlvsMeanSomethingOnlyInStOrder) {
+  BuildParams p;
+  const auto fw = test::make_firmware(256, test::demo_resource_table());
+  p.images = {{"a", fw}};
+  const std::vector<std::pair<PlatformTlv, std::string>> wrong = {
+      {{tlv::kBootAddr, {'0', 'X', '1', '0'}}, "0x30315830"},  // a string, not 0x10
+      {{tlv::kBootAddr, {0x40, 0, 0x10, 0x80}}, "128-byte aligned"},
+      {{tlv::kBootAddr, {0x10}}, "is 1 bytes long"},
+      {{tlv::kBootSec, {2, 0, 0, 0}}, "ST's BOOTSEC) is 2"},
+      {{tlv::kBootSec, {'s', 'e', 'c'}}, "is 3 bytes long"},
+  };
+  for (const auto& [tlv_value, why] : wrong) {
+    p.platform = {tlv_value};
+    p.order = TlvOrder::kUpstream;
+    EXPECT_TRUE(check_loadable(p)) << why;
+    const auto st = check_st_boot_tlvs(p);
+    ASSERT_FALSE(st) << why;
+    EXPECT_NE(st.error().message.find(why), std::string::npos) << st.error().message;
+    p.order = TlvOrder::kSt;
+    const auto refused = check_loadable(p);
+    ASSERT_FALSE(refused) << why;
+    EXPECT_EQ(refused.error().message, st.error().message);
+  }
+  p.platform = {{tlv::kBootAddr, {0x00, 0, 0x10, 0x80}}, {tlv::kBootSec, {1, 0, 0, 0}}};
+  EXPECT_TRUE(check_st_boot_tlvs(p));
+  EXPECT_TRUE(check_loadable(p));
 }
 
 TEST(Assemble, SignatureMustHaveTheHeaderLength) {

@@ -116,7 +116,7 @@ void client_loop(MachineUnderTest& m, const std::vector<uint8_t>& image, int rou
     switch (rng() % 4) {
       case 0: {  // a processor that does not exist
         const auto id = static_cast<uint32_t>(1 + rng() % 1000);
-        expect_one_of(tally, "open(unknown processor)", c.open(id), {TEEC_ERROR_BAD_PARAMETERS});
+        expect_one_of(tally, "open(unknown processor)", c.open(id), {TEEC_ERROR_NOT_SUPPORTED});
         break;
       }
       case 1: {  // the platform service is for the TA only

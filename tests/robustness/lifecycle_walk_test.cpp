@@ -55,7 +55,7 @@
 #include "support/image_crafting.hpp"
 #include "support/machine_fixture.hpp"
 #include "support/test_data.hpp"
-#include "teec/tee_client_api.h"
+#include "teec/tee_client_kernel.h"
 
 namespace rproctee::test {
 namespace {
@@ -494,8 +494,8 @@ class LifecycleWalk : public ::testing::TestWithParam<WalkParam> {
   /// among the small ids): the TEE must refuse it before any TA sees it.
   void ForgedInvoke(TEEC_Context& ctx) {
     TEEC_Session forged{};
-    forged.ctx = &ctx;
-    forged.session_id = Coin() ? Random(16) : static_cast<uint32_t>(rng_());
+    forged.imp.ctx = &ctx;
+    forged.imp.session_id = Coin() ? Random(16) : static_cast<uint32_t>(rng_());
     static const std::array<uint32_t, 8> kCommands = {
         protocol::rproc_ta::kLoadFw,       protocol::rproc_ta::kStartFw,
         protocol::rproc_ta::kStopFw,       protocol::rproc_ta::kGetRscTable,
@@ -529,7 +529,7 @@ class LifecycleWalk : public ::testing::TestWithParam<WalkParam> {
     Check(r != TEEC_SUCCESS,
           fmt::format("FINDING: command {:#x} on forged session id {} of another client "
                       "succeeded",
-                      command, forged.session_id));
+                      command, forged.imp.session_id));
   }
 
   /// A second session for the processor the normal world owns, and the commands it would send.

@@ -13,7 +13,7 @@
 
 #include "machine/machine.hpp"
 #include "machine/socket_server.hpp"
-#include "teec/tee_client_api.h"
+#include "teec/tee_client_kernel.h"
 
 namespace rproctee::test {
 

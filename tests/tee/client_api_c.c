@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "teec/tee_client_api.h"
+#include "teec/tee_client_kernel.h"
 
 int rproctee_c_null_handles(void);
 int rproctee_c_open_and_query(const char* tee_name);

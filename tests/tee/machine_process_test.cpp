@@ -17,11 +17,13 @@
 #include <sstream>
 #include <thread>
 
+#include "common/seqpacket.hpp"
 #include "image/elf32.hpp"
 #include "platform/secure_config.hpp"
 #include "protocol/ta_remoteproc.hpp"
 #include "support/elf_builder.hpp"
 #include "support/image_crafting.hpp"
+#include "support/machine_child.hpp"
 #include "support/machine_fixture.hpp"
 #include "support/rsc_builder.hpp"
 #include "support/run_command.hpp"
@@ -37,102 +39,7 @@ std::string trusted_key() {
   return (vectors_dir() / "keys" / "rsa2048.pub.pem").string();
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-/// `rproctee machine ... --socket PATH` as a child process, its stderr in a file.
-class MachineProcess {
- public:
-  explicit MachineProcess(std::vector<std::string> options) {
-    socket_ = dir_ / "machine.sock";
-    stderr_ = dir_ / "machine.err";
-    std::vector<std::string> argv = {rproctee_binary(), "machine"};
-    argv.insert(argv.end(), options.begin(), options.end());
-    argv.push_back("--socket");
-    argv.push_back(socket_);
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      const int err = ::open(stderr_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int null = ::open("/dev/null", O_RDWR);
-      if (err < 0 || null < 0) ::_exit(126);
-      ::dup2(null, 0);
-      ::dup2(null, 1);
-      ::dup2(err, 2);
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-  }
-
-  ~MachineProcess() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-
-  /// Waits until the machine listens (its socket exists and it said so).
-  bool wait_until_listening(std::chrono::seconds timeout = std::chrono::seconds(30)) {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      if (!alive()) return false;
-      if (std::filesystem::exists(socket_) &&
-          stderr_text().find("listening on") != std::string::npos)
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-
-  bool alive() {
-    if (exited_) return false;
-    int status = 0;
-    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == 0) return true;
-    exited_ = true;
-    status_ = status;
-    return false;
-  }
-
-  /// Sends `sig` and waits (up to `timeout`) for the exit; the wait status, or -1 on timeout.
-  int signal_and_wait(int sig, std::chrono::seconds timeout = std::chrono::seconds(20)) {
-    if (alive()) ::kill(pid_, sig);
-    const auto deadline = Clock::now() + timeout;
-    while (alive()) {
-      if (Clock::now() > deadline) return -1;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return status_;
-  }
-
-  /// Virtual memory size of the machine process in KiB (/proc/PID/status VmSize).
-  uint64_t vm_size_kib() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(in, line);)
-      if (line.rfind("VmSize:", 0) == 0) return std::stoull(line.substr(7));
-    return 0;
-  }
-
-  std::string stderr_text() const { return read_text(stderr_); }
-  const std::string& socket() const { return socket_; }
-  std::string tee_name() const { return "unix:" + socket_; }
-  pid_t pid() const { return pid_; }
-
- private:
-  TempDir dir_;
-  std::string socket_, stderr_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-  int status_ = 0;
-};
+using MachineProcess = MachineChild;
 
 std::vector<std::string> stm32mp25_options() {
   return {"--platform", "stm32mp25", "--trust", trusted_key()};
@@ -215,7 +122,7 @@ TEST(MachineProcess, ClientLoadsStartsAndStopsOverTheSocket) {
   EXPECT_EQ(c.coredump(core), TEEC_ERROR_BAD_STATE);
   // A second processor id does not exist on this preset.
   RprocClient other(m.tee_name());
-  EXPECT_EQ(other.open(1, &origin), TEEC_ERROR_BAD_PARAMETERS);
+  EXPECT_EQ(other.open(1, &origin), TEEC_ERROR_NOT_SUPPORTED);
   EXPECT_EQ(origin, TEEC_ORIGIN_TRUSTED_APP);
   EXPECT_TRUE(m.alive());
 }
@@ -356,6 +263,38 @@ TEST(MachineProcess, SigtermExitsZeroAndRemovesTheSocket) {
   EXPECT_FALSE(late.initialized());
 }
 
+// systemd socket activation: the machine serves the listening socket it inherits as descriptor
+// 3 (LISTEN_PID, LISTEN_FDS) and leaves the socket file, systemd's, where it is.
+TEST(MachineProcess, ServesTheSocketSystemdPasses) {
+  TempDir dir;
+  const std::string path = dir / "activated.sock";
+  auto listener = listen_seqpacket(path);
+  ASSERT_TRUE(listener) << listener.error().message;
+  MachineChild m(stm32mp25_options(), *listener);
+  ::close(*listener);
+  ASSERT_TRUE(m.wait_until_listening()) << m.stderr_text();
+  EXPECT_THAT(m.stderr_text(), HasSubstr("listening on the socket passed by the service manager"));
+  EXPECT_FALSE(std::filesystem::exists(m.socket()));  // no socket of its own
+  {
+    RprocClient c("unix:" + path);
+    ASSERT_EQ(c.open(0), TEEC_SUCCESS);
+    ASSERT_EQ(c.load(small_image()), TEEC_SUCCESS) << c.last_error();
+    EXPECT_EQ(c.start(), TEEC_SUCCESS);
+    EXPECT_EQ(c.stop(), TEEC_SUCCESS);
+  }
+  const int status = m.signal_and_wait(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_TRUE(std::filesystem::exists(path));
+
+  // Anything but a listening SOCK_SEQPACKET socket is refused with what it is.
+  const int file = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  MachineChild wrong(stm32mp25_options(), file);
+  ::close(file);
+  const int refused = wrong.signal_and_wait(0);
+  EXPECT_TRUE(WIFEXITED(refused) && WEXITSTATUS(refused) == 1) << refused << wrong.stderr_text();
+  EXPECT_THAT(wrong.stderr_text(), HasSubstr("descriptor 3 is not a socket"));
+}
+
 constexpr char kOwnBoard[] = R"(/dts-v1/;
 / {
 	model = "my own board";
@@ -422,7 +361,7 @@ TEST(MachineProcess, OwnDeviceTreeSource) {
       HasSubstr("my own board (1 remote processor(s), 1 TEE-controlled, 1 trusted key(s))"));
   RprocClient c(m.tee_name());
   uint32_t origin = 0;
-  EXPECT_EQ(c.open(0, &origin), TEEC_ERROR_BAD_PARAMETERS);  // the board's processor is id 3
+  EXPECT_EQ(c.open(0, &origin), TEEC_ERROR_NOT_SUPPORTED);  // the board's processor is id 3
   ASSERT_EQ(c.open(3, &origin), TEEC_SUCCESS);
   const auto image = sign_elfs({own_board_firmware()}, test_key("rsa2048"));
   ASSERT_EQ(c.load(image), TEEC_SUCCESS) << c.last_error();

@@ -222,7 +222,7 @@ TEST_P(TaUnsignedChange, EveryTlvByteChangedIsASignatureFailure) {
   for (size_t at = 20; at < end; ++at) {
     Bytes f = good;
     f[at] ^= 0x80;
-    const auto r = LoadRejected(m_, c_, f, TEEC_ERROR_SIGNATURE_INVALID, kNoKey);
+    const auto r = LoadRejected(m_, c_, f, TEE_ERROR_SIGNATURE_INVALID, kNoKey);
     if (!r && ++wrong <= 5) ADD_FAILURE() << "TLV byte " << at << ": " << r.message();
   }
   EXPECT_EQ(wrong, 0);
@@ -482,7 +482,7 @@ class TaKeyConfusion : public ::testing::TestWithParam<TransportKind> {
     MachineUnderTest m(GetParam(), config);
     RprocClient c(m.tee_name());
     ASSERT_EQ(c.open(0), TEEC_SUCCESS);
-    EXPECT_TRUE(LoadRejected(m, c, image, TEEC_ERROR_SIGNATURE_INVALID, needle));
+    EXPECT_TRUE(LoadRejected(m, c, image, TEE_ERROR_SIGNATURE_INVALID, needle));
     // The provisioned key still works.
     EXPECT_TRUE(LoadsExactlyThenReleases(m, c, demo_image(4096, trust.front())));
   }

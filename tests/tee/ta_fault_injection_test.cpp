@@ -37,7 +37,7 @@ Expected expected_outcome(FaultPoint point, uint64_t index) {
     case FaultPoint::kHash:
       if (index == 0) return {TEEC_ERROR_GENERIC, "hash failure (injected)"};  // header || TLVs
       if (index == 1)  // the signature check in the platform service
-        return {TEEC_ERROR_SIGNATURE_INVALID, "verifies with none of the provisioned keys"};
+        return {TEE_ERROR_SIGNATURE_INVALID, "verifies with none of the provisioned keys"};
       return {TEEC_ERROR_SECURITY, "its SHA-256 in memory does not match the signed digest"};
     case FaultPoint::kMapping:  // the machine cannot map the shared memory
       return {TEEC_ERROR_OUT_OF_MEMORY, ""};

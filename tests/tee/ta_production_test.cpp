@@ -262,9 +262,9 @@ TEST(TaProduction, MachineStartsWithOnlyAFreshKeyAndLoadsOnlyItsImages) {
     uint32_t origin = 0;
     EXPECT_EQ(
         c.load(sign_elfs({make_firmware(4096, demo_resource_table())}, dev_key_pair), &origin),
-        TEEC_ERROR_SIGNATURE_INVALID);
+        TEE_ERROR_SIGNATURE_INVALID);
     EXPECT_EQ(origin, TEEC_ORIGIN_TRUSTED_APP);
-    EXPECT_EQ(c.load(demo_image(4096, "p256")), TEEC_ERROR_SIGNATURE_INVALID);
+    EXPECT_EQ(c.load(demo_image(4096, "p256")), TEE_ERROR_SIGNATURE_INVALID);
   }
   // SIGTERM right after "listening" is an orderly stop: exit 0, socket file removed.
   EXPECT_EQ(machine.terminate(), 0) << machine.err();

@@ -23,6 +23,8 @@ using namespace ta_attack;  // NOLINT(google-build-using-namespace)
 using Bytes = std::vector<uint8_t>;
 
 constexpr uint32_t kVersionTlv = 0x10003;
+/// TEE_ERROR_CORRUPT_OBJECT (an Internal API code: not in the client API header).
+constexpr TEEC_Result kCorruptObject = static_cast<TEEC_Result>(TeeCode::kCorruptObject);
 
 /// The STM32MP25 preset with anti-rollback on for processor 0.
 std::string rollback_dts() {
@@ -181,7 +183,7 @@ TEST_P(TaRollback, ATamperedCounterFileFailsClosed) {
     ASSERT_EQ(c.open(0), TEEC_SUCCESS);
     // Every LOAD fails closed, whatever the version, and the file is left as found.
     for (uint32_t v : {1u, 5u, 6u}) {
-      EXPECT_TRUE(LoadRejected(m, c, versioned(v), TEEC_ERROR_CORRUPT_OBJECT,
+      EXPECT_TRUE(LoadRejected(m, c, versioned(v), kCorruptObject,
                                "platform service refused to read the anti-rollback counter"))
           << "version " << v;
     }
@@ -208,7 +210,7 @@ TEST_P(TaRollback, DeletingTheCounterFileDoesNotResetIt) {
   MachineUnderTest m(GetParam(), config());
   RprocClient c(m.tee_name());
   ASSERT_EQ(c.open(0), TEEC_SUCCESS);
-  EXPECT_TRUE(LoadRejected(m, c, versioned(4), TEEC_ERROR_CORRUPT_OBJECT,
+  EXPECT_TRUE(LoadRejected(m, c, versioned(4), kCorruptObject,
                            "platform service refused to read the anti-rollback counter"));
 }
 
@@ -224,7 +226,7 @@ TEST_P(TaRollback, AnotherDeviceKeyMakesTheFileUntrusted) {
   MachineUnderTest m(GetParam(), config());
   RprocClient c(m.tee_name());
   ASSERT_EQ(c.open(0), TEEC_SUCCESS);
-  EXPECT_TRUE(LoadRejected(m, c, versioned(5), TEEC_ERROR_CORRUPT_OBJECT,
+  EXPECT_TRUE(LoadRejected(m, c, versioned(5), kCorruptObject,
                            "platform service refused to read the anti-rollback counter"));
 }
 

@@ -1,6 +1,6 @@
 // security.md attack class 16 (H13) against the trusted application: 10 000 sessions for
-// unknown remote-processor ids are refused (BAD_PARAMETERS, origin TRUSTED_APP) without any
-// growth (no session, no context, no memory kept), and a valid LOAD works afterwards; LOAD of
+// unknown remote-processor ids are refused (NOT_SUPPORTED, origin TRUSTED_APP, as OP-TEE's) with
+// no growth (no session, no context, no memory kept), and a valid LOAD works afterwards; LOAD of
 // another image while one is LOADED is BAD_STATE (the same image again is SUCCESS); a session
 // never controls another processor (ACCESS_DENIED, dual preset); a second session on a busy
 // processor is BUSY.
@@ -53,7 +53,7 @@ TEST_P(TaSessionLimits, TenThousandUnknownProcessorIdsLeaveNothingBehind) {
   auto open_unknown = [&](uint32_t id) {
     uint32_t origin = 0;
     const TEEC_Result r = attacker.open(id, &origin);
-    return r == TEEC_ERROR_BAD_PARAMETERS && origin == TEEC_ORIGIN_TRUSTED_APP;
+    return r == TEEC_ERROR_NOT_SUPPORTED && origin == TEEC_ORIGIN_TRUSTED_APP;
   };
   for (uint32_t id = 1; id <= 200; ++id) ASSERT_TRUE(open_unknown(id));  // warm-up
   const uint64_t rss_before = rss_bytes();

@@ -621,7 +621,7 @@ TEST_P(TeeCoreOverTransport, ASessionCannotBeUsedThroughAnotherContext) {
             TEEC_SUCCESS);
   // The same session id sent by another connection (client).
   TEEC_Session stolen = s;
-  stolen.ctx = &thief;
+  stolen.imp.ctx = &thief;
   EXPECT_EQ(echo_teec(stolen, &origin), TEEC_ERROR_ITEM_NOT_FOUND);
   EXPECT_EQ(origin, TEEC_ORIGIN_TEE);
   TEEC_CloseSession(&stolen);  // ignored by the TEE: not the thief's session
@@ -631,7 +631,7 @@ TEST_P(TeeCoreOverTransport, ASessionCannotBeUsedThroughAnotherContext) {
   RprocClient owner(m_.tee_name());
   ASSERT_EQ(owner.open(0), TEEC_SUCCESS);
   TEEC_Session stolen_rproc = owner.session();
-  stolen_rproc.ctx = &thief;
+  stolen_rproc.imp.ctx = &thief;
   TEEC_Operation op{};
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
   EXPECT_EQ(TEEC_InvokeCommand(&stolen_rproc, 2 /* START_FW */, &op, &origin),
@@ -659,7 +659,7 @@ TEST_P(TeeCoreOverTransport, FinalizingAContextClosesItsSessions) {
     // The first client goes away without closing its session: finalizing its context is
     // enough for the TEE to close it.
     TEEC_FinalizeContext(&first.context());
-    first.context().imp = nullptr;
+    first.context().imp.fd = -1;
     // Over a socket the machine notices asynchronously: wait for it.
     TEEC_Result r = TEEC_ERROR_BUSY;
     for (int i = 0; i < 500 && r == TEEC_ERROR_BUSY; ++i) {
