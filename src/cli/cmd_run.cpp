@@ -64,9 +64,14 @@ struct RunReport {
   std::optional<bool> shutdown_acknowledged;
   bool crashed_at_stop = false;      // a crash had left it waiting for its recovery
   std::vector<std::string> console;  // the board's serial console, "m33 UART4: text"
-  std::optional<Error> error;  // the first failure
-  bool usage = false;          // that failure is a usage error (exit 2)
+  std::optional<Error> error;        // the first failure
+  bool usage = false;                // that failure is a usage error (exit 2)
 
+  /// A failure of the normal world (an errno): recorded as a generic one, its message names
+  /// the errno.
+  void fail(const std::string& prog, const remoteproc::SysError& e) {
+    fail(prog, Error{TeeCode::kGeneric, e.message});
+  }
   /// Records the first failure and prints it.
   void fail(const std::string& prog, Error e, bool is_usage = false) {
     if (is_usage)

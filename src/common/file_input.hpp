@@ -17,6 +17,7 @@ inline constexpr uint64_t kMaxKeyFile = 64 * 1024;       // PEM/DER keys, key_in
 inline constexpr uint64_t kMaxAesKeyFile = 64;           // raw AES-128/192/256 keys
 inline constexpr uint64_t kMaxDeviceTreeFile = 1 << 20;  // .dtb / .dts
 inline constexpr uint64_t kMaxImageFile = 1ull << 30;    // ELF or signed image given to the tools
+inline constexpr uint64_t kMaxPinFile = 4096;            // a PKCS#11 pin-source file
 
 /// The whole of `path`. ITEM_NOT_FOUND when it cannot be opened, BAD_PARAMETERS for something
 /// other than a regular file or a file over `max_size` bytes (the message names `what`, the

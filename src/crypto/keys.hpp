@@ -74,7 +74,4 @@ class PrivateKey {
   PublicKey public_;
 };
 
-/// Reads a whole file (keys, key info, AES keys). Error code: ITEM_NOT_FOUND.
-Result<std::vector<uint8_t>> read_small_file(const std::string& path, size_t max_size);
-
 }  // namespace rproctee::crypto

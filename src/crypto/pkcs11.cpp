@@ -11,6 +11,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/file_input.hpp"
 #include "crypto/ecdsa_p256.hpp"
 #include "crypto/pkcs11_module.hpp"
 #include "crypto/rsa_pkcs1.hpp"
@@ -109,7 +110,7 @@ Result<std::string> read_pin_source(const std::string& source) {
   else if (path.find(':') != std::string::npos && path.front() != '/')
     return make_error(TeeCode::kBadParameters,
                       "pin-source {} is neither a file path nor a file: URI", source);
-  RPROCTEE_ASSIGN(auto bytes, read_small_file(path, 4096));
+  RPROCTEE_ASSIGN(auto bytes, read_regular_file(path, kMaxPinFile, "PIN file"));
   std::string pin(bytes.begin(), bytes.end());
   OPENSSL_cleanse(bytes.data(), bytes.size());
   while (!pin.empty() && (pin.back() == '\n' || pin.back() == '\r')) pin.pop_back();

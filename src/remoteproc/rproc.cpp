@@ -489,7 +489,7 @@ void Rproc::crash_worker() {
 }
 
 void Rproc::handle_crash(CrashType type) {
-  std::lock_guard lock(lock_);
+  std::unique_lock lock(lock_);
   if (state_ == RprocState::kCrashed || state_ == RprocState::kOffline) return;  // later reports
   state_ = RprocState::kCrashed;
   ++crash_count_;
@@ -530,13 +530,12 @@ int Rproc::cancel_recovery_locked() {
     recovery_cancelled_ = true;
   }
   work_cv_.notify_all();
-  for (auto it = subdevices_.rbegin(); it != subdevices_.rend(); ++it) (*it)->stop(true);
+  // What a recovery would have stopped, without the dump (the crash took it already).
+  stop_subdevices(true);
   loaded_table_ = nullptr;
   const int err = ops_->stop(*this);
-  for (auto& s : subdevices_) s->unprepare();
-  resource_cleanup();
-  ops_->release_fw(*this);
-  ops_->unprepare(*this);
+  unprepare_subdevices();
+  release_boot();
   state_ = RprocState::kOffline;
   power_ = 0;
   running_fw_.reset();

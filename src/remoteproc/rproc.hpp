@@ -222,8 +222,9 @@ class Rproc {
   // Lock order: lock_ first. Boot, shutdown, recovery and vq_interrupt call the ops, the
   // subdevices (the rpmsg device and bus locks), and the environment with lock_ held; none of
   // these may call back into a method of this Rproc that takes lock_ (state(), name(),
-  // dev_name(), info(), table(), da_to_va() and kick() do not). lock_ and work_mutex_ are never
-  // held together: the crash worker takes lock_ only after letting go of work_mutex_.
+  // dev_name(), info(), table(), da_to_va() and kick() do not). work_mutex_ is never held
+  // when lock_ is taken: the crash worker takes lock_ only after letting go of work_mutex_
+  // (cancelling a recovery takes work_mutex_ under lock_).
   mutable std::mutex lock_;                              // Linux rproc->lock
   std::atomic<RprocState> state_{RprocState::kOffline};  // written under lock_
   int power_ = 0;

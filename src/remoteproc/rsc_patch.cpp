@@ -13,6 +13,8 @@ namespace {
 // Field offsets inside an entry, from its type word (fw_rsc_hdr): fw_rsc_carveout and
 // fw_rsc_devmem start with u32 da, pa; fw_rsc_vdev_vring with u32 da.
 constexpr size_t kMemoryDa = 4, kMemoryPa = 8, kVringDa = 0;
+// fw_rsc_vdev: gfeatures, config_len, then the status byte.
+constexpr size_t kGfeaturesBeforeStatus = 8;
 
 template <typename T>
 SysStatus store(std::span<uint8_t> table, size_t offset, std::string_view field, T value) {
@@ -51,6 +53,14 @@ SysStatus set_vring_da(std::span<uint8_t> table, const image::RscVring& vring, u
 
 SysStatus set_vdev_status(std::span<uint8_t> table, const image::RscVdev& vdev, uint8_t status) {
   return store(table, vdev.status_offset, "vdev status", status);
+}
+
+SysStatus set_vdev_gfeatures(std::span<uint8_t> table, const image::RscVdev& vdev,
+                             uint32_t features) {
+  if (vdev.status_offset < kGfeaturesBeforeStatus)
+    return sys_error(EINVAL, "vdev status at offset {:#x} leaves no room for gfeatures",
+                     vdev.status_offset);
+  return store(table, vdev.status_offset - kGfeaturesBeforeStatus, "vdev gfeatures", features);
 }
 
 uint8_t vdev_status(std::span<const uint8_t> table, const image::RscVdev& vdev) {

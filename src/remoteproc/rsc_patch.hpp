@@ -25,6 +25,11 @@ SysStatus set_vring_da(std::span<uint8_t> table, const image::RscVring& vring, u
 /// fw_rsc_vdev.status of `vdev`: EINVAL outside `table`.
 SysStatus set_vdev_status(std::span<uint8_t> table, const image::RscVdev& vdev, uint8_t status);
 
+/// fw_rsc_vdev.gfeatures of `vdev` (the features the driver accepted, Linux's
+/// rproc_virtio_finalize_features): EINVAL outside `table`.
+SysStatus set_vdev_gfeatures(std::span<uint8_t> table, const image::RscVdev& vdev,
+                             uint32_t features);
+
 /// fw_rsc_vdev.status of `vdev`, or 0 when it lies outside `table`.
 uint8_t vdev_status(std::span<const uint8_t> table, const image::RscVdev& vdev);
 

@@ -9,8 +9,6 @@
 namespace rproctee::remoteproc {
 
 namespace {
-// fw_rsc_vdev: type, id, notifyid, dfeatures, gfeatures, ...
-constexpr size_t kGfeaturesOffset = 16;
 std::mutex g_drivers_mutex;
 std::map<uint32_t, Vdev::DriverFactory>& drivers() {
   static std::map<uint32_t, Vdev::DriverFactory> d;
@@ -79,10 +77,7 @@ void Vdev::set_status(uint8_t status) {
 }
 
 void Vdev::set_gfeatures(uint32_t features) {
-  auto t = rproc_.table();
-  const size_t at = size_t{rsc_offset_} + kGfeaturesOffset;
-  if (at + 4 > t.size()) return;
-  for (size_t i = 0; i < 4; ++i) t[at + i] = static_cast<uint8_t>(features >> (8 * i));
+  (void)set_vdev_gfeatures(rproc_.table(), rsc_, features);
 }
 
 int Vdev::start() {
