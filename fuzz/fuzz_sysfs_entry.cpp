@@ -129,6 +129,14 @@ void reset(World& w) {
 
 }  // namespace
 
+remoteproc::SysfsTree& fuzz_sysfs_tree() {
+  return world().nw->sysfs();
+}
+
+void fuzz_sysfs_reset() {
+  reset(world());
+}
+
 void fuzz_sysfs_one(std::span<const uint8_t> data) {
   World& w = world();
   auto& sysfs = w.nw->sysfs();

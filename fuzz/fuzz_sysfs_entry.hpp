@@ -11,9 +11,16 @@
 #include <span>
 #include <vector>
 
+#include "remoteproc/sysfs.hpp"
+
 namespace rproctee::fuzz {
 
 void fuzz_sysfs_one(std::span<const uint8_t> data);
+
+/// The sysfs tree of that normal world (made on first use), for the control-socket target.
+remoteproc::SysfsTree& fuzz_sysfs_tree();
+/// Back to offline with zero memories, recovery on, the demo firmware named; checked.
+void fuzz_sysfs_reset();
 
 /// Hand-written inputs (the seed corpus fuzz/corpus/fuzz_sysfs/seed-N.bin).
 std::vector<std::vector<uint8_t>> fuzz_sysfs_seeds();

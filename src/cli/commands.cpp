@@ -19,8 +19,7 @@ constexpr CommandInfo kCommands[] = {
     {"up", up_main, "run the board: machine + normal world + sysfs tree"},
     {"ctl", ctl_main, "drive a running `up` (sysfs operations)"},
     {"down", down_main, "stop a running `up`"},
-    {"coredump-open", coredump_open_main,
-     "open a sealed core dump with the debug key (plain ELF core for gdb)"},
+    {"coredump-open", coredump_open_main, "unseal a core dump with the debug key"},
 };
 
 }  // namespace

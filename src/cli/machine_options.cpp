@@ -9,6 +9,7 @@
 #include "crypto/aes_cbc.hpp"
 #include "crypto/secret_bytes.hpp"
 #include "dt/presets.hpp"
+#include "machine/client_limits.hpp"
 
 namespace rproctee::cli {
 
@@ -39,9 +40,14 @@ void add_machine_options(CLI::App& app, MachineArgs& a) {
       ->check(CLI::IsMember({"emulated", "held"}))
       ->capture_default_str();
   app.add_option("--client-limits", a.client_limits,
-                 "What TEE clients may hold: connections=64,connections-per-process=16,"
-                 "sessions-per-client=16,shms-per-client=64,shm-bytes-per-client=536870912,"
-                 "shm-bytes-total=2147483648 (any subset)")
+                 [] {
+                   // Spaces after the commas: the man page may break the line there.
+                   std::string defaults = machine::format_client_limits({});
+                   for (size_t at = 0; (at = defaults.find(',', at)) != std::string::npos; at += 2)
+                     defaults.insert(at + 1, " ");
+                   return "What TEE clients may hold: any subset of KEY=N,... (the defaults: " +
+                          defaults + ")";
+                 }())
       ->type_name("KEY=N,...");
   app.add_flag("--debug", a.debug,
                "Keep the machine dumpable (core dumps, ptrace): it holds key material, so by "

@@ -1,5 +1,7 @@
 #include "machine/client_limits.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <string>
 
@@ -42,6 +44,14 @@ Result<ClientLimits> parse_client_limits(std::string_view text) {
     }
   }
   return limits;
+}
+
+std::string format_client_limits(const ClientLimits& l) {
+  return fmt::format(
+      "connections={},connections-per-process={},sessions-per-client={},shms-per-client={},"
+      "shms-total={},shm-bytes-per-client={},shm-bytes-total={}",
+      l.connections, l.connections_per_process, l.sessions_per_client, l.shms_per_client,
+      l.shms_total, l.shm_bytes_per_client, l.shm_bytes_total);
 }
 
 }  // namespace rproctee::machine

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "common/result.hpp"
@@ -27,5 +28,8 @@ struct ClientLimits {
 /// "connections=64,sessions-per-client=8,..." over the defaults. BAD_PARAMETERS naming the
 /// unknown key or the bad value.
 Result<ClientLimits> parse_client_limits(std::string_view text);
+
+/// The same syntax back: every key with its value ("connections=64,...").
+std::string format_client_limits(const ClientLimits& limits);
 
 }  // namespace rproctee::machine

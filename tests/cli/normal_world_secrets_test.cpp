@@ -114,8 +114,8 @@ TEST(NormalWorldSecrets, TheSecureNodeOfADeviceTreeNeverReachesUp) {
   auto pre = run_command({"/usr/bin/cpp", "-nostdinc", "-undef", "-x", "assembler-with-cpp", "-I",
                           source + "/platforms", dir / "board.dts", "-o", dir / "board.pre"});
   ASSERT_EQ(pre.exit_code, 0) << pre.err;
-  auto dtc = run_command({"/usr/bin/dtc", "-q", "-I", "dts", "-O", "dtb", "-i", source, "-o",
-                          dir / "board.dtb", dir / "board.pre"});
+  auto dtc = run_command({"/usr/bin/dtc", "-q", "-I", "dts", "-O", "dtb", "-i", source, "-i",
+                          source + "/platforms", "-o", dir / "board.dtb", dir / "board.pre"});
   ASSERT_EQ(dtc.exit_code, 0) << dtc.err;
   expect_only_the_machine_holds(dir, {"--dtb", dir / "board.dtb"}, key);
 }
@@ -142,7 +142,8 @@ Occurrences count_in_memory(pid_t pid, const std::vector<uint8_t>& secret) {
     std::string flags;
     while (flags.empty() && std::getline(smaps, line))
       if (line.rfind("VmFlags:", 0) == 0) flags = line;
-    if (perms[0] != 'r' || line.find("[vvar]") != std::string::npos || end - begin > kLargestMapping)
+    if (perms[0] != 'r' || line.find("[vvar]") != std::string::npos ||
+        end - begin > kLargestMapping)
       continue;
     std::vector<uint8_t> bytes(static_cast<size_t>(end - begin));
     const ssize_t n = ::pread(mem, bytes.data(), bytes.size(), static_cast<off_t>(begin));
@@ -229,8 +230,8 @@ TEST(NormalWorldSecrets, TheNormalWorldTreeHasNoSecureWorldNode) {
                           source + "/platforms", source + "/platforms/stm32mp25-m33.dts", "-o",
                           dir / "p.pre"});
   ASSERT_EQ(pre.exit_code, 0) << pre.err;
-  auto dtc = run_command({"/usr/bin/dtc", "-q", "-I", "dts", "-O", "dtb", "-i", source, "-o",
-                          dir / "p.dtb", dir / "p.pre"});
+  auto dtc = run_command({"/usr/bin/dtc", "-q", "-I", "dts", "-O", "dtb", "-i", source, "-i",
+                          source + "/platforms", "-o", dir / "p.dtb", dir / "p.pre"});
   ASSERT_EQ(dtc.exit_code, 0) << dtc.err;
   auto tree = dt::DeviceTree::from_blob(read_bytes(dir / "p.dtb"), "p.dtb");
   ASSERT_TRUE(tree) << tree.error().message;

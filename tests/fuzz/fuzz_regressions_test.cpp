@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fuzz_entry_points.hpp"
+#include "fuzz_local_inputs_entry.hpp"
 #include "fuzz_rpmsg_entry.hpp"
 #include "fuzz_sysfs_entry.hpp"
 #include "fuzz_tee_message_entry.hpp"
@@ -78,7 +79,10 @@ INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegressions,
                                            Target{"fuzz_resource_table", fuzz_resource_table_one},
                                            Target{"fuzz_tee_message", fuzz_tee_message_one},
                                            Target{"fuzz_rpmsg", fuzz_rpmsg_one},
-                                           Target{"fuzz_sysfs", fuzz_sysfs_one}),
+                                           Target{"fuzz_sysfs", fuzz_sysfs_one},
+                                           Target{"fuzz_state_dir", fuzz_state_dir_one},
+                                           Target{"fuzz_client_limits", fuzz_client_limits_one},
+                                           Target{"fuzz_control", fuzz_control_one}),
                          [](const auto& test_info) { return std::string(test_info.param.name); });
 
 TEST(FuzzTeeMessage, GeneratedSeedsAreCommitted) {
@@ -103,6 +107,27 @@ TEST(FuzzSysfs, HandWrittenSeedsAreCommitted) {
     if (std::getenv("RPROCTEE_FUZZ_WRITE_SEEDS")) test::write_bytes(file, seeds[i]);
     ASSERT_TRUE(fs::exists(file)) << file << " (regenerate with RPROCTEE_FUZZ_WRITE_SEEDS=1)";
     EXPECT_EQ(test::read_bytes(file), seeds[i]) << file;
+  }
+}
+
+/// The hand-written seeds of the local-input targets pass their own checks; with
+/// RPROCTEE_FUZZ_WRITE_SEEDS they are (re)written as fuzz/corpus/<target>/seed-N.bin (the state
+/// directory's hold a random device key: they are not compared).
+TEST(FuzzLocalInputs, HandWrittenSeedsHoldTheirInvariants) {
+  const struct {
+    const char* name;
+    std::vector<std::vector<uint8_t>> seeds;
+    void (*run)(std::span<const uint8_t>);
+  } targets[] = {{"fuzz_state_dir", fuzz_state_dir_seeds(), fuzz_state_dir_one},
+                 {"fuzz_client_limits", fuzz_client_limits_seeds(), fuzz_client_limits_one},
+                 {"fuzz_control", fuzz_control_seeds(), fuzz_control_one}};
+  for (const auto& t : targets) {
+    for (size_t i = 0; i < t.seeds.size(); ++i) {
+      const fs::path file = kFuzzDir / "corpus" / t.name / ("seed-" + std::to_string(i) + ".bin");
+      if (std::getenv("RPROCTEE_FUZZ_WRITE_SEEDS")) test::write_bytes(file, t.seeds[i]);
+      EXPECT_TRUE(fs::exists(file)) << file << " (write with RPROCTEE_FUZZ_WRITE_SEEDS=1)";
+      t.run(t.seeds[i]);
+    }
   }
 }
 

@@ -102,6 +102,11 @@ inline std::string policy_dts(const std::string& policy, const std::string& key_
       dtsi, "/incbin/(\"keys/rproctee-dev.pub.pem\")",
       fmt::format("/incbin/(\"{}\")",
                   (ta_attack::repo_root() / "keys" / "rproctee-dev.pub.pem").string()));
+  // The machine compiles the file from its own folder: the peripheral map by its full path.
+  dtsi = ta_attack::replace_once(
+      dtsi, "/include/ \"stm32mp25-peripherals.dtsi\"",
+      fmt::format("/include/ \"{}\"",
+                  (ta_attack::repo_root() / "platforms" / "stm32mp25-peripherals.dtsi").string()));
   return ta_attack::dts_from(dtsi, "rproctee coredump policy test");
 }
 

@@ -1,0 +1,265 @@
+#include "fuzz_local_inputs_entry.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
+
+#include "common/seqpacket.hpp"
+#include "fuzz_sysfs_entry.hpp"
+#include "machine/client_limits.hpp"
+#include "platform/rollback_store.hpp"
+#include "remoteproc/control_server.hpp"
+
+namespace rproctee::fuzz {
+
+namespace {
+
+#define LOCAL_CHECK(cond, ...)                                                                   \
+  do {                                                                                           \
+    if (!(cond)) {                                                                               \
+      std::fprintf(stderr, "fuzz invariant violated at %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+      std::fprintf(stderr, __VA_ARGS__);                                                         \
+      std::fputc('\n', stderr);                                                                  \
+      __builtin_trap();                                                                          \
+    }                                                                                            \
+  } while (0)
+
+namespace fs = std::filesystem;
+
+/// A 0700 directory of this process's own under /tmp, made once (removed at exit).
+const fs::path& private_directory() {
+  static const fs::path dir = [] {
+    std::string name = (fs::temp_directory_path() / "rproctee-fuzz-XXXXXX").string();
+    if (!::mkdtemp(name.data())) std::abort();
+    std::atexit([] { fs::remove_all(private_directory()); });
+    return fs::path(name);
+  }();
+  return dir;
+}
+
+void write_file(const fs::path& path, std::span<const uint8_t> bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) std::abort();
+  for (size_t at = 0; at < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + at, bytes.size() - at);
+    if (n <= 0) std::abort();
+    at += static_cast<size_t>(n);
+  }
+  ::close(fd);
+}
+
+// fuzz_state_dir's first byte.
+constexpr uint8_t kKeyPresent = 1, kCountersPresent = 2, kKeySymlink = 4, kCountersSymlink = 8,
+                  kCountersDirectory = 16;
+
+/// One state file as the input wants it: absent, a regular file with `bytes`, a symlink to a
+/// regular file holding them, or a directory.
+void place(const fs::path& dir, const char* name, bool present, bool symlink, bool directory,
+           std::span<const uint8_t> bytes) {
+  const fs::path path = dir / name;
+  if (!present) return;
+  if (directory) {
+    fs::create_directory(path);
+  } else if (symlink) {
+    const fs::path target = dir / (std::string(name) + ".target");
+    write_file(target, bytes);
+    fs::create_symlink(target, path);
+  } else {
+    write_file(path, bytes);
+  }
+}
+
+}  // namespace
+
+void fuzz_state_dir_one(std::span<const uint8_t> data) {
+  const fs::path state = private_directory() / "state";
+  fs::remove_all(state);
+  fs::create_directory(state);
+  fs::permissions(state, fs::perms::owner_all, fs::perm_options::replace);
+  const uint8_t flags = data.empty() ? 0 : data[0];
+  const size_t key_size = data.size() < 3 ? 0 : size_t{data[1]} | size_t{data[2]} << 8;
+  const auto rest = data.size() < 3 ? std::span<const uint8_t>() : data.subspan(3);
+  const auto key = rest.first(std::min(key_size, rest.size()));
+  const auto counters = rest.subspan(key.size());
+  place(state, "device.key", flags & kKeyPresent, flags & kKeySymlink, false, key);
+  place(state, "rollback.bin", flags & kCountersPresent, flags & kCountersSymlink,
+        flags & kCountersDirectory, counters);
+  const bool a_symlink =
+      ((flags & kKeyPresent) && (flags & kKeySymlink)) ||
+      ((flags & kCountersPresent) && (flags & kCountersSymlink) && !(flags & kCountersDirectory));
+
+  uint32_t version = 0;
+  {
+    auto store = platform::RollbackStore::open(state.string());
+    if (!store) return;
+    for (uint32_t p = 1; p < 4; ++p) (void)store->read(p);
+    auto read = store->read(0);
+    if (!read) return;
+    LOCAL_CHECK(!a_symlink, "a state file that is a symlink was trusted (version %u)", *read);
+    version = *read == UINT32_MAX ? *read : *read + 1;
+    auto committed = store->commit(0, version);
+    LOCAL_CHECK(committed, "a trusted store could not commit %u: %s", version,
+                committed.error().message.c_str());
+  }
+  auto again = platform::RollbackStore::open(state.string());
+  LOCAL_CHECK(again, "reopening after a commit failed: %s", again.error().message.c_str());
+  auto read = again->read(0);
+  LOCAL_CHECK(read && *read == version, "committed %u, read back %s", version,
+              read ? std::to_string(*read).c_str() : read.error().message.c_str());
+}
+
+std::vector<std::vector<uint8_t>> fuzz_state_dir_seeds() {
+  // A real state (a key and counters the machine wrote), then each file missing, swapped for a
+  // symlink or a directory, and garbage counters.
+  const fs::path state = private_directory() / "seed";
+  fs::remove_all(state);
+  {
+    auto store = platform::RollbackStore::open(state.string());
+    if (!store || !store->commit(0, 7) || !store->commit(2, 3)) std::abort();
+  }
+  const auto slurp = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+  };
+  const auto key = slurp(state / "device.key");
+  const auto counters = slurp(state / "rollback.bin");
+  const auto seed = [&](uint8_t flags, const std::vector<uint8_t>& c) {
+    std::vector<uint8_t> s;
+    s.reserve(3 + key.size() + c.size());
+    s.push_back(flags);
+    s.push_back(static_cast<uint8_t>(key.size()));
+    s.push_back(static_cast<uint8_t>(key.size() >> 8));
+    for (uint8_t b : key) s.push_back(b);  // (not insert: GCC 12's -Warray-bounds)
+    for (uint8_t b : c) s.push_back(b);
+    return s;
+  };
+  std::vector<uint8_t> garbage = counters;
+  if (!garbage.empty()) garbage.back() ^= 1;
+  return {seed(kKeyPresent | kCountersPresent, counters),
+          seed(kKeyPresent, counters),
+          seed(kCountersPresent, counters),
+          seed(kKeyPresent | kCountersPresent | kKeySymlink, counters),
+          seed(kKeyPresent | kCountersPresent | kCountersSymlink, counters),
+          seed(kKeyPresent | kCountersPresent | kCountersDirectory, counters),
+          seed(kKeyPresent | kCountersPresent, garbage),
+          seed(0, {})};
+}
+
+void fuzz_client_limits_one(std::span<const uint8_t> data) {
+  const std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
+  auto limits = machine::parse_client_limits(text);
+  if (!limits) return;
+  const std::string formatted = machine::format_client_limits(*limits);
+  auto again = machine::parse_client_limits(formatted);
+  LOCAL_CHECK(again, "\"%s\" does not parse back: %s", formatted.c_str(),
+              again.error().message.c_str());
+  LOCAL_CHECK(machine::format_client_limits(*again) == formatted, "\"%s\" changed on the way back",
+              formatted.c_str());
+}
+
+std::vector<std::vector<uint8_t>> fuzz_client_limits_seeds() {
+  std::vector<std::vector<uint8_t>> seeds;
+  for (const std::string& s :
+       {std::string("connections=64"), std::string("sessions-per-client=1,shms-per-client=2"),
+        machine::format_client_limits({}), std::string("shm-bytes-total=0"),
+        std::string("connections=18446744073709551616"), std::string("nonsense=1,,"),
+        std::string("="), std::string("shms-total=-1")})
+    seeds.emplace_back(s.begin(), s.end());
+  return seeds;
+}
+
+namespace {
+
+/// A control server on the fuzz_sysfs normal world, made once.
+struct Control {
+  std::string socket;
+  std::unique_ptr<remoteproc::ControlServer> server;
+  int shutdowns = 0;
+};
+
+Control& control() {
+  static Control c = [] {
+    Control made;
+    made.socket = (private_directory() / "ctl.sock").string();
+    return made;
+  }();
+  if (!c.server) {
+    auto server = remoteproc::ControlServer::listen(fuzz_sysfs_tree(), c.socket,
+                                                    [] { ++control().shutdowns; });
+    if (!server) {
+      std::fprintf(stderr, "fuzz_control: %s\n", server.error().message.c_str());
+      std::abort();
+    }
+    c.server = std::move(*server);
+  }
+  return c;
+}
+
+/// Sends one raw request and returns the whole reply (the server closes after it).
+std::string send_request(const Control& c, std::span<const uint8_t> request) {
+  auto fd = connect_seqpacket(c.socket);
+  LOCAL_CHECK(fd, "cannot connect: %s", fd.error().message.c_str());
+  set_io_timeout(*fd, std::chrono::seconds(30));
+  std::string reply;
+  if (send_message(*fd, request, {})) {
+    for (;;) {
+      auto part = receive_message(*fd, 64 * 1024);
+      if (!part || part->bytes.empty()) break;
+      reply.append(part->bytes.begin(), part->bytes.end());
+    }
+  }
+  ::close(*fd);
+  return reply;
+}
+
+}  // namespace
+
+void fuzz_control_one(std::span<const uint8_t> data) {
+  Control& c = control();
+  // Requests: a length byte, then that many bytes (fewer at the end of the input).
+  size_t at = 0;
+  for (int n = 0; at < data.size() && n < 4; ++n) {
+    const size_t length = std::min<size_t>(data[at], data.size() - at - 1);
+    const auto request = data.subspan(at + 1, length);
+    at += 1 + length;
+    const std::string reply = send_request(c, request);
+    if (request.empty()) {
+      LOCAL_CHECK(reply.empty(), "an empty request got a reply");
+      continue;
+    }
+    const size_t newline = reply.find('\n');
+    LOCAL_CHECK(newline != std::string::npos && newline > 0 && newline <= 4,
+                "the reply does not start with an errno line: \"%.40s\"", reply.c_str());
+    for (size_t i = 0; i < newline; ++i)
+      LOCAL_CHECK(reply[i] >= '0' && reply[i] <= '9', "errno \"%.8s\"", reply.c_str());
+  }
+  fuzz_sysfs_reset();
+}
+
+std::vector<std::vector<uint8_t>> fuzz_control_seeds() {
+  const auto seed = [](std::initializer_list<std::string_view> requests) {
+    std::vector<uint8_t> s;
+    for (std::string_view r : requests) {
+      s.push_back(static_cast<uint8_t>(r.size()));
+      s.insert(s.end(), r.begin(), r.end());
+    }
+    return s;
+  };
+  return {seed({"read sys/class/remoteproc/remoteproc0/state"}),
+          seed({"write sys/class/remoteproc/remoteproc0/state\nstart",
+                "write sys/class/remoteproc/remoteproc0/state\nstop"}),
+          seed({"list sys/class/remoteproc", "list sys/kernel/debug/remoteproc/remoteproc0"}),
+          seed({"write sys/class/remoteproc/remoteproc0/firmware", "read dmesg"}),
+          seed({"shutdown", "bogus", ""}),
+          seed({"write sys/kernel/debug/remoteproc/remoteproc0/crash\n1"})};
+}
+
+}  // namespace rproctee::fuzz

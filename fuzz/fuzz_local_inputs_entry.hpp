@@ -1,0 +1,30 @@
+// Fuzz entries for what a local user or a command line hands the machine (issue 15):
+//
+// fuzz_state_dir: the anti-rollback state directory as another user or a crash may leave it.
+//   The input chooses which of rollback.bin and device.key exist, whether either is a symlink
+//   or a directory, and their bytes. Checked: opening never crashes; a store that opened and
+//   reads its counters also commits a raised version that a fresh open reads back; a state
+//   file that is a symlink is never trusted.
+// fuzz_client_limits: `machine --client-limits TEXT`. Checked: what parses formats back to a
+//   text that parses to the same limits.
+// fuzz_control: the control socket's protocol, one SOCK_SEQPACKET message per request, on a
+//   real ControlServer over the fuzz_sysfs normal world. Checked: every reply starts with an
+//   errno in [0, 4095] and a newline; a "shutdown" only calls its callback.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace rproctee::fuzz {
+
+void fuzz_state_dir_one(std::span<const uint8_t> data);
+void fuzz_client_limits_one(std::span<const uint8_t> data);
+void fuzz_control_one(std::span<const uint8_t> data);
+
+/// Hand-written inputs (the seed corpora fuzz/corpus/<target>/seed-N.bin).
+std::vector<std::vector<uint8_t>> fuzz_state_dir_seeds();
+std::vector<std::vector<uint8_t>> fuzz_client_limits_seeds();
+std::vector<std::vector<uint8_t>> fuzz_control_seeds();
+
+}  // namespace rproctee::fuzz
