@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "common/seqpacket.hpp"
+#include "fuzz_invariant.hpp"
 #include "fuzz_sysfs_entry.hpp"
 #include "machine/client_limits.hpp"
 #include "platform/rollback_store.hpp"
@@ -21,16 +22,6 @@
 namespace rproctee::fuzz {
 
 namespace {
-
-#define LOCAL_CHECK(cond, ...)                                                                   \
-  do {                                                                                           \
-    if (!(cond)) {                                                                               \
-      std::fprintf(stderr, "fuzz invariant violated at %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      std::fprintf(stderr, __VA_ARGS__);                                                         \
-      std::fputc('\n', stderr);                                                                  \
-      __builtin_trap();                                                                          \
-    }                                                                                            \
-  } while (0)
 
 namespace fs = std::filesystem;
 
@@ -103,17 +94,17 @@ void fuzz_state_dir_one(std::span<const uint8_t> data) {
     for (uint32_t p = 1; p < 4; ++p) (void)store->read(p);
     auto read = store->read(0);
     if (!read) return;
-    LOCAL_CHECK(!a_symlink, "a state file that is a symlink was trusted (version %u)", *read);
+    FUZZ_INVARIANT(!a_symlink, "a state file that is a symlink was trusted (version %u)", *read);
     version = *read == UINT32_MAX ? *read : *read + 1;
     auto committed = store->commit(0, version);
-    LOCAL_CHECK(committed, "a trusted store could not commit %u: %s", version,
-                committed.error().message.c_str());
+    FUZZ_INVARIANT(committed, "a trusted store could not commit %u: %s", version,
+                   committed.error().message.c_str());
   }
   auto again = platform::RollbackStore::open(state.string());
-  LOCAL_CHECK(again, "reopening after a commit failed: %s", again.error().message.c_str());
+  FUZZ_INVARIANT(again, "reopening after a commit failed: %s", again.error().message.c_str());
   auto read = again->read(0);
-  LOCAL_CHECK(read && *read == version, "committed %u, read back %s", version,
-              read ? std::to_string(*read).c_str() : read.error().message.c_str());
+  FUZZ_INVARIANT(read && *read == version, "committed %u, read back %s", version,
+                 read ? std::to_string(*read).c_str() : read.error().message.c_str());
 }
 
 std::vector<std::vector<uint8_t>> fuzz_state_dir_seeds() {
@@ -159,10 +150,10 @@ void fuzz_client_limits_one(std::span<const uint8_t> data) {
   if (!limits) return;
   const std::string formatted = machine::format_client_limits(*limits);
   auto again = machine::parse_client_limits(formatted);
-  LOCAL_CHECK(again, "\"%s\" does not parse back: %s", formatted.c_str(),
-              again.error().message.c_str());
-  LOCAL_CHECK(machine::format_client_limits(*again) == formatted, "\"%s\" changed on the way back",
-              formatted.c_str());
+  FUZZ_INVARIANT(again, "\"%s\" does not parse back: %s", formatted.c_str(),
+                 again.error().message.c_str());
+  FUZZ_INVARIANT(machine::format_client_limits(*again) == formatted,
+                 "\"%s\" changed on the way back", formatted.c_str());
 }
 
 std::vector<std::vector<uint8_t>> fuzz_client_limits_seeds() {
@@ -206,7 +197,7 @@ Control& control() {
 /// Sends one raw request and returns the whole reply (the server closes after it).
 std::string send_request(const Control& c, std::span<const uint8_t> request) {
   auto fd = connect_seqpacket(c.socket);
-  LOCAL_CHECK(fd, "cannot connect: %s", fd.error().message.c_str());
+  FUZZ_INVARIANT(fd, "cannot connect: %s", fd.error().message.c_str());
   set_io_timeout(*fd, std::chrono::seconds(30));
   std::string reply;
   if (send_message(*fd, request, {})) {
@@ -232,14 +223,14 @@ void fuzz_control_one(std::span<const uint8_t> data) {
     at += 1 + length;
     const std::string reply = send_request(c, request);
     if (request.empty()) {
-      LOCAL_CHECK(reply.empty(), "an empty request got a reply");
+      FUZZ_INVARIANT(reply.empty(), "an empty request got a reply");
       continue;
     }
     const size_t newline = reply.find('\n');
-    LOCAL_CHECK(newline != std::string::npos && newline > 0 && newline <= 4,
-                "the reply does not start with an errno line: \"%.40s\"", reply.c_str());
+    FUZZ_INVARIANT(newline != std::string::npos && newline > 0 && newline <= 4,
+                   "the reply does not start with an errno line: \"%.40s\"", reply.c_str());
     for (size_t i = 0; i < newline; ++i)
-      LOCAL_CHECK(reply[i] >= '0' && reply[i] <= '9', "errno \"%.8s\"", reply.c_str());
+      FUZZ_INVARIANT(reply[i] >= '0' && reply[i] <= '9', "errno \"%.8s\"", reply.c_str());
   }
   fuzz_sysfs_reset();
 }

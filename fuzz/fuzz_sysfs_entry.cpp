@@ -7,6 +7,7 @@
 #include <string_view>
 #include <thread>
 
+#include "fuzz_invariant.hpp"
 #include "machine/inprocess.hpp"
 #include "machine/machine.hpp"
 #include "platform/secure_config.hpp"
@@ -15,16 +16,6 @@
 namespace rproctee::fuzz {
 
 namespace {
-
-#define SYSFS_CHECK(cond, ...)                                                                   \
-  do {                                                                                           \
-    if (!(cond)) {                                                                               \
-      std::fprintf(stderr, "fuzz invariant violated at %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      std::fprintf(stderr, __VA_ARGS__);                                                         \
-      std::fputc('\n', stderr);                                                                  \
-      __builtin_trap();                                                                          \
-    }                                                                                            \
-  } while (0)
 
 #ifdef RPROCTEE_DEMO_FIRMWARE_DIR
 constexpr const char* kFirmwareDir = RPROCTEE_DEMO_FIRMWARE_DIR;
@@ -103,9 +94,9 @@ std::string_view take(std::span<const uint8_t> data, size_t& at, size_t n) {
 
 void check_state(remoteproc::SysfsTree& sysfs) {
   std::string state;
-  SYSFS_CHECK(sysfs.read(std::string(kClass) + "state", state) == 0, "state unreadable");
-  SYSFS_CHECK(state == "offline\n" || state == "running\n" || state == "crashed\n",
-              "state reads \"%s\"", state.c_str());
+  FUZZ_INVARIANT(sysfs.read(std::string(kClass) + "state", state) == 0, "state unreadable");
+  FUZZ_INVARIANT(state == "offline\n" || state == "running\n" || state == "crashed\n",
+                 "state reads \"%s\"", state.c_str());
 }
 
 /// Back to the start: recovery on, default dumps, the demo firmware, offline (waiting for a
@@ -122,8 +113,8 @@ void reset(World& w) {
     sysfs.write(std::string(kClass) + "state", "stop");
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  SYSFS_CHECK(state == "offline\n", "still \"%s\" after 2000 stops", state.c_str());
-  SYSFS_CHECK(memories_zero(w), "offline with memories not zero");
+  FUZZ_INVARIANT(state == "offline\n", "still \"%s\" after 2000 stops", state.c_str());
+  FUZZ_INVARIANT(memories_zero(w), "offline with memories not zero");
   sysfs.write(std::string(kClass) + "firmware", "demo-m33.sign");
 }
 
@@ -154,10 +145,10 @@ void fuzz_sysfs_one(std::span<const uint8_t> data) {
     const size_t n = at < data.size() ? data[at++] : 0;
     const std::string value(take(data, at, n));
     const int written = sysfs.write(path, value);
-    SYSFS_CHECK(written <= 0 && written > -4096, "write answered %d", written);
+    FUZZ_INVARIANT(written <= 0 && written > -4096, "write answered %d", written);
     std::string back;
     const int read = sysfs.read(path, back);
-    SYSFS_CHECK(read <= 0 && read > -4096, "read answered %d", read);
+    FUZZ_INVARIANT(read <= 0 && read > -4096, "read answered %d", read);
     check_state(sysfs);
   }
   reset(w);
