@@ -209,6 +209,44 @@ std::optional<Error> refusal(const remoteproc::KernelLog& log) {
   return Error{static_cast<TeeCode>(code), line};
 }
 
+/// The firmware's rpmsg-tty channel: each --send text out and its echo back (a crash on the
+/// way is recovered and the exchange goes on on the new channel), else the interactive console.
+void talk(const RunArgs& args, rpmsg::Bus& bus, remoteproc::Rproc& rproc, Clock::time_point started,
+          std::ostream& data, const std::string& prog, RunReport& report) {
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(args.timeout_s * 1000));
+  std::shared_ptr<rpmsg::Channel> channel = tty_channel(bus, rproc, nullptr, timeout);
+  if (channel) {
+    report.channel = channel->name();
+    report.channel_ms = ms_between(started, Clock::now());
+    std::cerr << fmt::format("{}: channel {} (remote 0x{:x}, local 0x{:x})\n", prog,
+                             channel->name(), channel->remote_addr(), channel->local_addr());
+    for (const std::string& text : args.send) {
+      auto rtt = exchange(*channel, text, timeout, data);
+      if (rtt) {
+        report.round_trips_ms.push_back(*rtt);
+        continue;
+      }
+      // The firmware crashed (its channel went away with it): the normal world recovers it,
+      // and the restarted firmware announces a new channel.
+      auto next = channel->closed() ? tty_channel(bus, rproc, channel, timeout) : nullptr;
+      if (!next) {
+        report.fail(prog, rtt.error());
+        break;
+      }
+      std::cerr << fmt::format(
+          "{}: no answer to \"{}\": the firmware crashed (crash #{}), was recovered and "
+          "announced {} again\n",
+          prog, text, rproc.crash_count(), next->name());
+      channel = next;
+    }
+    if (args.send.empty() && ::isatty(STDIN_FILENO)) console(*channel, timeout, report);
+  } else if (!args.send.empty()) {
+    report.fail(prog, make_error(TeeCode::kItemNotFound,
+                                 "the firmware announced no rpmsg-tty channel within {} ms",
+                                 timeout.count()));
+  }
+}
+
 /// Boots, exchanges and stops, filling `report` as far as it gets (its error says where it
 /// stopped).
 void run_steps(const RunArgs& args, const std::string& prog, RunReport& report) {
@@ -286,37 +324,7 @@ void run_steps(const RunArgs& args, const std::string& prog, RunReport& report) 
                              timeout.count());
   }
 
-  std::shared_ptr<rpmsg::Channel> channel = tty_channel(bus, rproc, nullptr, timeout);
-  if (channel) {
-    report.channel = channel->name();
-    report.channel_ms = ms_between(times.start_begin, Clock::now());
-    std::cerr << fmt::format("{}: channel {} (remote 0x{:x}, local 0x{:x})\n", prog,
-                             channel->name(), channel->remote_addr(), channel->local_addr());
-    for (const std::string& text : args.send) {
-      auto rtt = exchange(*channel, text, timeout, data);
-      if (rtt) {
-        report.round_trips_ms.push_back(*rtt);
-        continue;
-      }
-      // The firmware crashed (its channel went away with it): the normal world recovers it,
-      // and the restarted firmware announces a new channel.
-      auto next = channel->closed() ? tty_channel(bus, rproc, channel, timeout) : nullptr;
-      if (!next) {
-        report.fail(prog, rtt.error());
-        break;
-      }
-      std::cerr << fmt::format(
-          "{}: no answer to \"{}\": the firmware crashed (crash #{}), was recovered and "
-          "announced {} again\n",
-          prog, text, rproc.crash_count(), next->name());
-      channel = next;
-    }
-    if (args.send.empty() && ::isatty(STDIN_FILENO)) console(*channel, timeout, report);
-  } else if (!args.send.empty()) {
-    report.fail(prog, make_error(TeeCode::kItemNotFound,
-                                 "the firmware announced no rpmsg-tty channel within {} ms",
-                                 timeout.count()));
-  }
+  talk(args, bus, rproc, times.start_begin, data, prog, report);
 
   const auto stop_begin = Clock::now();
   report.crashed_at_stop = rproc.state() == remoteproc::RprocState::kCrashed;

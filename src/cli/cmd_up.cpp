@@ -71,6 +71,97 @@ sigset_t stop_signals() {
   return s;
 }
 
+struct UpArgs {
+  MachineArgs machine;
+  std::optional<std::string> mount, socket, tty_dir;
+  std::vector<std::string> firmware_path;
+  unsigned shutdown_ms = 500;
+};
+
+void add_up_options(CLI::App& app, UpArgs& a) {
+  add_machine_options(app, a.machine);
+  app.add_option("--mount", a.mount,
+                 "Mount the tree here (DIR/sys/class/remoteproc/..., DIR/dmesg)")
+      ->check(CLI::Validator(mount_point_problem, "DIR"))
+      ->type_name("DIR");
+  app.add_option("--firmware-path", a.firmware_path,
+                 "Where firmware names are looked up (default: the current directory)")
+      ->check(CLI::ExistingDirectory)
+      ->type_name("DIR");
+  app.add_option("--socket", a.socket,
+                 "Control socket for `rproctee ctl` (default: $XDG_RUNTIME_DIR/rproctee-ctl.sock, "
+                 "or /tmp/rproctee-UID/ctl.sock)")
+      ->type_name("PATH");
+  app.add_option("--tty-dir", a.tty_dir,
+                 "Where the ttyRPMSGn links of the rpmsg-tty channels go (default: DIR/dev of "
+                 "--mount, else a private directory named in the log)")
+      ->check(CLI::ExistingDirectory)
+      ->type_name("DIR");
+  app.add_option("--shutdown-timeout", a.shutdown_ms,
+                 "How long a stop waits for the firmware to acknowledge the shutdown request "
+                 "(milliseconds; ST's driver waits 500)")
+      ->capture_default_str()
+      ->type_name("MS");
+}
+
+/// Serves the normal world until a stop: the control socket, the FUSE tree when mounted (its
+/// loop takes the stop signals), else a wait for them. The exit code.
+int serve_board(const UpArgs& a, remoteproc::NormalWorld& world, const std::string& links_dir,
+                const sigset_t& stops, const std::string& prog) {
+  auto control = remoteproc::ControlServer::listen(world.sysfs(), *a.socket, [] {
+    g_stop = true;
+    ::kill(::getpid(), SIGTERM);  // taken by the main thread, as from `kill`
+  });
+  if (!control) return print_error(prog, control.error()), kExitFailure;
+  std::unique_ptr<remoteproc::FuseTree> tree;
+  if (a.mount) {
+    auto mounted =
+        remoteproc::FuseTree::mount(world.sysfs(), world.dumps(), *a.mount, links_dir + "/dev");
+    if (!mounted) return print_error(prog, mounted.error()), kExitFailure;
+    tree = std::move(*mounted);
+  }
+  std::cerr << fmt::format(
+      "{}: {} processor(s) up; {}control socket {}; rpmsg ttys and the serial console "
+      "(ttySTM0) in {}/dev\n",
+      prog, world.rprocs().size(), a.mount ? fmt::format("tree mounted at {}; ", *a.mount) : "",
+      *a.socket, a.mount ? *a.mount : links_dir);
+  if (tree) {
+    tree->run();  // until unmounted or a signal
+  } else {
+    ::pthread_sigmask(SIG_UNBLOCK, &stops, nullptr);
+    while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ::pthread_sigmask(SIG_BLOCK, &stops, nullptr);
+  }
+  return kExitOk;
+}
+
+/// Watches the machine process: one that dies (killed, out of memory) leaves nothing to serve,
+/// so it says so and stops `up` as a signal would.
+class MachineWatcher {
+ public:
+  MachineWatcher(MachineProcess& child, std::string prog)
+      : thread_([this, &child, prog = std::move(prog)](std::stop_token stop) {
+          while (!stop.stop_requested()) {
+            if (auto status = child.poll_exit()) {
+              std::cerr << fmt::format("{}: the machine exited unexpectedly ({}); stopping\n", prog,
+                                       *status > 128
+                                           ? fmt::format("killed by signal {}", *status - 128)
+                                           : fmt::format("status {}", *status));
+              died_ = true;
+              g_stop = true;
+              ::kill(::getpid(), SIGTERM);  // taken by the main thread, as from `kill`
+              return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          }
+        }) {}
+  bool died() const { return died_; }
+
+ private:
+  std::atomic<bool> died_{false};
+  std::jthread thread_;  // last: joined before died_ goes
+};
+
 }  // namespace
 
 int up_main(std::vector<std::string> argv, std::string prog) {
@@ -79,44 +170,18 @@ int up_main(std::vector<std::string> argv, std::string prog) {
       "the normal world's remoteproc in this one, and the sysfs-like tree (FUSE at --mount, "
       "and `rproctee ctl` on --socket).",
       prog);
-  MachineArgs machine;
-  std::optional<std::string> mount;
-  std::vector<std::string> firmware_path;
-  std::optional<std::string> socket;
-  add_machine_options(app, machine);
-  app.add_option("--mount", mount, "Mount the tree here (DIR/sys/class/remoteproc/..., DIR/dmesg)")
-      ->check(CLI::Validator(mount_point_problem, "DIR"))
-      ->type_name("DIR");
-  app.add_option("--firmware-path", firmware_path,
-                 "Where firmware names are looked up (default: the current directory)")
-      ->check(CLI::ExistingDirectory)
-      ->type_name("DIR");
-  app.add_option("--socket", socket,
-                 "Control socket for `rproctee ctl` (default: $XDG_RUNTIME_DIR/rproctee-ctl.sock, "
-                 "or /tmp/rproctee-UID/ctl.sock)")
-      ->type_name("PATH");
-  std::optional<std::string> tty_dir;
-  app.add_option("--tty-dir", tty_dir,
-                 "Where the ttyRPMSGn links of the rpmsg-tty channels go (default: DIR/dev of "
-                 "--mount, else a private directory named in the log)")
-      ->check(CLI::ExistingDirectory)
-      ->type_name("DIR");
-  unsigned shutdown_ms = 500;
-  app.add_option("--shutdown-timeout", shutdown_ms,
-                 "How long a stop waits for the firmware to acknowledge the shutdown request "
-                 "(milliseconds; ST's driver waits 500)")
-      ->capture_default_str()
-      ->type_name("MS");
+  UpArgs a;
+  add_up_options(app, a);
   if (auto code = parse_args(app, std::move(argv))) return *code;
-  if (firmware_path.empty()) firmware_path = {"."};
-  if (mount && is_stale_fuse_mount(*mount)) {
-    if (auto cleaned = clean_stale_mount(*mount, prog); !cleaned)
+  if (a.firmware_path.empty()) a.firmware_path = {"."};
+  if (a.mount && is_stale_fuse_mount(*a.mount)) {
+    if (auto cleaned = clean_stale_mount(*a.mount, prog); !cleaned)
       return print_error(prog, cleaned.error()), kExitFailure;
   }
-  if (!socket) {
+  if (!a.socket) {
     auto fallback = remoteproc::default_control_socket();
     if (!fallback) return print_error(prog, fallback.error()), kExitFailure;
-    socket = *fallback;
+    a.socket = *fallback;
   }
   // Process-fault tests kill the normal world at an exact TEE message (RPROCTEE_FAULT is the
   // machine's, passed on to it).
@@ -127,14 +192,14 @@ int up_main(std::vector<std::string> argv, std::string prog) {
   // A stop signal must reach the thread that waits: only the main thread takes them (every
   // thread started from here on inherits the blocked mask), and only while it waits. With a
   // mount, FuseTree::run installs libfuse's handlers (which end fuse_loop_mt; libfuse installs
-  // them only over SIG_DFL); without one, on_stop_signal ends the wait below.
-  if (!mount)
+  // them only over SIG_DFL); without one, on_stop_signal ends the wait in serve_board.
+  if (!a.mount)
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, on_stop_signal);
   const sigset_t stops = stop_signals();
   ::pthread_sigmask(SIG_BLOCK, &stops, nullptr);
   // rpmsg_tty: each "rpmsg-tty" channel becomes a pty, linked as ttyRPMSGn in LINKS/dev, which
   // the mount shows as DIR/dev; the board's serial console is LINKS/dev/ttySTM0 beside them.
-  std::string links_dir = tty_dir.value_or("");
+  std::string links_dir = a.tty_dir.value_or("");
   std::unique_ptr<TempDirectory> private_links;
   if (links_dir.empty()) {
     auto made = TempDirectory::create("rproctee-tty");
@@ -144,80 +209,24 @@ int up_main(std::vector<std::string> argv, std::string prog) {
   }
   std::error_code dev_error;
   std::filesystem::create_directories(links_dir + "/dev", dev_error);
-  machine.console = "pty:" + links_dir + "/dev/ttySTM0";
-  auto child = MachineProcess::start(machine, stops);
+  a.machine.console = "pty:" + links_dir + "/dev/ttySTM0";
+  auto child = MachineProcess::start(a.machine, stops);
   if (!child) return print_error(prog, child.error()), kExitFailure;
-  int exit_code = kExitOk;
   auto ttys = rpmsg::TtyBridge::on_bus(rpmsg::install(), links_dir);
-  // A machine that dies (killed, out of memory) leaves nothing to serve: say so and stop.
-  std::atomic<bool> machine_died{false};
-  std::jthread watcher([&](std::stop_token stop) {
-    while (!stop.stop_requested()) {
-      if (auto status = child->poll_exit()) {
-        std::cerr << fmt::format("{}: the machine exited unexpectedly ({}); stopping\n", prog,
-                                 *status > 128 ? fmt::format("killed by signal {}", *status - 128)
-                                               : fmt::format("status {}", *status));
-        machine_died = true;
-        g_stop = true;
-        ::kill(::getpid(), SIGTERM);  // taken by the main thread, as from `kill`
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  });
+  MachineWatcher watcher(*child, prog);
+  int exit_code = kExitOk;
   {
     remoteproc::NormalWorldOptions options;
-    options.firmware_path = firmware_path;
-    options.shutdown_timeout = std::chrono::milliseconds(shutdown_ms);
+    options.firmware_path = a.firmware_path;
+    options.shutdown_timeout = std::chrono::milliseconds(a.shutdown_ms);
     // The platform comes from the machine's normal-world device tree: this process never reads
     // the secure configuration (keys, firewall) nor the files of --trust and --enc-key.
     auto world = remoteproc::NormalWorld::create(child->address(), options);
-    if (!world) {
-      print_error(prog, world.error());
-      exit_code = kExitFailure;
-    } else {
-      std::unique_ptr<remoteproc::FuseTree> tree;
-      auto control = remoteproc::ControlServer::listen((*world)->sysfs(), *socket, [&] {
-        g_stop = true;
-        ::kill(::getpid(), SIGTERM);  // taken by the main thread, as from `kill`
-      });
-      if (!control) {
-        print_error(prog, control.error());
-        exit_code = kExitFailure;
-      } else {
-        if (mount) {
-          auto mounted = remoteproc::FuseTree::mount((*world)->sysfs(), (*world)->dumps(), *mount,
-                                                     links_dir + "/dev");
-          if (!mounted) {
-            print_error(prog, mounted.error());
-            exit_code = kExitFailure;
-          } else {
-            tree = std::move(*mounted);
-          }
-        }
-        if (exit_code == kExitOk) {
-          std::cerr << fmt::format(
-              "{}: {} processor(s) up; {}control socket {}; rpmsg ttys and the serial console "
-              "(ttySTM0) in {}/dev\n",
-              prog, (*world)->rprocs().size(),
-              mount ? fmt::format("tree mounted at {}; ", *mount) : "", *socket,
-              mount ? *mount : links_dir);
-          if (tree) {
-            tree->run();  // until unmounted or a signal
-          } else {
-            ::pthread_sigmask(SIG_UNBLOCK, &stops, nullptr);
-            while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            ::pthread_sigmask(SIG_BLOCK, &stops, nullptr);
-          }
-        }
-        tree.reset();
-      }
-      std::cerr << fmt::format("{}: stopping\n", prog);
-    }
+    if (!world) return print_error(prog, world.error()), kExitFailure;
+    exit_code = serve_board(a, **world, links_dir, stops, prog);
+    std::cerr << fmt::format("{}: stopping\n", prog);
   }  // the normal world stops every processor here, then the machine stops
-  watcher.request_stop();
-  watcher.join();
-  return machine_died ? kExitFailure : exit_code;
+  return watcher.died() ? kExitFailure : exit_code;
 }
 
 int down_main(std::vector<std::string> argv, std::string prog) {
