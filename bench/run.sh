@@ -8,7 +8,7 @@
 #     ELF (bench/make_big_elf.py), beside the floor of spawning /bin/true and `rproctee
 #     --version`, beside one SHA-256 pass over the 16 MiB (at the openssl speed rate, plus
 #     /bin/true; and the `openssl dgst -sha256` and `sha256sum` processes), and beside OP-TEE's
-#     reference signer when REFERENCE_SIGNER names it (a sign_rproc_fw.py run with python3;
+#     reference signer when REFERENCE_SIGNER names it (a sign_rproc_fw.py run with /usr/bin/python3;
 #     needs python3-pycryptodome), all interleaved run by run. BASELINE=PATH adds the same
 #     figures for another rproctee binary (an older build), measured in the same run.
 # Prints one table of figures, limits and ratios. Nothing here fails on speed: the exit status
@@ -127,8 +127,8 @@ timed_rproctee() {
   timed_rproctee "" "$rproctee"
   [ -n "${BASELINE:-}" ] && timed_rproctee base_ "$BASELINE"
   if [ -n "${REFERENCE_SIGNER:-}" ]; then
-    echo "ref_sign -- python3 $REFERENCE_SIGNER --in $elf --key $key --out $work/ref.sign :::"
-    echo "ref_sign16 -- python3 $REFERENCE_SIGNER --in $big --key $key --out $work/ref16.sign :::"
+    echo "ref_sign -- /usr/bin/python3 $REFERENCE_SIGNER --in $elf --key $key --out $work/ref.sign :::"
+    echo "ref_sign16 -- /usr/bin/python3 $REFERENCE_SIGNER --in $big --key $key --out $work/ref16.sign :::"
   fi
 } | tr '\n' ' ' | sed 's/ ::: $//' >"$work/commands.txt"
 log "timing processes: $runs runs each, interleaved"
