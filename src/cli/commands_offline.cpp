@@ -21,8 +21,7 @@ constexpr CommandInfo kMachineCommands[] = {
     {"up", nullptr, "run the board: machine + normal world + sysfs tree"},
     {"ctl", nullptr, "drive a running `up` (sysfs operations)"},
     {"down", nullptr, "stop a running `up`"},
-    {"coredump-open", nullptr,
-     "open a sealed core dump with the debug key (plain ELF core for gdb)"},
+    {"coredump-open", nullptr, "unseal a core dump with the debug key"},
 };
 
 }  // namespace
