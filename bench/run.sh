@@ -4,13 +4,20 @@
 #     16 MiB firmware with RSA-3072 and P-256, beside one SHA-256 pass over the same bytes and
 #     beside `openssl speed -evp sha256` (16 KiB blocks), the machine's SHA-256 throughput;
 #   - whole processes (bench/spawn_timer.cpp): `rproctee sign` and `rproctee verify` of a small
-#     image (tests/data/vectors/elf/rsc.elf, keys/rproctee-dev.pem, RSA-3072), beside the floor
-#     of spawning /bin/true and `rproctee --version`, interleaved run by run.
+#     image (tests/data/vectors/elf/rsc.elf, keys/rproctee-dev.pem, RSA-3072) and of a 16 MiB
+#     ELF (bench/make_big_elf.py), beside the floor of spawning /bin/true and `rproctee
+#     --version`, beside one SHA-256 pass over the 16 MiB (at the openssl speed rate, plus
+#     /bin/true; and the `openssl dgst -sha256` and `sha256sum` processes), and beside OP-TEE's
+#     reference signer when REFERENCE_SIGNER names it (a sign_rproc_fw.py run with /usr/bin/python3;
+#     needs python3-pycryptodome), all interleaved run by run. BASELINE=PATH adds the same
+#     figures for another rproctee binary (an older build), measured in the same run.
 # Prints one table of figures, limits and ratios. Nothing here fails on speed: the exit status
 # is non-zero only when something cannot be built or run.
 #
 #   bench/run.sh            # RUNS=50 process runs each, OPENSSL_SECONDS=3
 #   RUNS=200 bench/run.sh   # more process runs
+#   ONLY=processes bench/run.sh   # just the whole-process figures (sections 2-4)
+#   REFERENCE_SIGNER=~/optee_os/scripts/sign_rproc_fw.py BASELINE=/tmp/rproctee-main bench/run.sh
 #
 # Raw results stay in build/release/bench/results/ (bench_image.json, openssl_speed.txt,
 # processes.txt). Needs only what ./scripts/setup-debian.sh installs (cmake, ninja, openssl,
@@ -30,13 +37,21 @@ log() { echo "bench: $*" >&2; }
 # measured here are built, so that the benchmark does not depend on the test suite compiling.
 log "building the release preset (rproctee and the benchmark programs)"
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target rproctee rproctee_bench_image \
-  rproctee_bench_tee rproctee_spawn_timer >&2
+only=${ONLY:-all}
+if [ "$only" = processes ]; then
+  cmake --build --preset release -j "$(nproc)" --target rproctee rproctee_spawn_timer >&2
+else
+  cmake --build --preset release -j "$(nproc)" --target rproctee rproctee_bench_image \
+    rproctee_bench_tee rproctee_spawn_timer >&2
+fi
 mkdir -p "$results"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # --- 1. In process: Google Benchmark, medians of 5 repetitions, CPU time ---------------------
+: >"$work/medians.txt"
+: >"$work/tee_medians.txt"
+if [ "$only" != processes ]; then
 log "running $build/bench/rproctee_bench_image (about a minute)"
 "$build/bench/rproctee_bench_image" --benchmark_out="$results/bench_image.json" \
   --benchmark_out_format=json >&2
@@ -72,6 +87,7 @@ awk '
     }
     name = agg = t = unit = ""
   }' "$results/bench_tee.json" >"$work/tee_medians.txt"
+fi
 
 # --- 2. The machine's SHA-256 limit: openssl speed, 16 KiB blocks ----------------------------
 log "running openssl speed -evp sha256 -bytes 16384 -seconds $openssl_seconds"
@@ -87,16 +103,38 @@ fi
 
 # --- 3. Whole processes: sign and verify beside the spawn floor ------------------------------
 elf=tests/data/vectors/elf/rsc.elf
+big=$work/big.elf
 key=keys/rproctee-dev.pem
 pub=keys/rproctee-dev.pub.pem
+python3 bench/make_big_elf.py "$big" $((16 << 20))
 "$rproctee" sign --in "$elf" --key "$key" --out "$work/rsc.sign"
 "$rproctee" verify "$work/rsc.sign" --key "$pub" >/dev/null
+"$rproctee" sign --in "$big" --key "$key" --out "$work/big.sign"
+"$rproctee" verify "$work/big.sign" --key "$pub" >/dev/null
+# The same commands for rproctee (prefix "") and for BASELINE (prefix "base_").
+timed_rproctee() {
+  local prefix=$1 bin=$2
+  echo "${prefix}version -- $bin --version :::"
+  echo "${prefix}sign -- $bin sign --in $elf --key $key --out $work/timed.sign :::"
+  echo "${prefix}verify -- $bin verify $work/rsc.sign --key $pub :::"
+  echo "${prefix}sign16 -- $bin sign --in $big --key $key --out $work/timed16.sign :::"
+  echo "${prefix}verify16 -- $bin verify $work/big.sign --key $pub :::"
+}
+{
+  echo "true -- /bin/true :::"
+  echo "dgst16 -- openssl dgst -sha256 $big :::"
+  echo "sha256sum16 -- sha256sum $big :::"
+  echo "cp16 -- cp $big $work/copy.elf :::"
+  timed_rproctee "" "$rproctee"
+  [ -n "${BASELINE:-}" ] && timed_rproctee base_ "$BASELINE"
+  if [ -n "${REFERENCE_SIGNER:-}" ]; then
+    echo "ref_sign -- /usr/bin/python3 $REFERENCE_SIGNER --in $elf --key $key --out $work/ref.sign :::"
+    echo "ref_sign16 -- /usr/bin/python3 $REFERENCE_SIGNER --in $big --key $key --out $work/ref16.sign :::"
+  fi
+} | tr '\n' ' ' | sed 's/ ::: $//' >"$work/commands.txt"
 log "timing processes: $runs runs each, interleaved"
-"$build/bench/rproctee_spawn_timer" -n "$runs" -w 5 \
-  true -- /bin/true ::: \
-  version -- "$rproctee" --version ::: \
-  sign -- "$rproctee" sign --in "$elf" --key "$key" --out "$work/timed.sign" ::: \
-  verify -- "$rproctee" verify "$work/rsc.sign" --key "$pub" \
+# shellcheck disable=SC2046  # the command list is meant to split into words (no spaces in paths)
+"$build/bench/rproctee_spawn_timer" -n "$runs" -w 5 $(cat "$work/commands.txt") \
   >"$results/processes.txt"
 
 # --- 4. The table ------------------------------------------------------------------------------
@@ -106,14 +144,14 @@ cpu=$(awk -F: '/^model name/ { sub(/^[ \t]+/, "", $2); print $2; exit }' /proc/c
   echo "sha rate $sha_rate"
   cat "$work/medians.txt"
   sed 's/^/proc /' "$results/processes.txt"
-} | awk -v elf_bytes="$(stat -c %s "$elf")" '
+} | awk -v elf_bytes="$(stat -c %s "$elf")" -v big_bytes="$(stat -c %s "$big")" '
   NR == 1 { header = $0; next }
   $1 == "sha" { rate = $3; next }
   $1 == "proc" {
     for (i = 3; i <= NF; ++i) { split($i, kv, "="); p[$2, kv[1]] = kv[2] }
     next
   }
-  { ms[$1] = $2; bytes[$1] = $3 }
+  { ms[$1] = $2; bytes[$1] = $3; have_ms = 1 }
   function fmt(v) {
     if (v >= 100) return sprintf("%.0f ms", v)
     if (v >= 1) return sprintf("%.2f ms", v)
@@ -134,6 +172,11 @@ cpu=$(awk -F: '/^model name/ { sub(/^[ \t]+/, "", $2); print $2; exit }' /proc/c
   }
   END {
     print header
+    if (have_ms) in_process()
+    processes("", "rproctee")
+    if (("base_sign", "median_ms") in p) processes("base_", "BASELINE")
+  }
+  function in_process(   s, o, k, sha, ossl, name, nsizes, nops, nkeys, sizes, ops, keys) {
     print ""
     print "In process (median CPU time of 5 repetitions); limits: one SHA-256 pass over the same"
     printf "bytes, and those bytes at the openssl speed rate (%.2f GB/s)\n", rate / 1e9
@@ -157,20 +200,44 @@ cpu=$(awk -F: '/^model name/ { sub(/^[ \t]+/, "", $2); print $2; exit }' /proc/c
                   "BM_LoadPublicKey/rsa3072 BM_LoadPublicKey/p256", keys, " ")
     for (k = 1; k <= nkeys; ++k)
       if (keys[k] in ms) printf "%-34s %10s\n", pretty(keys[k]) " (PEM):", fmt(ms[keys[k]])
+  }
+  # The whole-process figures of one binary (keys prefixed by `pre`), each as a ratio to its
+  # floor; the reference signer, when timed, as a speed-up.
+  function processes(pre, label,   floor, version, sha16, c, ncmds, cmds, v, ref, sfx) {
     print ""
-    printf "Whole processes (median wall time of %d interleaved runs; %d-byte rsc.elf, RSA-3072)\n",
-           p["true", "runs"], elf_bytes
-    floor = p["true", "median_ms"]; version = p["version", "median_ms"]
-    printf "%-34s %10s\n", "/bin/true:", fmt(floor)
+    printf "Whole processes of %s (median wall time of %d interleaved runs; RSA-3072; %d-byte\n",
+           label, p["true", "runs"], elf_bytes
+    printf "rsc.elf, %d-byte big.elf; floor of 16 MiB: one SHA-256 pass at the openssl speed rate\n",
+           big_bytes
+    print "plus /bin/true)"
+    floor = p["true", "median_ms"]; version = p[pre "version", "median_ms"]
+    sha16 = big_bytes / rate * 1000 + floor
+    if (pre == "") {
+      printf "%-34s %10s\n", "/bin/true:", fmt(floor)
+      printf "%-34s %10s\n", "SHA-256 pass 16 MiB + /bin/true:", fmt(sha16)
+      row("openssl dgst -sha256 16 MiB", p["dgst16", "median_ms"], "SHA-256 + /bin/true:", sha16,
+          "")
+      row("sha256sum 16 MiB", p["sha256sum16", "median_ms"], "SHA-256 + /bin/true:", sha16, "")
+      row("cp 16 MiB (writing the output)", p["cp16", "median_ms"], "/bin/true:", floor, "")
+    }
     row("rproctee --version", version, "/bin/true:", floor, "")
-    ncmds = split("sign verify", cmds, " ")
+    ncmds = split("sign verify sign16 verify16", cmds, " ")
     for (c = 1; c <= ncmds; ++c) {
-      v = p[cmds[c], "median_ms"]
-      row(cmds[c] " process", v, "/bin/true:", floor,
-          sprintf(" | rproctee --version: %s | %.2fx | above it: %s", fmt(version), v / version,
-                  fmt(v - version)))
+      v = p[pre cmds[c], "median_ms"]
+      ref = p["ref_" cmds[c], "median_ms"]
+      sfx = ref > 0 ? sprintf(" | reference signer %s: %.1fx faster", fmt(ref), ref / v) : ""
+      if (cmds[c] == "sign16")
+        row(cmds[c] " process", v, "SHA-256 + /bin/true:", sha16,
+            sprintf(" | SHA-256 + cp: %s, %.2fx%s", fmt(sha16 + p["cp16", "median_ms"] - floor),
+                    v / (sha16 + p["cp16", "median_ms"] - floor), sfx))
+      else if (cmds[c] ~ /16$/)
+        row(cmds[c] " process", v, "SHA-256 + /bin/true:", sha16, sfx)
+      else
+        row(cmds[c] " process", v, "/bin/true:", floor, sfx)
     }
   }'
+
+[ "$only" = processes ] && exit 0
 
 # --- 5. The secure world ---------------------------------------------------------------------
 awk '

@@ -21,6 +21,7 @@ packages=(
                                           # man -l, systemd-analyze verify, zsh -n
   softhsm2 opensc                         # PKCS#11 signing tests (a token, pkcs11-tool)
   gcc-arm-none-eabi libnewlib-arm-none-eabi gdb-multiarch  # test firmware, core dumps
+  python3-pycryptodome python3-pyelftools  # bench/run.sh: OP-TEE's sign_rproc_fw.py, timed
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "cli/sys_error_print.hpp"
 #include "remoteproc/control_server.hpp"
 
 namespace rproctee::cli {

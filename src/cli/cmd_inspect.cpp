@@ -163,7 +163,7 @@ int inspect_main(std::vector<std::string> argv, std::string prog) {
   app.add_flag("--json", as_json, "Print the decoded structure as JSON on stdout");
   if (auto code = parse_args(app, std::move(argv))) return *code;
 
-  auto file = read_file(path);
+  auto file = map_regular_file(path, kMaxImageFile);
   if (!file) return print_error(prog, file.error()), kExitFailure;
   const image::Inspection r = image::inspect_file(*file);
   if (as_json) {

@@ -48,7 +48,7 @@ Result<std::vector<uint8_t>> from_hex(const std::string& hex, std::string_view f
 }
 
 json manifest_json(const SignerArgs& args, const image::BuildParams& p,
-                   const std::vector<std::vector<uint8_t>>& inputs, const crypto::PublicKey& key,
+                   const std::vector<MappedFile>& inputs, const crypto::PublicKey& key,
                    const image::UnsignedImage& u) {
   json in = json::array();
   for (size_t i = 0; i < inputs.size(); ++i)
@@ -88,7 +88,7 @@ Result<std::vector<std::array<uint8_t, 16>>> ivs_from_tbs(std::span<const uint8_
 
 /// Rebuilds the build parameters recorded by `digest`.
 Result<image::BuildParams> params_from_manifest(const json& m, const std::string& manifest_path,
-                                                std::vector<std::vector<uint8_t>>& storage) {
+                                                std::vector<MappedFile>& storage) {
   image::BuildParams p;
   p.sign_type = m.at("sign_type").get<uint8_t>();
   p.signature_size = m.at("signature_size").get<uint32_t>();
@@ -106,7 +106,7 @@ Result<image::BuildParams> params_from_manifest(const json& m, const std::string
     std::string path = in.at("path").get<std::string>();
     if (!std::filesystem::exists(path) && std::filesystem::exists(dir / path))
       path = (dir / path).string();
-    RPROCTEE_ASSIGN(auto data, read_file(path));
+    RPROCTEE_ASSIGN(auto data, map_regular_file(path, kMaxImageFile));
     const std::string actual = crypto::to_hex(crypto::Sha256::of(data));
     if (actual != in.at("sha256").get<std::string>())
       return make_error(TeeCode::kSecurity, "{} changed since `rproctee digest` (SHA-256 {} vs {})",
@@ -212,7 +212,7 @@ int stitch_main(std::vector<std::string> argv, std::string prog) {
                              "the manifest was prepared for key {} but --key "
                              "is {}",
                              expected_fp, key->fingerprint()));
-    std::vector<std::vector<uint8_t>> storage;
+    std::vector<MappedFile> storage;
     storage.reserve(m.at("inputs").size());
     auto params = params_from_manifest(m, manifest_path, storage);
     if (!params) return fail(params.error());

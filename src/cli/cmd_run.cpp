@@ -21,6 +21,7 @@
 #include "cli/machine_options.hpp"
 #include "cli/machine_process.hpp"
 #include "cli/render.hpp"
+#include "cli/sys_error_print.hpp"
 #include "cli/trace_follower.hpp"
 #include "remoteproc/platform_driver.hpp"
 #include "rpmsg/bus.hpp"

@@ -18,6 +18,7 @@
 #include "cli/command.hpp"
 #include "cli/machine_options.hpp"
 #include "cli/machine_process.hpp"
+#include "cli/sys_error_print.hpp"
 #include "cli/temp_directory.hpp"
 #include "common/fault_injection.hpp"
 #include "remoteproc/control_server.hpp"

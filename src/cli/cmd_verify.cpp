@@ -161,7 +161,7 @@ int verify_main(std::vector<std::string> argv, std::string prog) {
     if (!aes) return print_error(prog, aes.error()), kExitFailure;
     opts.aes_key = *std::move(aes);
   }
-  auto file = read_file(path);
+  auto file = map_regular_file(path, kMaxImageFile);
   if (!file) return print_error(prog, file.error()), kExitFailure;
 
   const image::VerifyReport report = image::verify_signed_image(*file, opts);

@@ -91,10 +91,6 @@ void print_error(std::string_view prog, const Error& error) {
                            tee_code_name(error.code), tee_code_hex(error.code));
 }
 
-void print_error(std::string_view prog, const remoteproc::SysError& error) {
-  std::cerr << fmt::format("{}: error: {}\n", prog, error.message);
-}
-
 int usage_error(std::string_view prog, std::string_view message) {
   std::cerr << fmt::format("{}: usage error: {}\nRun '{} --help' for usage.\n", prog, message,
                            prog);

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "remoteproc/sys_error.hpp"
 
 namespace rproctee::cli {
 
@@ -53,8 +52,6 @@ class ScopedAppHook {
 
 /// Prints "PROG: error: MESSAGE [TEE_ERROR_X 0x...]" to stderr.
 void print_error(std::string_view prog, const Error& error);
-/// A normal-world failure: "PROG: error: ERRNO_NAME: MESSAGE" to stderr.
-void print_error(std::string_view prog, const remoteproc::SysError& error);
 
 /// Prints a usage error and returns kExitUsage.
 int usage_error(std::string_view prog, std::string_view message);

@@ -1,37 +1,41 @@
 #include "cli/commands.hpp"
 
+#include <stdexcept>
+#include <utility>
+
 #include "cli/command.hpp"
 
 namespace rproctee::cli {
 
 namespace {
 
-constexpr CommandInfo kCommands[] = {
-    {"sign", sign_main, "sign firmware ELF files (drop-in for sign_rproc_fw.py)"},
-    {"verify", verify_main, "verify a signed image offline, as the TA would"},
-    {"inspect", inspect_main, "decode a signed image or ELF without a key"},
-    {"keygen", keygen_main, "generate a signing key"},
-    {"pubkey", pubkey_main, "export a public key (PEM, DER, C header)"},
-    {"digest", digest_main, "prepare the bytes to sign on an HSM"},
-    {"stitch", stitch_main, "assemble an image from an HSM signature"},
-    {"run", run_main, "boot a signed image on the simulated SoC and talk to it"},
-    {"machine", machine_main, "run the secure world + simulated SoC on a socket"},
-    {"up", up_main, "run the board: machine + normal world + sysfs tree"},
-    {"ctl", ctl_main, "drive a running `up` (sysfs operations)"},
-    {"down", down_main, "stop a running `up`"},
-    {"coredump-open", coredump_open_main, "unseal a core dump with the debug key"},
+// The entry points of machine_commands(), by name.
+constexpr std::pair<std::string_view, int (*)(std::vector<std::string>, std::string)>
+    kMachineEntryPoints[] = {
+        {"run", run_main}, {"machine", machine_main}, {"up", up_main},
+        {"ctl", ctl_main}, {"down", down_main},       {"coredump-open", coredump_open_main},
 };
+
+std::vector<CommandInfo> all_commands() {
+  std::vector<CommandInfo> all(offline_commands().begin(), offline_commands().end());
+  for (CommandInfo c : machine_commands()) {
+    for (const auto& [name, run] : kMachineEntryPoints)
+      if (name == c.name) c.run = run;
+    if (!c.run) throw std::logic_error("no entry point for command " + std::string(c.name));
+    all.push_back(c);
+  }
+  return all;
+}
 
 }  // namespace
 
 std::span<const CommandInfo> commands() {
-  return kCommands;
+  static const std::vector<CommandInfo> all = all_commands();
+  return all;
 }
 
 const CommandInfo* find_command(std::string_view name) {
-  for (const CommandInfo& c : kCommands)
-    if (c.name == name) return &c;
-  return nullptr;
+  return find_command(commands(), name);
 }
 
 }  // namespace rproctee::cli

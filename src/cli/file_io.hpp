@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/file_input.hpp"
+#include "common/mapped_file.hpp"
 #include "common/result.hpp"
 
 namespace rproctee::cli {

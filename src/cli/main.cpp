@@ -1,5 +1,6 @@
 // The `rproctee` command: dispatches to a sub-command, or acts as `sign` when invoked as
-// `sign_rproc_fw.py` (drop-in for build scripts that call the reference signer).
+// `sign_rproc_fw.py` (drop-in for build scripts that call the reference signer). The same
+// main is `rproctee` (offline commands; the others exec rproctee-full) and `rproctee-full`.
 #include <fmt/format.h>
 
 #include <cstring>
@@ -17,7 +18,7 @@ void print_usage(std::ostream& out) {
   out << "rproctee " RPROCTEE_VERSION
          " - signed firmware for TEE-controlled remote processors\n\n"
          "Usage: rproctee COMMAND [OPTIONS]   (rproctee COMMAND --help for details)\n\nCommands:\n";
-  for (const auto& c : rproctee::cli::commands())
+  for (const auto& c : rproctee::cli::dispatch_table())
     out << fmt::format("  {:<13} {}\n", c.name, c.summary);
   out << "\nExit codes: 0 ok, 1 failure or not authentic, 2 usage error.\n";
 }
@@ -44,7 +45,7 @@ int dispatch(int argc, char** argv) {
     std::cout << "rproctee " RPROCTEE_VERSION "\n";
     return rproctee::cli::kExitOk;
   }
-  if (const auto* c = rproctee::cli::find_command(name)) {
+  if (const auto* c = rproctee::cli::find_command(rproctee::cli::dispatch_table(), name)) {
     args.erase(args.begin());
     return c->run(std::move(args), "rproctee " + name);
   }

@@ -214,7 +214,7 @@ Result<ResolvedSignerArgs> resolve_signer_args(const SignerArgs& args, const cry
   }
   r.input_data.reserve(args.inputs.size());
   for (const std::string& path : args.inputs) {
-    RPROCTEE_ASSIGN(auto data, read_file(path));
+    RPROCTEE_ASSIGN(auto data, map_regular_file(path, kMaxImageFile));
     r.input_data.push_back(std::move(data));
   }
   for (size_t i = 0; i < args.inputs.size(); ++i)

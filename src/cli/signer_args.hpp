@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/mapped_file.hpp"
 #include "common/result.hpp"
 #include "crypto/keys.hpp"
 #include "image/builder.hpp"
@@ -60,8 +61,8 @@ Status check_key_type(const std::optional<std::string>& key_type, const crypto::
 /// key, order. Reads --key_info and --enc_key. Usage problems are returned with code
 /// BAD_PARAMETERS and `usage` set.
 struct ResolvedSignerArgs {
-  image::BuildParams params;  // images left empty
-  std::vector<std::vector<uint8_t>> input_data;
+  image::BuildParams params;           // images left empty
+  std::vector<MappedFile> input_data;  // the --in files, mapped
 };
 Result<ResolvedSignerArgs> resolve_signer_args(const SignerArgs& args, const crypto::PublicKey& key,
                                                bool& usage);

@@ -24,7 +24,8 @@ deb=$(ls "$work"/pkg/rproctee_*_*.deb)
 echo "package: ${deb##*/}"
 dpkg-deb --field "$deb" Package Version Architecture Depends
 dpkg-deb --contents "$deb" | awk '{print $6}' >"$work/contents"
-for path in ./usr/bin/rproctee ./usr/bin/sign_rproc_fw.py ./usr/lib/libteec.so.2.0.0 \
+for path in ./usr/bin/rproctee ./usr/bin/sign_rproc_fw.py ./usr/libexec/rproctee-full \
+  ./usr/lib/libteec.so.2.0.0 \
   ./usr/lib/libteec.so.2 ./usr/lib/libteec.so ./usr/include/tee_client_api.h \
   ./usr/lib/pkgconfig/teec.pc ./usr/lib/cmake/teec/teecConfig.cmake \
   ./usr/share/man/man1/rproctee.1.gz ./usr/share/man/man1/rproctee-sign.1.gz \
@@ -41,6 +42,11 @@ version=$("$root/usr/bin/rproctee" --version)
 [ "$version" = "rproctee $(sed -n 's/^project(rproctee VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")" ] ||
   fail "rproctee --version printed '$version'"
 echo "$version"
+# The offline tool needs none of the machine's libraries; `rproctee machine` below execs
+# rproctee-full from the root's libexec.
+if ldd "$root/usr/bin/rproctee" | grep -E 'libunicorn|libfuse|libfdt'; then
+  fail "bin/rproctee links a machine library"
+fi
 page=$(MANWIDTH=80 man -l "$root/usr/share/man/man1/rproctee-machine.1.gz" 2>&1)
 grep -q "rproctee-machine - run the secure world" <<<"$page" || fail "man -l: $page"
 grep -q -- "--socket PATH" <<<"$page" || fail "man -l: no --socket in $page"
@@ -71,5 +77,5 @@ done
 LD_LIBRARY_PATH=$root/usr/lib RPROCTEE_TEE=unix:$work/tee.sock \
   "$work/host" 0 "$root/usr/share/rproctee/firmware/demo-m33.sign" ||
   { cat "$work/machine.err" >&2; fail "the host program failed"; }
-LD_LIBRARY_PATH=$root/usr/lib ldd "$work/host" | grep -q "$root/usr/lib/libteec.so.2" || fail "not linked against the root's libteec"
+LD_LIBRARY_PATH=$root/usr/lib ldd "$work/host" | grep "$root/usr/lib/libteec.so.2" >/dev/null || fail "not linked against the root's libteec"
 echo "deb_scratch_root: ok"
