@@ -208,6 +208,8 @@ class RprocCore : public ::testing::Test {
   void SetUp() override {
     set_file("fw.bin", fake_image('A', table_a()));
     rproc_ = make();
+    // The kernel's default is "disabled" (InitialState); these tests look at the dumps.
+    ASSERT_EQ(rproc_->set_coredump(CoredumpMode::kEnabled), 0);
   }
 
   /// The fake SoC's memory regions, as the platform would describe them.
@@ -329,7 +331,7 @@ TEST_F(RprocCore, InitialState) {
   EXPECT_EQ(rproc_->dev_name(), "remoteproc0");
   EXPECT_EQ(rproc_->name(), "m4");
   EXPECT_FALSE(rproc_->recovery_disabled());
-  EXPECT_EQ(rproc_->coredump_mode(), CoredumpMode::kEnabled);
+  EXPECT_EQ(make()->coredump_mode(), CoredumpMode::kDisabled);  // rproc_alloc's kzalloc
   EXPECT_EQ(rproc_->crash_count(), 0u);
   EXPECT_TRUE(rec_->take().empty());
 }
