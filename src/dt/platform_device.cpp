@@ -38,7 +38,8 @@ std::optional<uint64_t> translated_reg(const DeviceTree& tree, int node) {
     };
     bool found = false;
     for (size_t i = 0; i < cells->size() && !found; i += entry) {
-      const uint64_t child = value(i, ca), parent = value(i + ca, pa), size = value(i + ca + pa, cs);
+      const uint64_t child = value(i, ca), parent = value(i + ca, pa),
+                     size = value(i + ca + pa, cs);
       if (addr >= child && addr - child < size) {
         addr = parent + (addr - child);
         found = true;

@@ -56,7 +56,8 @@ std::string debugfs_resource_table(const Rproc& rproc) {
   std::string out;
   for (size_t i = 0; i < current->entries.size(); ++i) {
     const auto& e = current->entries[i];
-    const std::string head = fmt::format("Entry {} is of type {}\n", i, image::rsc_type_name(e.type));
+    const std::string head =
+        fmt::format("Entry {} is of type {}\n", i, image::rsc_type_name(e.type));
     std::visit(
         [&](const auto& b) {
           using T = std::decay_t<decltype(b)>;
@@ -166,11 +167,12 @@ int kstrtouint_base0(std::string_view text, uint32_t& out) {
   bool overflow = false;
   for (; digits < s.size(); ++digits) {
     const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[digits])));
-    const unsigned d = c >= '0' && c <= '9' ? static_cast<unsigned>(c - '0')
+    const unsigned d = c >= '0' && c <= '9'   ? static_cast<unsigned>(c - '0')
                        : c >= 'a' && c <= 'f' ? static_cast<unsigned>(c - 'a' + 10)
                                               : 16;
     if (d >= base) break;
-    overflow |= __builtin_mul_overflow(value, base, &value) || __builtin_add_overflow(value, d, &value);
+    overflow |=
+        __builtin_mul_overflow(value, base, &value) || __builtin_add_overflow(value, d, &value);
   }
   if (overflow) return -ERANGE;
   if (digits == 0) return -EINVAL;

@@ -1,7 +1,7 @@
 #include "remoteproc/sysfs.hpp"
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <optional>
 
@@ -99,8 +99,8 @@ SysfsTree::SysfsTree(std::vector<Rproc*> rprocs, DevcoredumpStore& dumps, Kernel
   for (size_t i = 0; i < rprocs_.size(); ++i) {
     const std::string dir =
         i < device_dirs.size() ? device_dirs[i] : "platform/" + rprocs_[i]->name();
-    device_dirs_.push_back(fmt::format("sys/devices/{}/remoteproc/{}", join(split(dir), 99),
-                                       rprocs_[i]->dev_name()));
+    device_dirs_.push_back(
+        fmt::format("sys/devices/{}/remoteproc/{}", join(split(dir), 99), rprocs_[i]->dev_name()));
   }
 }
 
@@ -170,10 +170,11 @@ SysfsTree::Parsed SysfsTree::parse(std::string_view path, bool follow_last) cons
   };
   for (const std::string& dev : device_dirs_) {
     const auto dparts = split(dev);
-    for (size_t depth = 1; depth + 1 < dparts.size(); ++depth) {
+    for (size_t depth = 1; depth < dparts.size(); ++depth) {
       const std::string dir = join(dparts, depth);
       const std::string child(dparts[depth]);
-      auto it = std::find_if(dirs.begin(), dirs.end(), [&](const auto& d) { return d.first == dir; });
+      auto it =
+          std::find_if(dirs.begin(), dirs.end(), [&](const auto& d) { return d.first == dir; });
       if (it == dirs.end()) {
         dirs.push_back({dir, {child}});
       } else if (std::find(it->second.begin(), it->second.end(), child) == it->second.end()) {
@@ -228,8 +229,8 @@ SysfsTree::Parsed SysfsTree::parse(std::string_view path, bool follow_last) cons
       return p;
     }
     const std::string file(parts[depth + 1]);
-    bool known = std::find(std::begin(kDebugFiles), std::end(kDebugFiles), file) !=
-                 std::end(kDebugFiles);
+    bool known =
+        std::find(std::begin(kDebugFiles), std::end(kDebugFiles), file) != std::end(kDebugFiles);
     if (auto t = number_after(file, "trace");
         t && *t >= 0 && static_cast<size_t>(*t) < p.rproc->traces().size())
       known = true;
@@ -430,13 +431,11 @@ int SysfsTree::write(std::string_view path, std::string_view value) {
 // No udev listens on this board: the event is only logged.
 int SysfsTree::write_uevent(Rproc& r, std::string_view value) {
   std::string_view action = value;
-  if (!action.empty() && (action.back() == '\n' || action.back() == '\0'))
-    action.remove_suffix(1);
+  if (!action.empty() && (action.back() == '\n' || action.back() == '\0')) action.remove_suffix(1);
   const bool known = std::find(std::begin(kUeventActions), std::end(kUeventActions), action) !=
                      std::end(kUeventActions);
   if (!known) {
-    log_.log("remoteproc " + r.dev_name(), "uevent: failed to send synthetic uevent: {}",
-             -EINVAL);
+    log_.log("remoteproc " + r.dev_name(), "uevent: failed to send synthetic uevent: {}", -EINVAL);
     return -EINVAL;
   }
   log_.log("remoteproc " + r.dev_name(), "synthetic uevent {} DEVTYPE=remoteproc", action);

@@ -31,7 +31,7 @@ struct SysfsEntry {
   bool directory = false;
   bool readable = false;
   bool writable = false;
-  uint32_t mode = 0;   // permission bits as the kernel creates the entry (0644, 0400, ...)
+  uint32_t mode = 0;    // permission bits as the kernel creates the entry (0644, 0400, ...)
   bool kernfs = false;  // sysfs: open() is refused by mode even for root (EACCES)
   std::string link;     // a symbolic link's target ("" otherwise)
 };

@@ -42,8 +42,8 @@ TEST(KernelKstrtouint, Base0AsTheKernelParsesIt) {
       {" 1", -EINVAL, 0},
       {"1 ", -EINVAL, 0},
       {"1\n\n", -EINVAL, 0},
-      {"08", -EINVAL, 0},   // 8 is no octal digit
-      {"0x", -EINVAL, 0},   // "0x" without a hex digit: octal 0, then "x"
+      {"08", -EINVAL, 0},  // 8 is no octal digit
+      {"0x", -EINVAL, 0},  // "0x" without a hex digit: octal 0, then "x"
       {"0xg", -EINVAL, 0},
       {"watchdog", -EINVAL, 0},
   };
@@ -65,8 +65,8 @@ TEST(KernelKstrtouint, Base0AsTheKernelParsesIt) {
 dt::DeviceTree tree_of(const std::string& body) {
   TempDir dir;
   const std::string path = dir / "t.dts";
-  std::ofstream(path) << "/dts-v1/;\n/ {\n#address-cells = <1>;\n#size-cells = <1>;\n" << body
-                      << "};\n";
+  std::ofstream(path) << "/dts-v1/;\n/ {\n#address-cells = <1>;\n#size-cells = <1>;\n"
+                      << body << "};\n";
   auto t = dt::load_device_tree_file(path);
   EXPECT_TRUE(static_cast<bool>(t)) << (t ? "" : t.error().message);
   return std::move(*t);
@@ -97,9 +97,9 @@ TEST(KernelPlatformDevice, NamesAsOfDeviceMakeBusId) {
   EXPECT_EQ(dir_of(t, "/m33"), "platform/m33");
   EXPECT_EQ(dir_of(t, "/m4@10000000"), "platform/10000000.m4");
   EXPECT_EQ(dir_of(t, "/soc/m4@10000000"), "platform/soc/10000000.m4");
-  EXPECT_EQ(dir_of(t, "/soc/m0"), "platform/soc/soc:m0");      // no reg: the parent's name
+  EXPECT_EQ(dir_of(t, "/soc/m0"), "platform/soc/soc:m0");               // no reg: the parent's name
   EXPECT_EQ(dir_of(t, "/ahb@1/m0@2000"), "platform/ahb@1/a002000.m0");  // through ranges
-  EXPECT_EQ(dir_of(t, "/bus/m33@0"), "platform/bus/bus:m33@0");  // no ranges: untranslatable
+  EXPECT_EQ(dir_of(t, "/bus/m33@0"), "platform/bus/bus:m33@0");         // no ranges: untranslatable
 }
 
 }  // namespace

@@ -26,9 +26,9 @@
 // fw_cortex_m33.sh (tests/remoteproc/fw_cortex_m33.sh) run unmodified against the mount.
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -515,7 +515,7 @@ std::vector<Row> table() {
     const Outcome busy{EBUSY, C, "enabled\n"};
     std::vector<std::string> disabled = {"disabled", "disabled\n"},
                              enabled = {"enabled", "enabled\n"}, inl = {"inline", "inline\n"};
-    std::vector<std::string> bad = {"\n",      "garbage", "Inline", "inline\n\n",
+    std::vector<std::string> bad = {"\n",       "garbage", "Inline", "inline\n\n",
                                     "DISABLED", "default", "dis\n"};
     if (debugfs) {
       disabled.insert(disabled.end(), {"d", "dis"});
@@ -548,8 +548,8 @@ std::vector<Row> table() {
   // recovers (one core dump); offline or already crashed: the report is ignored.
   {
     std::vector<Case> cases;
-    for (const std::string v : {"0", "1", "2", "1\n", "0x1", "5", "7\n", "010", "+2", "0X2",
-                                "0xffffffff", "4294967295"})
+    for (const std::string v :
+         {"0", "1", "2", "1\n", "0x1", "5", "7\n", "010", "+2", "0X2", "0xffffffff", "4294967295"})
       cases.push_back({v, {0, O}, {0, R, "", true}, {0, C}});
     for (const std::string v : {"\n", "garbage", "1\n\n", "-1", "mmufault", "watchdog\n",
                                 "fatal-error", "0x", "08", "1 ", " 1", "0xg"})
@@ -582,7 +582,8 @@ std::vector<Row> table() {
     for (const std::string v : {"x\n", "m33\n", ""}) {
       add(path, {{v, {EACCES, O, text}, {EACCES, R, text}, {EACCES, C, text}}});
       if (root && path.rfind(kDebug, 0) == 0)
-        for (size_t i = rows.size() - 3; i < rows.size(); ++i) rows[i].shell_err = v.empty() ? 0 : EINVAL;
+        for (size_t i = rows.size() - 3; i < rows.size(); ++i)
+          rows[i].shell_err = v.empty() ? 0 : EINVAL;
     }
   }
   // trace0 exists while the firmware's table is in use: ENOENT offline (a shell's O_CREAT
@@ -591,7 +592,8 @@ std::vector<Row> table() {
     add(dbg("trace0"), {{v, {ENOENT, O}, {EACCES, R}, {EACCES, C}}});
     rows[rows.size() - 3].shell_err = EACCES;
     if (root)  // 0400 on debugfs: root's open succeeds, write(2) is EINVAL
-      for (size_t i = rows.size() - 2; i < rows.size(); ++i) rows[i].shell_err = v.empty() ? 0 : EINVAL;
+      for (size_t i = rows.size() - 2; i < rows.size(); ++i)
+        rows[i].shell_err = v.empty() ? 0 : EINVAL;
   }
   // Files that do not exist and a directory.
   for (const std::string v : {"start\n"}) {
@@ -1035,6 +1037,10 @@ TEST_P(SysfsLayout, ClassEntryIsALinkIntoDevicesWithUeventDeviceSubsystem) {
   EXPECT_EQ(fs::canonical(at(dev + "/subsystem")), fs::canonical(at("sys/class/remoteproc")));
   EXPECT_EQ(fs::canonical(at(dev + "/device")), fs::canonical(at("sys/devices/platform/m33")));
   EXPECT_EQ(fs::canonical(at(kClass)), fs::canonical(at(dev)));
+  std::vector<std::string> glue;
+  for (const auto& e : fs::directory_iterator(at("sys/devices/platform/m33/remoteproc")))
+    glue.push_back(e.path().filename().string());
+  EXPECT_EQ(glue, std::vector<std::string>{"remoteproc0"});
   EXPECT_EQ(slurp(at(dev + "/uevent")), "DEVTYPE=remoteproc\n");
   EXPECT_EQ(slurp(at(dev + "/name")), "m33\n");
   // A fresh processor: coredump "disabled" (dump_conf 0 from kzalloc), recovery "enabled".
@@ -1045,14 +1051,22 @@ TEST_P(SysfsLayout, ClassEntryIsALinkIntoDevicesWithUeventDeviceSubsystem) {
 }
 
 TEST_P(SysfsLayout, ModesAsTheKernelCreatesThem) {
-  for (const auto& [f, m] : std::vector<std::pair<std::string, std::string>>{
-           {"coredump", "f0644"}, {"recovery", "f0644"}, {"firmware", "f0644"},
-           {"state", "f0644"}, {"name", "f0444"}, {"uevent", "f0644"}, {"device", "l"},
-           {"subsystem", "l"}})
+  for (const auto& [f, m] : std::vector<std::pair<std::string, std::string>>{{"coredump", "f0644"},
+                                                                             {"recovery", "f0644"},
+                                                                             {"firmware", "f0644"},
+                                                                             {"state", "f0644"},
+                                                                             {"name", "f0444"},
+                                                                             {"uevent", "f0644"},
+                                                                             {"device", "l"},
+                                                                             {"subsystem", "l"}})
     EXPECT_EQ(mode(cls(f)), m) << f;
-  for (const auto& [f, m] : std::vector<std::pair<std::string, std::string>>{
-           {"name", "f0400"}, {"recovery", "f0600"}, {"crash", "f0200"},
-           {"resource_table", "f0400"}, {"carveout_memories", "f0400"}, {"coredump", "f0600"}})
+  for (const auto& [f, m] :
+       std::vector<std::pair<std::string, std::string>>{{"name", "f0400"},
+                                                        {"recovery", "f0600"},
+                                                        {"crash", "f0200"},
+                                                        {"resource_table", "f0400"},
+                                                        {"carveout_memories", "f0400"},
+                                                        {"coredump", "f0600"}})
     EXPECT_EQ(mode(dbg(f)), m) << f;
   EXPECT_EQ(mode("sys/kernel/debug"), "d0700");
   EXPECT_EQ(mode("sys/kernel/debug/remoteproc"), "d0755");
@@ -1066,10 +1080,8 @@ TEST_P(SysfsLayout, DirectoryChangesArePermissionErrors) {
   EXPECT_EQ(err(::unlink(at(cls("state")).c_str())), errno_name(EPERM));
   EXPECT_EQ(err(::unlink(at(dbg("crash")).c_str())), errno_name(EPERM));
   EXPECT_EQ(err(::unlink(at("sys/class/remoteproc/remoteproc0").c_str())), errno_name(EPERM));
-  EXPECT_EQ(err(::rmdir(at("sys/kernel/debug/remoteproc/remoteproc0").c_str())),
-            errno_name(EPERM));
-  EXPECT_EQ(err(::rename(at(cls("state")).c_str(), at(cls("state2")).c_str())),
-            errno_name(EPERM));
+  EXPECT_EQ(err(::rmdir(at("sys/kernel/debug/remoteproc/remoteproc0").c_str())), errno_name(EPERM));
+  EXPECT_EQ(err(::rename(at(cls("state")).c_str(), at(cls("state2")).c_str())), errno_name(EPERM));
   EXPECT_EQ(err(::symlink("state", at(cls("s")).c_str())), errno_name(EPERM));
   EXPECT_EQ(err(::link(at(cls("state")).c_str(), at(cls("s")).c_str())), errno_name(EPERM));
   auto rm = bash("rm -f $R/state");
