@@ -50,7 +50,9 @@ TEST(KernelKstrtouint, Base0AsTheKernelParsesIt) {
   for (const Parse& c : cases) {
     uint32_t v = 12345;
     EXPECT_EQ(remoteproc::kstrtouint_base0(c.text, v), c.err) << '"' << c.text << '"';
-    if (c.err == 0) EXPECT_EQ(v, c.value) << c.text;
+    if (c.err == 0) {
+      EXPECT_EQ(v, c.value) << c.text;
+    }
   }
   uint32_t v = 0;
   // A NUL ends the kernel's copy; only 34 bytes are looked at.
