@@ -298,7 +298,7 @@ TEST_F(UpLifecycle, CrashThroughDebugfsPublishesAnElfCoreAtRecovery) {
 
   // With recovery enabled (the default) the same crash recovers by itself, with a dump.
   ASSERT_EQ(echo("enabled", std::string(kClass) + "recovery").exit_code, 0);
-  ASSERT_NO_FATAL_FAILURE(CrashAndWaitForRecovery("watchdog"));
+  ASSERT_NO_FATAL_FAILURE(CrashAndWaitForRecovery("1"));
   EXPECT_EQ(read(std::string(kClass) + "state"), "running\n");
   ASSERT_EQ(devcds(mnt_).size(), 1u);
   const std::string again = slurp(mnt_ + "/sys/class/devcoredump/" + devcds(mnt_)[0] + "/data");
