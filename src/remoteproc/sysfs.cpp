@@ -99,8 +99,9 @@ SysfsTree::SysfsTree(std::vector<Rproc*> rprocs, DevcoredumpStore& dumps, Kernel
   for (size_t i = 0; i < rprocs_.size(); ++i) {
     const std::string dir =
         i < device_dirs.size() ? device_dirs[i] : "platform/" + rprocs_[i]->name();
-    device_dirs_.push_back(
-        fmt::format("sys/devices/{}/remoteproc/{}", join(split(dir), 99), rprocs_[i]->dev_name()));
+    const auto parts = split(dir);  // views into `dir`
+    device_dirs_.push_back(fmt::format("sys/devices/{}/remoteproc/{}", join(parts, parts.size()),
+                                       rprocs_[i]->dev_name()));
   }
 }
 
