@@ -52,7 +52,7 @@ int ctl_main(std::vector<std::string> argv, std::string prog) {
       "Drive the processors of a running `rproctee up` without a mount:\n"
       "  remoteprocN start|stop|detach|state|name|resource_table|carveout_memories\n"
       "  remoteprocN firmware [NAME] | recovery [enabled|disabled|recover]\n"
-      "  remoteprocN coredump [disabled|enabled|inline] | crash 0|1|2 | trace [K]\n"
+      "  remoteprocN coredump [disabled|enabled|inline] | crash N | trace [K]\n"
       "  read PATH | write PATH VALUE | ls [PATH] | dmesg | shutdown\n"
       "Answers and errors are those of the mounted sysfs files.",
       prog);

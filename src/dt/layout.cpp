@@ -1,5 +1,7 @@
 #include "dt/layout.hpp"
 
+#include "dt/platform_device.hpp"
+
 extern "C" {
 #include <libfdt.h>
 }
@@ -70,6 +72,7 @@ class Parser {
     Processor p;
     p.name = t_.name(node);
     p.path = t_.path(node);
+    p.device_dir = platform_device_dir(t_, node);
     const auto compatibles = t_.strings(node, "compatible");
     p.compatible = compatibles.empty() ? "" : compatibles[0];
     const bool v16 = std::any_of(compatibles.begin(), compatibles.end(),

@@ -42,6 +42,7 @@ enum class ProcessorMode { kTee, kElf };
 struct Processor {
   std::string name;        // node name ("m33")
   std::string path;        // node path ("/m33"), for messages
+  std::string device_dir;  // its platform device under /sys/devices ("platform/m33")
   std::string compatible;  // first compatible string
   ProcessorMode mode = ProcessorMode::kElf;
   uint32_t id = 0;              // st,proc-id / the id in st,rproc-tee (TEE mode); index otherwise

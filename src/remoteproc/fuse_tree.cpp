@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -69,12 +70,17 @@ int op_getattr(const char* path, struct stat* st, fuse_file_info*) {
   st->st_uid = ::getuid();
   st->st_gid = ::getgid();
   if (e.directory) {
-    st->st_mode = S_IFDIR | 0755;
+    st->st_mode = S_IFDIR | e.mode;
     st->st_nlink = 2;
-  } else {
-    st->st_mode = S_IFREG | (e.readable ? 0444 : 0) | (e.writable ? 0200 : 0);
+  } else if (!e.link.empty()) {
+    st->st_mode = S_IFLNK | 0777;
     st->st_nlink = 1;
-    st->st_size = 4096;  // like sysfs: the real length is known only when read
+    st->st_size = static_cast<off_t>(e.link.size());
+  } else {
+    st->st_mode = S_IFREG | e.mode;
+    st->st_nlink = 1;
+    // sysfs: a page (the real length is known only when read); debugfs: 0.
+    st->st_size = e.kernfs ? 4096 : 0;
   }
   return 0;
 }
@@ -97,46 +103,69 @@ int op_readdir(const char* path, void* buf, fuse_fill_dir_t fill, off_t, fuse_fi
 }
 
 int op_readlink(const char* path, char* buf, size_t size) {
+  if (size == 0) return -EINVAL;
   auto dev = dev_entry(rel(path));
-  if (!dev || dev->empty() || size == 0) return -EINVAL;
+  if (!dev) {
+    std::string target;
+    if (const int err = ctx().tree->readlink(rel(path), target)) return err;
+    const size_t n = std::min(target.size(), size - 1);
+    std::memcpy(buf, target.data(), n);
+    buf[n] = '\0';
+    return 0;
+  }
+  if (dev->empty()) return -EINVAL;
   const ssize_t n = ::readlink((ctx().dev_dir + "/" + std::string(*dev)).c_str(), buf, size - 1);
   if (n < 0) return -errno;
   buf[n] = '\0';
   return 0;
 }
 
+/// An open file: the text read at open time; whether read(2)/write(2) reach an operation.
+struct OpenFile {
+  std::string text;
+  bool can_read = false, can_write = false;
+};
+
 int op_open(const char* path, fuse_file_info* fi) {
   SysfsEntry e;
   if (const int err = ctx().tree->lookup(rel(path), e); err) return err;
   if (e.directory) return -EISDIR;
   const int mode = fi->flags & O_ACCMODE;
-  if ((mode != O_RDONLY && !e.writable) || (mode != O_WRONLY && !e.readable)) return -EACCES;
+  const bool wants_write = mode != O_RDONLY, wants_read = mode != O_WRONLY;
+  // The mode decides: always on sysfs (kernfs's extra open check, root included); on debugfs
+  // only for others than root, whose open succeeds and whose read(2)/write(2) then fail with
+  // EINVAL when the file has no such operation (vfs_read/vfs_write: no FMODE_CAN_*).
+  const bool by_mode = e.kernfs || fuse_get_context()->uid != 0;
+  if (by_mode && ((wants_write && !e.writable) || (wants_read && !e.readable))) return -EACCES;
   fi->direct_io = 1;  // no page cache: every read and write reaches the attribute
   fi->nonseekable = 0;
-  if (mode != O_WRONLY) {
-    auto* text = new std::string();
-    if (const int err = ctx().tree->read(rel(path), *text); err) {
-      delete text;
-      return err;
-    }
-    fi->fh = reinterpret_cast<uint64_t>(text);
+  auto file = std::make_unique<OpenFile>();
+  file->can_read = e.readable;
+  file->can_write = e.writable;
+  if (wants_read && e.readable) {
+    if (const int err = ctx().tree->read(rel(path), file->text); err) return err;
   }
+  fi->fh = reinterpret_cast<uint64_t>(file.release());
   return 0;
 }
 
 int op_read(const char* path, char* buf, size_t size, off_t offset, fuse_file_info* fi) {
-  const auto* text = reinterpret_cast<const std::string*>(fi->fh);
-  if (!text) return -EBADF;
-  if (static_cast<size_t>(offset) >= text->size()) {
+  const auto* file = reinterpret_cast<const OpenFile*>(fi->fh);
+  if (!file) return -EBADF;
+  if (!file->can_read) return -EINVAL;
+  const std::string& text = file->text;
+  if (static_cast<size_t>(offset) >= text.size()) {
     if (const int n = devcd_of(rel(path))) ctx().dumps->consumed(n);
     return 0;
   }
-  const size_t n = std::min(size, text->size() - static_cast<size_t>(offset));
-  std::memcpy(buf, text->data() + offset, n);
+  const size_t n = std::min(size, text.size() - static_cast<size_t>(offset));
+  std::memcpy(buf, text.data() + offset, n);
   return static_cast<int>(n);
 }
 
-int op_write(const char* path, const char* buf, size_t size, off_t, fuse_file_info*) {
+int op_write(const char* path, const char* buf, size_t size, off_t, fuse_file_info* fi) {
+  const auto* file = reinterpret_cast<const OpenFile*>(fi->fh);
+  if (file && !file->can_write) return -EINVAL;
   const int err = ctx().tree->write(rel(path), std::string_view(buf, size));
   return err ? err : static_cast<int>(size);
 }
@@ -151,8 +180,29 @@ int op_create(const char*, mode_t, fuse_file_info*) {
   return -EACCES;
 }
 
+// sysfs and debugfs directories have no mkdir/rmdir/unlink/rename/symlink/link: kernfs and the
+// VFS answer EPERM (without these ops, FUSE would answer ENOSYS).
+int op_mkdir(const char*, mode_t) {
+  return -EPERM;
+}
+int op_unlink(const char*) {
+  return -EPERM;
+}
+int op_rmdir(const char*) {
+  return -EPERM;
+}
+int op_symlink(const char*, const char*) {
+  return -EPERM;
+}
+int op_rename(const char*, const char*, unsigned int) {
+  return -EPERM;
+}
+int op_link(const char*, const char*) {
+  return -EPERM;
+}
+
 int op_release(const char*, fuse_file_info* fi) {
-  delete reinterpret_cast<std::string*>(fi->fh);
+  delete reinterpret_cast<OpenFile*>(fi->fh);
   fi->fh = 0;
   return 0;
 }
@@ -167,6 +217,12 @@ const fuse_operations kOps = [] {
   o.write = op_write;
   o.truncate = op_truncate;
   o.create = op_create;
+  o.mkdir = op_mkdir;
+  o.unlink = op_unlink;
+  o.rmdir = op_rmdir;
+  o.symlink = op_symlink;
+  o.rename = op_rename;
+  o.link = op_link;
   o.release = op_release;
   return o;
 }();

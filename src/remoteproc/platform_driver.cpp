@@ -67,7 +67,9 @@ Result<std::unique_ptr<NormalWorld>> NormalWorld::create(const std::string& mach
                                                  fmt::format("rproc-{}-fw", p.name)));
     if (glue) glue->attach_interrupts(*w->rprocs_.back());
   }
-  w->sysfs_ = std::make_unique<SysfsTree>(w->rprocs(), w->dumps_, w->log_);
+  std::vector<std::string> device_dirs;
+  for (const dt::Processor& p : d.processors) device_dirs.push_back(p.device_dir);
+  w->sysfs_ = std::make_unique<SysfsTree>(w->rprocs(), w->dumps_, w->log_, device_dirs);
   return w;
 }
 

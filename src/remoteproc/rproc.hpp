@@ -37,7 +37,7 @@ enum class RprocState { kOffline, kSuspended, kRunning, kCrashed, kDeleted, kAtt
 /// "detached".
 std::string_view state_name(RprocState state);
 
-enum class CrashType : int { kMmuFault = 0, kWatchdog = 1, kFatalError = 2 };
+enum class CrashType : uint32_t { kMmuFault = 0, kWatchdog = 1, kFatalError = 2 };
 std::string_view crash_type_name(CrashType type);
 
 enum class CoredumpMode { kDisabled, kEnabled, kInline };
@@ -230,7 +230,7 @@ class Rproc {
   int power_ = 0;
   std::string firmware_;
   bool recovery_disabled_ = false;
-  CoredumpMode coredump_ = CoredumpMode::kEnabled;
+  CoredumpMode coredump_ = CoredumpMode::kDisabled;  // rproc_alloc: dump_conf 0
   uint32_t crash_count_ = 0;
   std::vector<uint8_t> cached_table_;  // empty: no table (none, or nothing booted)
   uint8_t* loaded_table_ = nullptr;    // in device memory while running

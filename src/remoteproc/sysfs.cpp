@@ -1,5 +1,6 @@
 #include "remoteproc/sysfs.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <optional>
@@ -41,18 +42,41 @@ std::optional<int> number_after(std::string_view name, std::string_view prefix) 
   return n;
 }
 
-constexpr std::string_view kClassFiles[] = {"name", "state", "firmware", "recovery", "coredump"};
+// rproc_attrs[] order, then the driver core's own files and links of every device.
+constexpr std::string_view kClassFiles[] = {"coredump", "recovery", "firmware", "state",
+                                            "name",     "uevent",   "device",   "subsystem"};
 constexpr std::string_view kDebugFiles[] = {"name",           "recovery",          "crash",
                                             "resource_table", "carveout_memories", "coredump"};
 
 bool writable_attr(bool debug, std::string_view f) {
   if (debug) return f == "recovery" || f == "crash" || f == "coredump";
-  return f == "state" || f == "firmware" || f == "recovery" || f == "coredump";
+  return f == "state" || f == "firmware" || f == "recovery" || f == "coredump" || f == "uevent";
 }
+
+/// The mode the kernel gives a file: DEVICE_ATTR_RW/RO in remoteproc_sysfs.c (0644/0444), the
+/// debugfs_create_file() modes of remoteproc_debugfs.c (0400/0600/0200).
+uint32_t attr_mode(bool debug, std::string_view f) {
+  if (!debug) return writable_attr(false, f) ? 0644 : 0444;
+  if (f == "crash") return 0200;
+  return writable_attr(true, f) ? 0600 : 0400;
+}
+
+std::vector<std::string> split_owned(std::string_view path) {
+  std::vector<std::string> out;
+  for (auto p : split(path)) out.emplace_back(p);
+  return out;
+}
+
+// kobject_action_type(): the words a device's `uevent` takes.
+constexpr std::string_view kUeventActions[] = {"add",    "remove",  "change", "move",
+                                               "online", "offline", "bind",   "unbind"};
 
 }  // namespace
 
 bool sysfs_streq(std::string_view a, std::string_view b) {
+  // Both are C strings in the kernel: a NUL ends them.
+  a = a.substr(0, a.find('\0'));
+  b = b.substr(0, b.find('\0'));
   if (!a.empty() && a.back() == '\n') a.remove_suffix(1);
   if (!b.empty() && b.back() == '\n') b.remove_suffix(1);
   return a == b;
@@ -60,70 +84,158 @@ bool sysfs_streq(std::string_view a, std::string_view b) {
 
 /// What a path names.
 struct SysfsTree::Parsed {
-  enum Kind { kNone, kDir, kRprocAttr, kDevcdData, kDmesg } kind = kNone;
+  enum Kind { kNone, kDir, kRprocAttr, kDevcdData, kDmesg, kLink } kind = kNone;
   Rproc* rproc = nullptr;
-  bool debug = false;
+  bool debug = false;       // a debugfs file
+  bool debug_root = false;  // sys/kernel/debug (0700, as debugfs mounts)
   std::string file;
   int devcd = 0;
   std::vector<std::string> children;
 };
 
-SysfsTree::Parsed SysfsTree::parse(std::string_view path) const {
-  const auto parts = split(path);
+SysfsTree::SysfsTree(std::vector<Rproc*> rprocs, DevcoredumpStore& dumps, KernelLog& log,
+                     std::vector<std::string> device_dirs)
+    : rprocs_(std::move(rprocs)), dumps_(dumps), log_(log) {
+  for (size_t i = 0; i < rprocs_.size(); ++i) {
+    const std::string dir =
+        i < device_dirs.size() ? device_dirs[i] : "platform/" + rprocs_[i]->name();
+    const auto parts = split(dir);  // views into `dir`
+    device_dirs_.push_back(fmt::format("sys/devices/{}/remoteproc/{}", join(parts, parts.size()),
+                                       rprocs_[i]->dev_name()));
+  }
+}
+
+std::optional<std::string> SysfsTree::link_at(const std::vector<std::string>& parts) const {
+  const std::string path = fmt::format("{}", fmt::join(parts, "/"));
+  for (size_t i = 0; i < rprocs_.size(); ++i) {
+    if (path == fmt::format("{}/{}", kClass, rprocs_[i]->dev_name()))
+      return "../../" + device_dirs_[i].substr(4);  // from sys/class/remoteproc
+    const auto dev = split(device_dirs_[i]);
+    if (path == device_dirs_[i] + "/device")  // the parent: .../DEV/remoteproc/remoteprocN
+      return "../../../" + std::string(dev[dev.size() - 3]);
+    if (path == device_dirs_[i] + "/subsystem") {
+      std::string back;
+      for (size_t k = 1; k < dev.size(); ++k) back += "../";
+      return back + "class/remoteproc";
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> SysfsTree::resolve(std::string_view path,
+                                                           bool follow_last) const {
+  std::vector<std::string> parts = split_owned(path);
+  for (int hops = 0; hops < 40; ++hops) {
+    bool replaced = false;
+    const auto count = static_cast<std::ptrdiff_t>(parts.size());
+    for (std::ptrdiff_t i = 0; i < count && !replaced; ++i) {
+      if (i + 1 == count && !follow_last) break;
+      const std::vector<std::string> prefix(parts.begin(), parts.begin() + i + 1);
+      const auto target = link_at(prefix);
+      if (!target) continue;
+      std::vector<std::string> next(parts.begin(), parts.begin() + i);  // the link's folder
+      for (auto t : split(*target)) {
+        if (t != "..")
+          next.emplace_back(t);
+        else if (!next.empty())
+          next.pop_back();
+      }
+      next.insert(next.end(), parts.begin() + i + 1, parts.end());
+      parts = std::move(next);
+      replaced = true;
+    }
+    if (!replaced) return parts;
+  }
+  return std::nullopt;  // ELOOP; none of the tree's links loop
+}
+
+SysfsTree::Parsed SysfsTree::parse(std::string_view path, bool follow_last) const {
   Parsed p;
+  const auto resolved = resolve(path, follow_last);
+  if (!resolved) return p;
+  const std::vector<std::string>& owned = *resolved;
+  std::vector<std::string_view> parts(owned.begin(), owned.end());
   const std::string joined = join(parts, parts.size());
-  // Directories above the per-device ones.
-  static const std::vector<std::pair<std::string, std::vector<std::string>>> kDirs = {
+  if (auto target = link_at(owned)) {
+    p.kind = Parsed::kLink;
+    p.file = *target;
+    return p;
+  }
+  // Directories above the per-device ones, and those leading to each device.
+  std::vector<std::pair<std::string, std::vector<std::string>>> dirs = {
       {"", {"sys", "dmesg"}},
-      {"sys", {"class", "kernel"}},
+      {"sys", {"class", "devices", "kernel"}},
       {"sys/class", {"remoteproc", "devcoredump"}},
       {"sys/kernel", {"debug"}},
       {"sys/kernel/debug", {"remoteproc"}},
   };
-  for (const auto& [dir, children] : kDirs)
+  for (const std::string& dev : device_dirs_) {
+    const auto dparts = split(dev);
+    for (size_t depth = 1; depth < dparts.size(); ++depth) {
+      const std::string dir = join(dparts, depth);
+      const std::string child(dparts[depth]);
+      auto it =
+          std::find_if(dirs.begin(), dirs.end(), [&](const auto& d) { return d.first == dir; });
+      if (it == dirs.end()) {
+        dirs.push_back({dir, {child}});
+      } else if (std::find(it->second.begin(), it->second.end(), child) == it->second.end()) {
+        it->second.push_back(child);
+      }
+    }
+  }
+  for (const auto& [dir, children] : dirs)
     if (joined == dir) {
       p.kind = Parsed::kDir;
       p.children = children;
+      p.debug_root = dir == "sys/kernel/debug";
       return p;
     }
   if (joined == "dmesg") {
     p.kind = Parsed::kDmesg;
     return p;
   }
-  const bool cls = joined.rfind(kClass, 0) == 0, dbg = joined.rfind(kDebug, 0) == 0;
-  if ((cls || dbg) && (joined == kClass || joined == kDebug)) {
+  if (joined == kClass || joined == kDebug) {
     p.kind = Parsed::kDir;
     for (Rproc* r : rprocs_) p.children.push_back(r->dev_name());
     return p;
   }
-  if (cls || dbg) {
-    const size_t depth = dbg ? 4 : 3;
+  for (size_t i = 0; i < rprocs_.size(); ++i) {
+    const std::string& dev = device_dirs_[i];
+    if (joined != dev && joined.rfind(dev + "/", 0) != 0) continue;
+    p.rproc = rprocs_[i];
+    if (joined == dev) {
+      p.kind = Parsed::kDir;
+      for (auto f : kClassFiles) p.children.emplace_back(f);
+      return p;
+    }
+    const std::string file = joined.substr(dev.size() + 1);
+    if (std::find(std::begin(kClassFiles), std::end(kClassFiles), file) == std::end(kClassFiles))
+      return Parsed{};
+    p.kind = Parsed::kRprocAttr;
+    p.file = file;
+    return p;
+  }
+  if (joined.rfind(kDebug, 0) == 0) {
+    const size_t depth = 4;
     if (parts.size() < depth + 1 || parts.size() > depth + 2) return p;
     const auto n = number_after(parts[depth], "remoteproc");
     if (!n || *n < 0 || static_cast<size_t>(*n) >= rprocs_.size()) return p;
     p.rproc = rprocs_[static_cast<size_t>(*n)];
-    p.debug = dbg;
+    p.debug = true;
     if (parts.size() == depth + 1) {
       p.kind = Parsed::kDir;
-      for (auto f : dbg ? std::span<const std::string_view>(kDebugFiles)
-                        : std::span<const std::string_view>(kClassFiles))
-        p.children.emplace_back(f);
-      if (dbg)
-        for (size_t k = 0; k < p.rproc->traces().size(); ++k)
-          p.children.push_back(fmt::format("trace{}", k));
+      for (auto f : kDebugFiles) p.children.emplace_back(f);
+      for (size_t k = 0; k < p.rproc->traces().size(); ++k)
+        p.children.push_back(fmt::format("trace{}", k));
       return p;
     }
     const std::string file(parts[depth + 1]);
-    bool known = false;
-    for (const auto& c : dbg ? std::span<const std::string_view>(kDebugFiles)
-                             : std::span<const std::string_view>(kClassFiles))
-      known |= c == file;
-    if (dbg) {
-      if (auto t = number_after(file, "trace");
-          t && *t >= 0 && static_cast<size_t>(*t) < p.rproc->traces().size())
-        known = true;
-    }
-    if (!known) return p;
+    bool known =
+        std::find(std::begin(kDebugFiles), std::end(kDebugFiles), file) != std::end(kDebugFiles);
+    if (auto t = number_after(file, "trace");
+        t && *t >= 0 && static_cast<size_t>(*t) < p.rproc->traces().size())
+      known = true;
+    if (!known) return Parsed{};
     p.kind = Parsed::kRprocAttr;
     p.file = file;
     return p;
@@ -151,24 +263,46 @@ SysfsTree::Parsed SysfsTree::parse(std::string_view path) const {
 }
 
 int SysfsTree::lookup(std::string_view path, SysfsEntry& e) const {
-  const Parsed p = parse(path);
+  const Parsed p = parse(path, false);
+  e = SysfsEntry{};
   switch (p.kind) {
     case Parsed::kNone:
       return -ENOENT;
     case Parsed::kDir:
-      e = {true, true, false};
+      e.directory = e.readable = true;
+      e.mode = p.debug_root ? 0700 : 0755;
       return 0;
-    case Parsed::kDmesg:
-      e = {false, true, false};
+    case Parsed::kLink:
+      e.readable = true;
+      e.mode = 0777;
+      e.link = p.file;
+      return 0;
+    case Parsed::kDmesg:  // rproctee's own file, refused for writing as sysfs does
+      e.readable = true;
+      e.mode = 0444;
+      e.kernfs = true;
       return 0;
     case Parsed::kDevcdData:
-      e = {false, true, true};
+      e.readable = e.writable = true;
+      e.mode = 0600;  // devcoredump's bin_attr_data
+      e.kernfs = true;
       return 0;
     case Parsed::kRprocAttr:
-      e = {false, p.file != "crash", p.rproc && writable_attr(p.debug, p.file)};
+      e.mode = p.rproc ? attr_mode(p.debug, p.file) : 0444;
+      e.readable = (e.mode & 0444) != 0;
+      e.writable = (e.mode & 0222) != 0;
+      e.kernfs = !p.debug;
       return 0;
   }
   return -ENOENT;
+}
+
+int SysfsTree::readlink(std::string_view path, std::string& target) const {
+  const Parsed p = parse(path, false);
+  if (p.kind == Parsed::kNone) return -ENOENT;
+  if (p.kind != Parsed::kLink) return -EINVAL;
+  target = p.file;
+  return 0;
 }
 
 int SysfsTree::list(std::string_view path, std::vector<std::string>& names) const {
@@ -183,6 +317,7 @@ int SysfsTree::read(std::string_view path, std::string& out) const {
   const Parsed p = parse(path);
   switch (p.kind) {
     case Parsed::kNone:
+    case Parsed::kLink:
       return -ENOENT;
     case Parsed::kDir:
       return -EISDIR;
@@ -204,7 +339,10 @@ int SysfsTree::read(std::string_view path, std::string& out) const {
   }
   Rproc& r = *p.rproc;
   const std::string& f = p.file;
-  if (f == "name")
+  if ((attr_mode(p.debug, f) & 0444) == 0) return -EACCES;
+  if (f == "uevent")
+    out = "DEVTYPE=remoteproc\n";  // dev_uevent() with rproc_type; no devt, driver or of_node
+  else if (f == "name")
     out = r.name() + "\n";
   else if (f == "state")
     out = std::string(state_name(r.state())) + "\n";
@@ -218,8 +356,6 @@ int SysfsTree::read(std::string_view path, std::string& out) const {
     out = debugfs_resource_table(r);
   else if (f == "carveout_memories")
     out = debugfs_carveout_memories(r);
-  else if (f == "crash")
-    return -EACCES;
   else if (auto t = number_after(f, "trace")) {
     const auto traces = r.traces();
     if (static_cast<size_t>(*t) >= traces.size()) return -ENOENT;
@@ -232,7 +368,7 @@ int SysfsTree::read(std::string_view path, std::string& out) const {
 
 int SysfsTree::write(std::string_view path, std::string_view value) {
   const Parsed p = parse(path);
-  if (p.kind == Parsed::kNone) return -ENOENT;
+  if (p.kind == Parsed::kNone || p.kind == Parsed::kLink) return -ENOENT;
   if (p.kind == Parsed::kDir) return -EISDIR;
   if (p.kind != Parsed::kDevcdData &&
       (p.kind != Parsed::kRprocAttr || !p.rproc || !writable_attr(p.debug, p.file)))
@@ -240,12 +376,14 @@ int SysfsTree::write(std::string_view path, std::string_view value) {
   // A zero-length write(2) stores nothing (sysfs_kf_write returns 0; FUSE never forwards one),
   // so `ctl write PATH ""` answers as the mounted file does.
   if (value.empty()) return 0;
-  // kernfs: a sysfs attribute takes at most a page in one write.
-  if (value.size() > kSysfsWriteMax) return -E2BIG;
+  // kernfs: a sysfs attribute takes at most a page in one write (debugfs files have their own
+  // limits, below).
+  if (!p.debug && value.size() > kSysfsWriteMax) return -E2BIG;
   if (p.kind == Parsed::kDevcdData) return dumps_.dismiss(p.devcd) ? 0 : -ENOENT;
   Rproc& r = *p.rproc;
   const std::string& f = p.file;
   const std::string dev = "remoteproc " + r.dev_name();
+  if (f == "uevent") return write_uevent(r, value);
   if (f == "state") {
     if (sysfs_streq(value, "start")) {
       const int err = r.boot();
@@ -262,6 +400,7 @@ int SysfsTree::write(std::string_view path, std::string_view value) {
   if (f == "firmware")
     return r.set_firmware(
         std::string(value.substr(0, value.find_first_of(std::string_view("\n\0", 2)))));
+  if (f == "recovery" && p.debug) return debugfs_recovery_write(r, value);
   if (f == "recovery") {
     if (sysfs_streq(value, "enabled")) {
       // recovery_store: change the flag and begin the recovery process if needed.
@@ -272,26 +411,36 @@ int SysfsTree::write(std::string_view path, std::string_view value) {
     if (sysfs_streq(value, "recover")) return r.trigger_recovery();
     return -EINVAL;
   }
+  if (f == "coredump" && p.debug) return debugfs_coredump_write(r, value);
   if (f == "coredump") {
-    if (r.state() == RprocState::kCrashed) return -EBUSY;
+    if (r.state() == RprocState::kCrashed) {
+      log_.log(dev, "can't change coredump configuration");
+      return -EBUSY;
+    }
     if (sysfs_streq(value, "disabled")) return r.set_coredump(CoredumpMode::kDisabled);
     if (sysfs_streq(value, "enabled")) return r.set_coredump(CoredumpMode::kEnabled);
     if (sysfs_streq(value, "inline")) return r.set_coredump(CoredumpMode::kInline);
+    log_.log(dev, "Invalid coredump configuration");
     return -EINVAL;
   }
-  if (f == "crash") {
-    std::optional<CrashType> type;
-    if (sysfs_streq(value, "0") || sysfs_streq(value, "mmufault"))
-      type = CrashType::kMmuFault;
-    else if (sysfs_streq(value, "1") || sysfs_streq(value, "watchdog"))
-      type = CrashType::kWatchdog;
-    else if (sysfs_streq(value, "2") || sysfs_streq(value, "fatal-error"))
-      type = CrashType::kFatalError;
-    if (!type) return -EINVAL;
-    r.report_crash(*type);
-    return 0;
-  }
+  if (f == "crash") return debugfs_crash_write(r, value);
   return -EACCES;
+}
+
+// uevent_store() -> kobject_synth_uevent(): an action word (one trailing newline or NUL
+// dropped); the optional "UUID [KEY=VALUE ...]" arguments are not supported here (EINVAL).
+// No udev listens on this board: the event is only logged.
+int SysfsTree::write_uevent(Rproc& r, std::string_view value) {
+  std::string_view action = value;
+  if (!action.empty() && (action.back() == '\n' || action.back() == '\0')) action.remove_suffix(1);
+  const bool known = std::find(std::begin(kUeventActions), std::end(kUeventActions), action) !=
+                     std::end(kUeventActions);
+  if (!known) {
+    log_.log("remoteproc " + r.dev_name(), "uevent: failed to send synthetic uevent: {}", -EINVAL);
+    return -EINVAL;
+  }
+  log_.log("remoteproc " + r.dev_name(), "synthetic uevent {} DEVTYPE=remoteproc", action);
+  return 0;
 }
 
 }  // namespace rproctee::remoteproc

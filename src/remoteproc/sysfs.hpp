@@ -3,13 +3,17 @@
 // front ends of this one table; every attribute is a small function that parses, calls the core
 // and returns an errno (as remoteproc_sysfs.c does).
 //
-//   sys/class/remoteproc/remoteprocN/{name,state,firmware,recovery,coredump}
+//   sys/class/remoteproc/remoteprocN -> ../../devices/DIR/remoteproc/remoteprocN
+//   sys/devices/DIR/remoteproc/remoteprocN/{coredump,recovery,firmware,state,name,uevent,
+//                                          device -> ../../../DEV, subsystem}
 //   sys/kernel/debug/remoteproc/remoteprocN/{name,recovery,crash,resource_table,
 //                                            carveout_memories,coredump,traceK}
 //   sys/class/devcoredump/devcdN/data
 //   dmesg
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,15 +31,22 @@ struct SysfsEntry {
   bool directory = false;
   bool readable = false;
   bool writable = false;
+  uint32_t mode = 0;    // permission bits as the kernel creates the entry (0644, 0400, ...)
+  bool kernfs = false;  // sysfs: open() is refused by mode even for root (EACCES)
+  std::string link;     // a symbolic link's target ("" otherwise)
 };
 
 class SysfsTree {
  public:
-  SysfsTree(std::vector<Rproc*> rprocs, DevcoredumpStore& dumps, KernelLog& log)
-      : rprocs_(std::move(rprocs)), dumps_(dumps), log_(log) {}
+  /// `device_dirs[i]`: processor i's platform device under sys/devices ("platform/m33",
+  /// dt::platform_device_dir); "platform/NAME" when missing.
+  SysfsTree(std::vector<Rproc*> rprocs, DevcoredumpStore& dumps, KernelLog& log,
+            std::vector<std::string> device_dirs = {});
 
-  /// 0, or -ENOENT.
+  /// What the path names, without following a final symbolic link (lstat); 0, or -ENOENT.
   int lookup(std::string_view path, SysfsEntry& entry) const;
+  /// A symbolic link's target; 0, -ENOENT or -EINVAL (not a link).
+  int readlink(std::string_view path, std::string& target) const;
   /// Names in a directory; 0, -ENOENT or -ENOTDIR.
   int list(std::string_view path, std::vector<std::string>& names) const;
   /// An attribute's content; 0 or -errno (-EISDIR, -ENOENT, -EACCES for write-only files).
@@ -45,10 +56,15 @@ class SysfsTree {
 
  private:
   struct Parsed;
-  Parsed parse(std::string_view path) const;
-  DevcoredumpStore& dumps() const { return dumps_; }
+  /// The path with the tree's symbolic links resolved (the last one too when `follow_last`),
+  /// or nullopt when it names nothing.
+  std::optional<std::vector<std::string>> resolve(std::string_view path, bool follow_last) const;
+  std::optional<std::string> link_at(const std::vector<std::string>& parts) const;
+  Parsed parse(std::string_view path, bool follow_last = true) const;
+  int write_uevent(Rproc& r, std::string_view value);
 
   std::vector<Rproc*> rprocs_;
+  std::vector<std::string> device_dirs_;  // "sys/devices/DIR/remoteproc/remoteprocN"
   DevcoredumpStore& dumps_;
   KernelLog& log_;
 };

@@ -160,7 +160,8 @@ TEST(CliCoredumpOpen, UpDevcoredumpHoldsNoSecureByteUntilOpened) {
     return run_command({"/bin/bash", "-c", "echo " + value + " > \"$1\"", "bash", mnt + file});
   };
   const std::string cls = "/sys/class/remoteproc/remoteproc0/";
-  ASSERT_EQ(slurp(mnt + cls + "coredump"), "enabled\n");
+  ASSERT_EQ(slurp(mnt + cls + "coredump"), "disabled\n");  // the kernel default
+  ASSERT_EQ(echo("enabled", cls + "coredump").exit_code, 0);
   ASSERT_EQ(echo("fw.sign", cls + "firmware").exit_code, 0);
   ASSERT_EQ(echo("start", cls + "state").exit_code, 0) << up.stderr_text();
   ASSERT_EQ(echo("1", "/sys/kernel/debug/remoteproc/remoteproc0/crash").exit_code, 0);

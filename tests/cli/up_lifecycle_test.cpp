@@ -51,7 +51,7 @@ TEST(UpCli, HelpExitsZero) {
     EXPECT_NE(up.find(option), std::string::npos) << option;
   const auto ctl = run_rproctee({"ctl", "--help"}).out;
   for (const char* verb : {"start|stop", "firmware [NAME]", "recovery [enabled|disabled|recover]",
-                           "coredump [disabled|enabled|inline]", "crash 0|1|2", "shutdown"})
+                           "coredump [disabled|enabled|inline]", "crash N", "shutdown"})
     EXPECT_NE(ctl.find(verb), std::string::npos) << verb;
 }
 
@@ -266,6 +266,7 @@ TEST_F(UpLifecycle, CrashThroughDebugfsPublishesAnElfCoreAtRecovery) {
   ASSERT_NO_FATAL_FAILURE(Launch(true));
   ASSERT_EQ(echo("fw.sign", std::string(kClass) + "firmware").exit_code, 0);
   ASSERT_EQ(echo("disabled", std::string(kClass) + "recovery").exit_code, 0);
+  ASSERT_EQ(echo("enabled", std::string(kClass) + "coredump").exit_code, 0);  // default: none
   ASSERT_EQ(echo("start", std::string(kClass) + "state").exit_code, 0);
   EXPECT_TRUE(devcds(mnt_).empty());
 
@@ -297,7 +298,7 @@ TEST_F(UpLifecycle, CrashThroughDebugfsPublishesAnElfCoreAtRecovery) {
 
   // With recovery enabled (the default) the same crash recovers by itself, with a dump.
   ASSERT_EQ(echo("enabled", std::string(kClass) + "recovery").exit_code, 0);
-  ASSERT_NO_FATAL_FAILURE(CrashAndWaitForRecovery("watchdog"));
+  ASSERT_NO_FATAL_FAILURE(CrashAndWaitForRecovery("1"));
   EXPECT_EQ(read(std::string(kClass) + "state"), "running\n");
   ASSERT_EQ(devcds(mnt_).size(), 1u);
   const std::string again = slurp(mnt_ + "/sys/class/devcoredump/" + devcds(mnt_)[0] + "/data");

@@ -45,7 +45,8 @@ class CoredumpDevcd : public ::testing::TestWithParam<TransportKind> {
     ASSERT_EQ(nw_->sysfs().write("sys/class/remoteproc/remoteproc0/firmware", "fw.sign"), 0);
     std::string mode;
     ASSERT_EQ(nw_->sysfs().read(kCoredump0, mode), 0);
-    ASSERT_EQ(mode, "enabled\n");
+    ASSERT_EQ(mode, "disabled\n");  // the kernel default
+    ASSERT_EQ(nw_->sysfs().write(kCoredump0, "enabled"), 0);
     ASSERT_EQ(nw_->sysfs().write(kState0, "start"), 0) << nw_->log().contents();
     ASSERT_EQ(machine_->read(kCodeDa + kMarkerOffset, 64), code_marker());
   }

@@ -92,6 +92,7 @@ TEST_F(DemoFirmwareRun, BackToBackExchangesNeverWaitForTheNextMessage) {
 
 TEST_F(DemoFirmwareRun, FaultIsACrashWithACoreDumpAndRecoveryReauthenticates) {
   ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_EQ(nw_->sysfs().write("sys/class/remoteproc/remoteproc0/coredump", "enabled"), 0);
   ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign"));
   auto channel = TtyChannel();
   ASSERT_NE(channel, nullptr);

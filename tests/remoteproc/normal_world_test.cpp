@@ -196,7 +196,7 @@ TEST_F(NormalWorldTest, TreeAndDefaults) {
   EXPECT_EQ(Read(kState0), "offline\n");
   EXPECT_EQ(Read(kFirmware0), "rproc-m33-fw\n");
   EXPECT_EQ(Read(kRecovery0), "enabled\n");
-  EXPECT_EQ(Read(kCoredump0), "enabled\n");
+  EXPECT_EQ(Read(kCoredump0), "disabled\n");  // the kernel default
   std::vector<std::string> names;
   ASSERT_EQ(nw_->sysfs().list("sys/class/remoteproc", names), 0);
   EXPECT_EQ(names, std::vector<std::string>{"remoteproc0"});
@@ -303,12 +303,13 @@ TEST_F(NormalWorldTest, CrashIsDumpedAndRecoveryReauthenticates) {
   ASSERT_NO_FATAL_FAILURE(Start());
   const Bytes image = signed_firmware();
   ASSERT_NO_FATAL_FAILURE(Install("fw.sign", image));
+  ASSERT_EQ(Write(kCoredump0, "enabled"), 0);  // the kernel default is "disabled"
   ASSERT_EQ(Write(kState0, "start"), 0) << Log();
   auto* held = dynamic_cast<soc::HeldCore*>(&core());
   const uint64_t starts = held ? held->starts() : 0;
   disarm_faults();  // zeroes the event counters: hashing events from here on are the recovery's
 
-  EXPECT_EQ(Write(std::string(kDebug0) + "/crash", "3"), -EINVAL);
+  EXPECT_EQ(Write(std::string(kDebug0) + "/crash", "watchdog"), -EINVAL);  // numbers only
   ASSERT_EQ(Write(std::string(kDebug0) + "/crash", "1\n"), 0);
   rproc().flush_crash_work();
   EXPECT_EQ(Read(kState0), "running\n") << Log();
@@ -359,7 +360,7 @@ TEST_F(NormalWorldTest, CoredumpDisabledPublishesNothing) {
   EXPECT_EQ(Read(kCoredump0), "disabled\n");
   EXPECT_EQ(Write(kCoredump0, "sometimes"), -EINVAL);
   ASSERT_EQ(Write(kState0, "start"), 0);
-  ASSERT_EQ(Write(std::string(kDebug0) + "/crash", "mmufault"), 0);
+  ASSERT_EQ(Write(std::string(kDebug0) + "/crash", "0"), 0);
   rproc().flush_crash_work();
   EXPECT_EQ(Read(kState0), "running\n");
   EXPECT_TRUE(nw_->dumps().list().empty());
@@ -398,7 +399,7 @@ TEST_F(NormalWorldTest, RecoveryRunsTheOldImageWhenTheFileWasReplaced) {
   ASSERT_EQ(Write(kRecovery0, "disabled\n"), 0);
   EXPECT_EQ(Read(kRecovery0), "disabled\n");
   ASSERT_EQ(Write(kState0, "start"), 0) << Log();
-  ASSERT_EQ(Write(std::string(kDebug0) + "/crash", "watchdog"), 0);
+  ASSERT_EQ(Write(std::string(kDebug0) + "/crash", "1"), 0);
   rproc().flush_crash_work();
   ASSERT_EQ(Read(kState0), "crashed\n");
   // Nothing happens to a crashed processor with recovery disabled.
@@ -529,6 +530,7 @@ TEST_F(NormalWorldTest, ElfModeLoadsAPlainElfAndDumpsIt) {
   EXPECT_NE(rproc().find_carveout("cm33-data"), nullptr);
   const Bytes elf = plain_firmware();
   ASSERT_NO_FATAL_FAILURE(Install("fw.elf", elf));
+  ASSERT_EQ(Write(kCoredump0, "enabled"), 0);  // the kernel default is "disabled"
   ASSERT_EQ(Write(kState0, "start"), 0) << Log();
   EXPECT_EQ(Read(kState0), "running\n");
   EXPECT_TRUE(core().running());

@@ -208,6 +208,8 @@ class RprocCore : public ::testing::Test {
   void SetUp() override {
     set_file("fw.bin", fake_image('A', table_a()));
     rproc_ = make();
+    // The kernel's default is "disabled" (InitialState); these tests look at the dumps.
+    ASSERT_EQ(rproc_->set_coredump(CoredumpMode::kEnabled), 0);
   }
 
   /// The fake SoC's memory regions, as the platform would describe them.
@@ -329,7 +331,7 @@ TEST_F(RprocCore, InitialState) {
   EXPECT_EQ(rproc_->dev_name(), "remoteproc0");
   EXPECT_EQ(rproc_->name(), "m4");
   EXPECT_FALSE(rproc_->recovery_disabled());
-  EXPECT_EQ(rproc_->coredump_mode(), CoredumpMode::kEnabled);
+  EXPECT_EQ(make()->coredump_mode(), CoredumpMode::kDisabled);  // rproc_alloc's kzalloc
   EXPECT_EQ(rproc_->crash_count(), 0u);
   EXPECT_TRUE(rec_->take().empty());
 }
@@ -918,27 +920,41 @@ TEST_F(RprocCore, ResourceTableAndCarveoutDumps) {
   EXPECT_EQ(remoteproc::debugfs_resource_table(*rproc_), "No resource table found\n");
   boot_ok();
   const std::string dump = remoteproc::debugfs_resource_table(*rproc_);
-  for (const char* line :
+  // rproc_rsc_table_show()'s format strings, byte for byte (blank line after each entry and
+  // vring, the reserved fields, guest features, the vring's physical address).
+  for (const char* part :
        {"Entry 0 is of type carveout\n  Device Address 0x10000000\n  Physical Address "
-        "0x10000000\n  Length 0x1000 Bytes\n  Flags 0x0\n  Name ipc\n",
+        "0x10000000\n  Length 0x1000 Bytes\n  Flags 0x0\n  Reserved (should be zero) [0]\n"
+        "  Name ipc\n\n"
         "Entry 1 is of type devmem\n  Device Address 0x40000000\n  Physical Address "
-        "0x40000000\n  Length 0x1000 Bytes\n  Flags 0x0\n  Name mmio\n",
+        "0x40000000\n  Length 0x1000 Bytes\n  Flags 0x0\n  Reserved (should be zero) [0]\n"
+        "  Name mmio\n\n"
         "Entry 2 is of type trace\n  Device Address 0x10001000\n  Length 0x100 Bytes\n"
-        "  Name trace-a\n",
-        "Entry 3 is of type vdev\n  ID 7\n  Notify ID 0\n  Device features 0x1\n",
-        "  Status 0x1\n  Number of vrings 2\n",
+        "  Reserved (should be zero) [0]\n  Name trace-a\n\n"
+        "Entry 3 is of type vdev\n  ID 7\n  Notify ID 0\n  Device features 0x1\n"
+        "  Guest features 0x0\n  Config length 0x0\n  Status 0x1\n  Number of vrings 2\n  Reserved "
+        "(should be zero) [0][0]\n\n"
         "  Vring 0\n    Device Address 0x10010000\n    Alignment 16\n    Number of buffers 16\n"
-        "    Notify ID 0\n",
-        "  Vring 1\n    Device Address 0x10011000\n"})
-    EXPECT_NE(dump.find(line), std::string::npos) << "missing:\n" << line << "\nin:\n" << dump;
+        "    Notify ID 0\n    Physical Address 0x0\n\n"
+        "  Vring 1\n    Device Address 0x10011000\n    Alignment 16\n    Number of buffers 16\n"
+        "    Notify ID 1\n    Physical Address 0x0\n\n"})
+    EXPECT_NE(dump.find(part), std::string::npos) << "missing:\n" << part << "\nin:\n" << dump;
+  EXPECT_EQ(dump.rfind("Entry 0 is of type carveout\n", 0), 0u) << dump;
+  EXPECT_TRUE(dump.ends_with("Notify ID 1\n    Physical Address 0x0\n\n")) << dump;
 
-  const std::string carveouts = remoteproc::debugfs_carveout_memories(*rproc_);
-  for (const char* entry :
-       {"Carveout memory entry:\n\tName: ipc\n\tDMA: 0x10000000\n\tDevice Address: "
-        "0x10000000\n\tLength: 0x10000 Bytes\n",
-        "\tName: vdev0vring0\n", "\tName: vdev0vring1\n", "\tName: vdev0buffer\n",
-        "\tName: retram\n\tDMA: 0x38000000\n\tDevice Address: 0x0\n\tLength: 0x1000 Bytes\n"})
-    EXPECT_NE(carveouts.find(entry), std::string::npos) << entry << "\nin:\n" << carveouts;
+  // rproc_carveouts_show(): %pK is our mapping, %pad the physical address as a 64-bit
+  // dma_addr_t, 0x%x the device address, 0x%zx the length; a blank line after each.
+  std::string want;
+  for (const auto& m : regions())
+    want += fmt::format(
+        "Carveout memory entry:\n\tName: {}\n\tVirtual address: {:016x}\n\tDMA address: "
+        "0x{:016x}\n\tDevice address: 0x{:x}\n\tLength: 0x{:x} Bytes\n\n",
+        m.name, reinterpret_cast<uintptr_t>(m.va), m.pa, m.da, m.size);
+  EXPECT_EQ(remoteproc::debugfs_carveout_memories(*rproc_), want);
+  EXPECT_NE(want.find("\tName: retram\n\tVirtual address: "), std::string::npos);
+  EXPECT_NE(want.find("\tDMA address: 0x0000000038000000\n\tDevice address: 0x0\n"
+                      "\tLength: 0x1000 Bytes\n\n"),
+            std::string::npos);
   ASSERT_EQ(rproc_->shutdown(), 0);
   EXPECT_EQ(remoteproc::debugfs_resource_table(*rproc_), "No resource table found\n");
 }

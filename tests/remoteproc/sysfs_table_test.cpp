@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -472,74 +473,127 @@ std::vector<Row> table() {
     cases.push_back({"", {0, O, fw}, {0, R, fw}, {0, C, fw}});
     add(cls("firmware"), cases);
   }
-  // recovery (sysfs and debugfs): enabled | disabled | recover. "enabled" and "recover" run a
-  // pending recovery (core dump, then the very image restarted); crashed rows start with
-  // recovery disabled.
-  const auto recovery_cases = [](bool all) {
+  // recovery: enabled | disabled | recover. "enabled" and "recover" run a pending recovery
+  // (core dump, then the very image restarted); crashed rows start with recovery disabled.
+  // sysfs matches whole words (sysfs_streq); debugfs any prefix of them (strncmp(buf, word,
+  // count) after dropping one newline), 1..10 bytes.
+  const auto recovery_cases = [](bool debugfs) {
     std::vector<Case> cases;
-    for (const std::string v : {"enabled", "enabled\n"})
+    std::vector<std::string> enabled = {"enabled", "enabled\n"},
+                             disabled = {"disabled", "disabled\n"},
+                             recover = {"recover", "recover\n"};
+    // A prefix with its newline is no match anywhere: strncmp compares the NUL that replaced
+    // it with the word's next letter.
+    std::vector<std::string> bad = {"\n",       "garbage",  "Enabled", "enabled\n\n", "DISABLED\n",
+                                    "recover ", "enabledX", "en\n",    "rec\n"};
+    if (debugfs) {
+      enabled.insert(enabled.end(), {"e", "en", "enable"});
+      disabled.insert(disabled.end(), {"d", "dis", "disable"});
+      recover.insert(recover.end(), {"r", "rec", "recove"});
+      bad.insert(bad.end(), {"recover\n\n\n\n", "disabled\n\n\n"});  // more than 10 bytes
+    } else {
+      bad.insert(bad.end(), {"e", "disable", "rec"});
+    }
+    for (const std::string& v : enabled)
       cases.push_back({v, {0, O, "enabled\n"}, {0, R, "enabled\n"}, {0, R, "enabled\n", true}});
-    for (const std::string v : {"disabled", "disabled\n"})
+    for (const std::string& v : disabled)
       cases.push_back({v, {0, O, "disabled\n"}, {0, R, "disabled\n"}, {0, C, "disabled\n"}});
-    for (const std::string v : {"recover", "recover\n"})
+    for (const std::string& v : recover)
       cases.push_back({v, {0, O, "enabled\n"}, {0, R, "enabled\n"}, {0, R, "disabled\n", true}});
-    std::vector<std::string> bad = {"\n", "garbage", "Enabled", "enabled\n\n"};
-    if (all) bad.insert(bad.end(), {"DISABLED\n", "recover ", "e", "disable"});
     for (const std::string& v : bad)
       cases.push_back(
           {v, {EINVAL, O, "enabled\n"}, {EINVAL, R, "enabled\n"}, {EINVAL, C, "disabled\n"}});
     cases.push_back({"", {0, O, "enabled\n"}, {0, R, "enabled\n"}, {0, C, "disabled\n"}});
     return cases;
   };
-  add(cls("recovery"), recovery_cases(true));
-  add(dbg("recovery"), recovery_cases(false));
-  // coredump (sysfs and debugfs): disabled | enabled | inline; -EBUSY while crashed, whatever
-  // the value.
-  const auto coredump_cases = [](bool all) {
+  add(cls("recovery"), recovery_cases(false));
+  add(dbg("recovery"), recovery_cases(true));
+  // coredump: disabled | enabled | inline; -EBUSY while crashed, whatever the value (debugfs:
+  // after its 1..20 byte check). Prefixes on debugfs only, as for recovery.
+  const auto coredump_cases = [](bool debugfs) {
     std::vector<Case> cases;
     const Outcome busy{EBUSY, C, "enabled\n"};
-    for (const std::string v : {"disabled", "disabled\n"})
+    std::vector<std::string> disabled = {"disabled", "disabled\n"},
+                             enabled = {"enabled", "enabled\n"}, inl = {"inline", "inline\n"};
+    std::vector<std::string> bad = {"\n",       "garbage", "Inline", "inline\n\n",
+                                    "DISABLED", "default", "dis\n"};
+    if (debugfs) {
+      disabled.insert(disabled.end(), {"d", "dis"});
+      enabled.insert(enabled.end(), {"e", "enab"});
+      inl.insert(inl.end(), {"i", "inl"});
+    } else {
+      bad.insert(bad.end(), {"i", "dis"});
+    }
+    for (const std::string& v : disabled)
       cases.push_back({v, {0, O, "disabled\n"}, {0, R, "disabled\n"}, busy});
-    for (const std::string v : {"enabled", "enabled\n"})
+    for (const std::string& v : enabled)
       cases.push_back({v, {0, O, "enabled\n"}, {0, R, "enabled\n"}, busy});
-    for (const std::string v : {"inline", "inline\n"})
+    for (const std::string& v : inl)
       cases.push_back({v, {0, O, "inline\n"}, {0, R, "inline\n"}, busy});
-    std::vector<std::string> bad = {"\n", "garbage", "Inline", "inline\n\n"};
-    if (all) bad.insert(bad.end(), {"DISABLED", "default", "i"});
     for (const std::string& v : bad)
       cases.push_back({v, {EINVAL, O, "enabled\n"}, {EINVAL, R, "enabled\n"}, busy});
+    // 21 bytes: debugfs refuses the size before looking at the state.
+    const std::string long_value = "inline\n" + std::string(14, ' ');
+    cases.push_back({long_value,
+                     {EINVAL, O, "enabled\n"},
+                     {EINVAL, R, "enabled\n"},
+                     debugfs ? Outcome{EINVAL, C, "enabled\n"} : busy});
     cases.push_back({"", {0, O, "enabled\n"}, {0, R, "enabled\n"}, {0, C, "enabled\n"}});
     return cases;
   };
-  add(cls("coredump"), coredump_cases(true));
-  add(dbg("coredump"), coredump_cases(false));
-  // debugfs crash: 0 mmufault, 1 watchdog, 2 fatal error (or the names). A running processor
-  // crashes and recovers (one core dump); offline or already crashed: the report is ignored.
+  add(cls("coredump"), coredump_cases(false));
+  add(dbg("coredump"), coredump_cases(true));
+  // debugfs crash: kstrtouint_from_user(base 0), any number is a crash of that type (0
+  // mmufault, 1 watchdog, 2 fatal error, others "unknown"). A running processor crashes and
+  // recovers (one core dump); offline or already crashed: the report is ignored.
   {
     std::vector<Case> cases;
     for (const std::string v :
-         {"0", "1", "2", "1\n", "2\n", "mmufault", "watchdog\n", "fatal-error"})
+         {"0", "1", "2", "1\n", "0x1", "5", "7\n", "010", "+2", "0X2", "0xffffffff", "4294967295"})
       cases.push_back({v, {0, O}, {0, R, "", true}, {0, C}});
-    for (const std::string v : {"3", "\n", "garbage", "1\n\n", "-1", "Watchdog"})
+    for (const std::string v : {"\n", "garbage", "1\n\n", "-1", "mmufault", "watchdog\n",
+                                "fatal-error", "0x", "08", "1 ", " 1", "0xg"})
       cases.push_back({v, {EINVAL, O}, {EINVAL, R}, {EINVAL, C}});
+    for (const std::string v : {"4294967296", "0x100000000", "99999999999999999999999"})
+      cases.push_back({v, {ERANGE, O}, {ERANGE, R}, {ERANGE, C}});
     cases.push_back({"", {0, O}, {0, R}, {0, C}});
     add(dbg("crash"), cases, true);
   }
-  // Read-only files: a shell cannot open them for writing (EACCES, as kernfs); nothing changes.
+  // uevent (the driver core's): an action word synthesises an event; anything else EINVAL.
+  {
+    const std::string ev = "DEVTYPE=remoteproc\n";
+    std::vector<Case> cases;
+    for (const std::string v : {"change", "add\n", "online"})
+      cases.push_back({v, {0, O, ev}, {0, R, ev}, {0, C, ev}});
+    for (const std::string v : {"bogus", "\n", "Change"})
+      cases.push_back({v, {EINVAL, O, ev}, {EINVAL, R, ev}, {EINVAL, C, ev}});
+    add(cls("uevent"), cases);
+  }
+  // Read-only files. sysfs (kernfs) refuses the open for writing by mode, root included
+  // (EACCES); debugfs lets root open them and write(2) fails (EINVAL; an empty write never
+  // reaches FUSE). `ctl` checks the mode as for another user: EACCES. Nothing changes.
+  const bool root = ::geteuid() == 0;
   for (const auto& [path, text] :
        std::vector<std::pair<std::string, std::string>>{{cls("name"), "m33\n"},
                                                         {dbg("name"), "m33\n"},
                                                         {dbg("resource_table"), ""},
                                                         {dbg("carveout_memories"), ""},
                                                         {"dmesg", ""}}) {
-    for (const std::string v : {"x\n", "m33\n", ""})
+    for (const std::string v : {"x\n", "m33\n", ""}) {
       add(path, {{v, {EACCES, O, text}, {EACCES, R, text}, {EACCES, C, text}}});
+      if (root && path.rfind(kDebug, 0) == 0)
+        for (size_t i = rows.size() - 3; i < rows.size(); ++i)
+          rows[i].shell_err = v.empty() ? 0 : EINVAL;
+    }
   }
   // trace0 exists while the firmware's table is in use: ENOENT offline (a shell's O_CREAT
   // gets EACCES: sysfs and debugfs directories create nothing).
   for (const std::string v : {"x\n", ""}) {
     add(dbg("trace0"), {{v, {ENOENT, O}, {EACCES, R}, {EACCES, C}}});
     rows[rows.size() - 3].shell_err = EACCES;
+    if (root)  // 0400 on debugfs: root's open succeeds, write(2) is EINVAL
+      for (size_t i = rows.size() - 2; i < rows.size(); ++i)
+        rows[i].shell_err = v.empty() ? 0 : EINVAL;
   }
   // Files that do not exist and a directory.
   for (const std::string v : {"start\n"}) {
@@ -547,6 +601,7 @@ std::vector<Row> table() {
     for (size_t i = rows.size() - 3; i < rows.size(); ++i) rows[i].shell_err = EACCES;
     add("sys/class/remoteproc/remoteproc1/state", {{v, {ENOENT, O}, {ENOENT, R}, {ENOENT, C}}});
     add("sys/class/remoteproc/remoteproc0", {{v, {EISDIR, O}, {EISDIR, R}, {EISDIR, C}}});
+    add(cls("device"), {{v, {EISDIR, O}, {EISDIR, R}, {EISDIR, C}}});  // -> the platform device
   }
   return rows;
 }
@@ -661,12 +716,18 @@ void SysfsReads<kFuse>::ReadsInEveryState() {
     EXPECT_EQ(fe.read(dbg("name")), "m33\n");
     EXPECT_EQ(fe.read(dbg("recovery")), recovery);
     EXPECT_EQ(fe.read(dbg("coredump")), "enabled\n");
+    EXPECT_EQ(fe.read(cls("uevent")), "DEVTYPE=remoteproc\n");
     int err = 0;
     fe.read(dbg("crash"), err);
-    EXPECT_EQ(errno_name(err), errno_name(EACCES));  // write-only
+    // Write-only (0200): root opens a debugfs file whatever its mode and read(2) fails.
+    EXPECT_EQ(errno_name(err), errno_name(fe.fuse() && ::geteuid() == 0 ? EINVAL : EACCES));
     const std::string carveouts = fe.read(dbg("carveout_memories"));
     EXPECT_NE(carveouts.find("Carveout memory entry:\n\tName: "), std::string::npos) << carveouts;
     EXPECT_NE(carveouts.find("vdev0buffer"), std::string::npos) << carveouts;
+    EXPECT_NE(carveouts.find("\tVirtual address: "), std::string::npos) << carveouts;
+    EXPECT_NE(carveouts.find("\tDMA address: 0x0000000081"), std::string::npos) << carveouts;
+    EXPECT_NE(carveouts.find("\tDevice address: 0x"), std::string::npos) << carveouts;
+    EXPECT_NE(carveouts.find(" Bytes\n\n"), std::string::npos) << carveouts;
     const std::string table = fe.read(dbg("resource_table"));
     const auto entries = fe.list(kDebug);
     if (s == O) {
@@ -684,8 +745,8 @@ void SysfsReads<kFuse>::ReadsInEveryState() {
     }
     auto sorted = fe.list(kClass);
     std::sort(sorted.begin(), sorted.end());
-    EXPECT_EQ(sorted,
-              (std::vector<std::string>{"coredump", "firmware", "name", "recovery", "state"}));
+    EXPECT_EQ(sorted, (std::vector<std::string>{"coredump", "device", "firmware", "name",
+                                                "recovery", "state", "subsystem", "uevent"}));
     EXPECT_EQ(fe.list("sys/class/remoteproc"), std::vector<std::string>{"remoteproc0"});
     fe.read(kClass, err);
     EXPECT_EQ(errno_name(err), errno_name(EISDIR));
@@ -741,7 +802,8 @@ TEST(SysfsCtlVerbs, StartStopStateFirmwareRecoveryCoredumpCrash) {
   ok({"state"}, "crashed\n");
   fails({"start"}, EBUSY);
   fails({"coredump", "disabled"}, EBUSY);
-  fails({"crash", "7"}, EINVAL);
+  fails({"crash", "seven"}, EINVAL);
+  ok({"crash", "7"});  // any number (type "unknown"); ignored while crashed
   const int dumps = b->newest_dump();
   ok({"recovery", "recover"});
   ok({"state"}, "running\n");
@@ -944,6 +1006,95 @@ TEST_P(ShellErrors, EchoStartTwiceThenTheBusyAndInvalidMessages) {
   EXPECT_THAT(missing_fw.err, BashWriteError("No such file or directory"));
   EXPECT_EQ(state(), "offline\n");
 }
+
+// The tree's shape as sysfs/debugfs have it: the class entry is a link into devices/, the
+// driver core's uevent/device/subsystem, the modes the kernel creates, EPERM for directory
+// changes, and the defaults of a fresh processor.
+class SysfsLayout : public FwScript {
+ protected:
+  std::string at(const std::string& p) { return up_->mount() + "/" + p; }
+  std::string link(const std::string& p) {
+    char buf[512];
+    const ssize_t n = ::readlink(at(p).c_str(), buf, sizeof buf);
+    return n < 0 ? "<" + errno_name(errno) + ">" : std::string(buf, static_cast<size_t>(n));
+  }
+  /// Permission bits and type letter ("d0755", "l", "f0644"), or the errno.
+  std::string mode(const std::string& p) {
+    struct stat st {};
+    if (::lstat(at(p).c_str(), &st) != 0) return "<" + errno_name(errno) + ">";
+    if (S_ISLNK(st.st_mode)) return "l";
+    return fmt::format("{}{:04o}", S_ISDIR(st.st_mode) ? 'd' : 'f', st.st_mode & 07777);
+  }
+};
+
+TEST_P(SysfsLayout, ClassEntryIsALinkIntoDevicesWithUeventDeviceSubsystem) {
+  const std::string dev = "sys/devices/platform/m33/remoteproc/remoteproc0";
+  EXPECT_EQ(link("sys/class/remoteproc/remoteproc0"),
+            "../../devices/platform/m33/remoteproc/remoteproc0");
+  EXPECT_EQ(mode("sys/class/remoteproc/remoteproc0"), "l");
+  EXPECT_EQ(mode(dev), "d0755");
+  EXPECT_EQ(link(dev + "/device"), "../../../m33");
+  EXPECT_EQ(link(dev + "/subsystem"), "../../../../../class/remoteproc");
+  EXPECT_EQ(fs::canonical(at(dev + "/subsystem")), fs::canonical(at("sys/class/remoteproc")));
+  EXPECT_EQ(fs::canonical(at(dev + "/device")), fs::canonical(at("sys/devices/platform/m33")));
+  EXPECT_EQ(fs::canonical(at(kClass)), fs::canonical(at(dev)));
+  std::vector<std::string> glue;
+  for (const auto& e : fs::directory_iterator(at("sys/devices/platform/m33/remoteproc")))
+    glue.push_back(e.path().filename().string());
+  EXPECT_EQ(glue, std::vector<std::string>{"remoteproc0"});
+  EXPECT_EQ(slurp(at(dev + "/uevent")), "DEVTYPE=remoteproc\n");
+  EXPECT_EQ(slurp(at(dev + "/name")), "m33\n");
+  // A fresh processor: coredump "disabled" (dump_conf 0 from kzalloc), recovery "enabled".
+  EXPECT_EQ(slurp(at(cls("coredump"))), "disabled\n");
+  EXPECT_EQ(slurp(at(dbg("coredump"))), "disabled\n");
+  EXPECT_EQ(slurp(at(cls("recovery"))), "enabled\n");
+  EXPECT_EQ(slurp(at(cls("firmware"))), "rproc-m33-fw\n");
+}
+
+TEST_P(SysfsLayout, ModesAsTheKernelCreatesThem) {
+  for (const auto& [f, m] : std::vector<std::pair<std::string, std::string>>{{"coredump", "f0644"},
+                                                                             {"recovery", "f0644"},
+                                                                             {"firmware", "f0644"},
+                                                                             {"state", "f0644"},
+                                                                             {"name", "f0444"},
+                                                                             {"uevent", "f0644"},
+                                                                             {"device", "l"},
+                                                                             {"subsystem", "l"}})
+    EXPECT_EQ(mode(cls(f)), m) << f;
+  for (const auto& [f, m] :
+       std::vector<std::pair<std::string, std::string>>{{"name", "f0400"},
+                                                        {"recovery", "f0600"},
+                                                        {"crash", "f0200"},
+                                                        {"resource_table", "f0400"},
+                                                        {"carveout_memories", "f0400"},
+                                                        {"coredump", "f0600"}})
+    EXPECT_EQ(mode(dbg(f)), m) << f;
+  EXPECT_EQ(mode("sys/kernel/debug"), "d0700");
+  EXPECT_EQ(mode("sys/kernel/debug/remoteproc"), "d0755");
+  EXPECT_EQ(mode(kDebug), "d0755");
+}
+
+TEST_P(SysfsLayout, DirectoryChangesArePermissionErrors) {
+  const auto err = [](int rc) { return errno_name(rc == 0 ? 0 : errno); };
+  EXPECT_EQ(err(::mkdir(at(cls("newdir")).c_str(), 0755)), errno_name(EPERM));
+  EXPECT_EQ(err(::mkdir(at(dbg("newdir")).c_str(), 0755)), errno_name(EPERM));
+  EXPECT_EQ(err(::unlink(at(cls("state")).c_str())), errno_name(EPERM));
+  EXPECT_EQ(err(::unlink(at(dbg("crash")).c_str())), errno_name(EPERM));
+  EXPECT_EQ(err(::unlink(at("sys/class/remoteproc/remoteproc0").c_str())), errno_name(EPERM));
+  EXPECT_EQ(err(::rmdir(at("sys/kernel/debug/remoteproc/remoteproc0").c_str())), errno_name(EPERM));
+  EXPECT_EQ(err(::rename(at(cls("state")).c_str(), at(cls("state2")).c_str())), errno_name(EPERM));
+  EXPECT_EQ(err(::symlink("state", at(cls("s")).c_str())), errno_name(EPERM));
+  EXPECT_EQ(err(::link(at(cls("state")).c_str(), at(cls("s")).c_str())), errno_name(EPERM));
+  auto rm = bash("rm -f $R/state");
+  EXPECT_EQ(rm.exit_code, 1);
+  EXPECT_NE(rm.err.find("Operation not permitted"), std::string::npos) << rm.err;
+  EXPECT_EQ(state(), "offline\n");  // still there
+}
+
+INSTANTIATE_TEST_SUITE_P(Bash, SysfsLayout, ::testing::Values("/bin/bash"),
+                         [](const ::testing::TestParamInfo<std::string>&) {
+                           return std::string("bash");
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Bash, ShellErrors, ::testing::Values("/bin/bash"),
                          [](const ::testing::TestParamInfo<std::string>&) {

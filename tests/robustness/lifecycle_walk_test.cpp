@@ -151,7 +151,7 @@ struct Model {
   int power = 0;
   std::string firmware = kDefaultFirmware;
   bool recovery_disabled = false;
-  CoredumpMode coredump = CoredumpMode::kEnabled;
+  CoredumpMode coredump = CoredumpMode::kDisabled;  // the kernel default
   uint32_t crashes = 0;
   size_t dumps = 0;                  // published and not yet dismissed
   const Content* running = nullptr;  // the image booted from offline (what recovery restarts)
@@ -437,8 +437,8 @@ class LifecycleWalk : public ::testing::TestWithParam<WalkParam> {
   }
 
   void DoCrashDebugfs() {
-    static const std::array<const char*, 6> kTypes = {"0",        "1",        "2",
-                                                      "mmufault", "watchdog", "fatal-error"};
+    // Any number (kstrtouint base 0): 3 and up are crashes of type "unknown".
+    static const std::array<const char*, 6> kTypes = {"0", "1", "2", "0x1", "5", "010"};
     const std::string value = kTypes[Random(static_cast<uint32_t>(kTypes.size()))];
     const int err = Write(kCrash, MaybeNewline(value));
     rproc().flush_crash_work();
