@@ -168,7 +168,7 @@ std::vector<std::vector<uint8_t>> fuzz_sysfs_seeds() {
   op(seeds[0], 0, "stop\n");
   op(seeds[1], 1, "demo-m33.sign\n");
   op(seeds[1], 0, "start");
-  op(seeds[1], 6, "watchdog");
+  op(seeds[1], 6, "1");  // RPROC_WATCHDOG
   op(seeds[1], 13, "");
   op(seeds[2], 2, "disabled\n");
   op(seeds[2], 3, "inline\n");
