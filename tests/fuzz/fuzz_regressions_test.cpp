@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fuzz_entry_points.hpp"
+#include "fuzz_gdb_packet_entry.hpp"
 #include "fuzz_rpmsg_entry.hpp"
 #include "fuzz_sysfs_entry.hpp"
 #include "fuzz_tee_message_entry.hpp"
@@ -78,7 +79,8 @@ INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegressions,
                                            Target{"fuzz_resource_table", fuzz_resource_table_one},
                                            Target{"fuzz_tee_message", fuzz_tee_message_one},
                                            Target{"fuzz_rpmsg", fuzz_rpmsg_one},
-                                           Target{"fuzz_sysfs", fuzz_sysfs_one}),
+                                           Target{"fuzz_sysfs", fuzz_sysfs_one},
+                                           Target{"fuzz_gdb_packet", fuzz_gdb_packet_one}),
                          [](const auto& test_info) { return std::string(test_info.param.name); });
 
 TEST(FuzzTeeMessage, GeneratedSeedsAreCommitted) {

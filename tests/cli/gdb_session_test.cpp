@@ -1,0 +1,127 @@
+// `rproctee run --gdb PORT --gdb-wait`: a real gdb-multiarch --batch session against the demo
+// firmware on the emulated M33 (break at main, step, print a global, registers, a watchpoint
+// the echo loop triggers), and the echo still answered at the end.
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "support/demo_system.hpp"  // kDemoDir
+#include "support/run_command.hpp"
+
+namespace rproctee::test {
+namespace {
+
+const char* const kGdb = "/usr/bin/gdb-multiarch";
+
+bool has(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
+
+/// A TCP port nobody listens on now (the kernel's choice).
+uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t n = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+/// Waits until something listens on `port` (/proc/net/tcp: state 0A), without connecting
+/// (a connection would be a debugger session).
+bool wait_listening(uint16_t port) {
+  const std::string needle = fmt::format(":{:04X} 00000000:0000 0A", port);
+  for (int i = 0; i < 300; ++i) {
+    std::ifstream tcp("/proc/net/tcp");
+    std::string all((std::istreambuf_iterator<char>(tcp)), {});
+    if (has(all, needle)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+class GdbSession : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(kGdb))
+      GTEST_SKIP() << "gdb-multiarch is not installed (scripts/setup-debian.sh installs it)";
+    if (kDemoDir.empty() || !std::filesystem::exists(kDemoDir / "demo-m33.elf"))
+      GTEST_SKIP() << "the demo firmware was not built (arm-none-eabi-gcc missing)";
+  }
+
+  /// Runs `run --gdb PORT --gdb-wait --send hello gdb` and gdb with `commands` against it.
+  std::pair<CommandResult, CommandResult> session(const std::vector<std::string>& commands,
+                                                  std::vector<std::string> run_extra = {}) {
+    const uint16_t port = free_port();
+    std::vector<std::string> run_args = {"run",        (kDemoDir / "demo-m33.sign").string(),
+                                         "--gdb",      std::to_string(port),
+                                         "--gdb-wait", "--timeout",
+                                         "60"};
+    run_args.insert(run_args.end(), run_extra.begin(), run_extra.end());
+    auto run = std::async(std::launch::async, [run_args] { return run_rproctee(run_args); });
+    EXPECT_TRUE(wait_listening(port)) << "no gdb server on port " << port;
+    std::vector<std::string> gdb = {kGdb,
+                                    "--batch",
+                                    "-nx",
+                                    "-ex",
+                                    "set pagination off",
+                                    "-ex",
+                                    fmt::format("target remote 127.0.0.1:{}", port)};
+    for (const std::string& c : commands) gdb.insert(gdb.end(), {"-ex", c});
+    gdb.push_back((kDemoDir / "demo-m33.elf").string());
+    CommandResult debugger = run_command(gdb);
+    return {debugger, run.get()};
+  }
+};
+
+TEST_F(GdbSession, BreaksAtMainStepsReadsVariablesAndRegistersWatchesAGlobalAndTheEchoAnswers) {
+  const auto [gdb, run] =
+      session({"info registers pc", "break main", "continue", "stepi", "next", "next",
+               "print ipcc_events", "print/x $pc", "info registers", "watch ipcc_events",
+               "continue", "continue", "delete", "continue"},
+              {"--send", "hello gdb"});
+  const std::string& out = gdb.out;
+  // Halted at the reset vector (--gdb-wait), then main.
+  EXPECT_TRUE(has(out, "<reset_handler>")) << out << gdb.err;
+  EXPECT_TRUE(has(out, "Breakpoint 1, main () at")) << out;
+  // stepi stays on line 72; next goes to 73, then 74.
+  EXPECT_TRUE(has(out, "\t72\t  trace(\"%s\", DEMO_BANNER);")) << out;
+  EXPECT_TRUE(has(out, "73\t  watchdog_start();")) << out;
+  EXPECT_TRUE(has(out, "74\t  trace(\"watchdog: started")) << out;
+  EXPECT_TRUE(has(out, "$1 = 0")) << out;
+  // The M-profile registers, system registers and the FPU's.
+  for (const char* reg : {"\nxpsr ", "\nmsp ", "\npsp ", "\nprimask ", "\nbasepri ", "\nfaultmask ",
+                          "\ncontrol ", "\nsp ", "\nlr "})
+    EXPECT_TRUE(has(out, reg)) << reg << "\n" << out;
+  // The watchpoint: the IPCC handler sets ipcc_events, the loop clears it.
+  EXPECT_TRUE(has(out, "Hardware watchpoint 2: ipcc_events\n\nOld value = 0\nNew value = ")) << out;
+  EXPECT_TRUE(has(out, "in ipcc_rx_irq_handler ()")) << out;
+  EXPECT_TRUE(has(out, "New value = 0\nmain () at")) << out;
+  // Detached at the end: the firmware runs on and answers.
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(has(run.out, "rpmsg-tty < hello gdb")) << run.out;
+}
+
+TEST_F(GdbSession, AFirmwareCrashStopsTheDebuggerWithSigsegvAndKeepsTheFaultVisible) {
+  const auto [gdb, run] = session({"continue", "print/x $pc", "bt 1"}, {"--send", "fault"});
+  EXPECT_TRUE(has(gdb.out, "Program received signal SIGSEGV")) << gdb.out << gdb.err;
+  EXPECT_TRUE(has(gdb.out, "demo_fault")) << gdb.out;
+}
+
+}  // namespace
+}  // namespace rproctee::test
