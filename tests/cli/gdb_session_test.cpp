@@ -66,12 +66,13 @@ class GdbSession : public ::testing::Test {
 
   /// Runs `run --gdb PORT --gdb-wait --send hello gdb` and gdb with `commands` against it.
   std::pair<CommandResult, CommandResult> session(const std::vector<std::string>& commands,
-                                                  std::vector<std::string> run_extra = {}) {
+                                                  std::vector<std::string> run_extra,
+                                                  const std::string& timeout_s = "60") {
     const uint16_t port = free_port();
     std::vector<std::string> run_args = {"run",        (kDemoDir / "demo-m33.sign").string(),
                                          "--gdb",      std::to_string(port),
                                          "--gdb-wait", "--timeout",
-                                         "60"};
+                                         timeout_s};
     run_args.insert(run_args.end(), run_extra.begin(), run_extra.end());
     auto run = std::async(std::launch::async, [run_args] { return run_rproctee(run_args); });
     EXPECT_TRUE(wait_listening(port)) << "no gdb server on port " << port;
@@ -118,9 +119,11 @@ TEST_F(GdbSession, BreaksAtMainStepsReadsVariablesAndRegistersWatchesAGlobalAndT
 }
 
 TEST_F(GdbSession, AFirmwareCrashStopsTheDebuggerWithSigsegvAndKeepsTheFaultVisible) {
-  const auto [gdb, run] = session({"continue", "print/x $pc", "bt 1"}, {"--send", "fault"});
+  const auto [gdb, run] = session({"continue", "print/x $pc", "bt 1"}, {"--send", "fault"}, "5");
   EXPECT_TRUE(has(gdb.out, "Program received signal SIGSEGV")) << gdb.out << gdb.err;
   EXPECT_TRUE(has(gdb.out, "demo_fault")) << gdb.out;
+  // Once the debugger detached, the crash took its normal course: reported, then recovered.
+  EXPECT_TRUE(has(run.err, "crashed: bad memory access")) << run.err;
 }
 
 }  // namespace
