@@ -19,6 +19,7 @@
 
 #include "support/demo_system.hpp"  // kDemoDir
 #include "support/run_command.hpp"
+#include "support/test_data.hpp"
 
 namespace rproctee::test {
 namespace {
@@ -64,15 +65,14 @@ class GdbSession : public ::testing::Test {
       GTEST_SKIP() << "the demo firmware was not built (arm-none-eabi-gcc missing)";
   }
 
-  /// Runs `run --gdb PORT --gdb-wait --send hello gdb` and gdb with `commands` against it.
-  std::pair<CommandResult, CommandResult> session(const std::vector<std::string>& commands,
-                                                  std::vector<std::string> run_extra,
-                                                  const std::string& timeout_s = "60") {
+  /// Runs `run IMAGE --gdb PORT --gdb-wait RUN_EXTRA...` and gdb with `commands` on `elf`.
+  std::pair<CommandResult, CommandResult> session(
+      const std::vector<std::string>& commands, std::vector<std::string> run_extra,
+      const std::string& timeout_s = "60", std::filesystem::path image = kDemoDir / "demo-m33.sign",
+      std::filesystem::path elf = kDemoDir / "demo-m33.elf") {
     const uint16_t port = free_port();
-    std::vector<std::string> run_args = {"run",        (kDemoDir / "demo-m33.sign").string(),
-                                         "--gdb",      std::to_string(port),
-                                         "--gdb-wait", "--timeout",
-                                         timeout_s};
+    std::vector<std::string> run_args = {
+        "run", image.string(), "--gdb", std::to_string(port), "--gdb-wait", "--timeout", timeout_s};
     run_args.insert(run_args.end(), run_extra.begin(), run_extra.end());
     auto run = std::async(std::launch::async, [run_args] { return run_rproctee(run_args); });
     EXPECT_TRUE(wait_listening(port)) << "no gdb server on port " << port;
@@ -84,7 +84,7 @@ class GdbSession : public ::testing::Test {
                                     "-ex",
                                     fmt::format("target remote 127.0.0.1:{}", port)};
     for (const std::string& c : commands) gdb.insert(gdb.end(), {"-ex", c});
-    gdb.push_back((kDemoDir / "demo-m33.elf").string());
+    gdb.push_back(elf.string());
     CommandResult debugger = run_command(gdb);
     return {debugger, run.get()};
   }
@@ -124,6 +124,30 @@ TEST_F(GdbSession, AFirmwareCrashStopsTheDebuggerWithSigsegvAndKeepsTheFaultVisi
   EXPECT_TRUE(has(gdb.out, "demo_fault")) << gdb.out;
   // Once the debugger detached, the crash took its normal course: reported, then recovered.
   EXPECT_TRUE(has(run.err, "crashed: bad memory access")) << run.err;
+}
+
+TEST_F(GdbSession, StsEchoFirmwareBreaksAtMainAndStillEchoes) {
+  const auto vendor = shared_vectors_dir() / "real" / "st_mp215_openamp_tty_echo_cm33_ns.elf";
+  if (!have_shared_vectors() || !std::filesystem::exists(vendor))
+    GTEST_SKIP() << "vendor vectors not present: " << vendor;
+  const auto dir =
+      std::filesystem::temp_directory_path() / fmt::format("rproctee-gdb-st-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  const auto image = dir / "echo.sign";
+  const auto signed_ok = run_rproctee({"sign", "--in", vendor.string(), "--key",
+                                       std::string(RPROCTEE_SOURCE_DIR) + "/keys/rproctee-dev.pem",
+                                       "--out", image.string()});
+  ASSERT_EQ(signed_ok.exit_code, 0) << signed_ok.err;
+  const auto [gdb, run] =
+      session({"break main", "continue", "next", "print SystemCoreClock", "info registers xpsr msp",
+               "delete", "continue"},
+              {"--platform", "stm32mp21", "--send", "hello st"}, "60", image, vendor);
+  std::filesystem::remove_all(dir);
+  EXPECT_TRUE(has(gdb.out, "Breakpoint 1, main () at")) << gdb.out << gdb.err;
+  EXPECT_TRUE(has(gdb.out, "$1 = 64000000")) << gdb.out;
+  EXPECT_TRUE(has(gdb.out, "\nmsp ")) << gdb.out;
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(has(run.out, "rpmsg-tty < hello st")) << run.out;
 }
 
 }  // namespace
