@@ -1034,23 +1034,30 @@ DebugStop CortexMCore::debug_attach() {
   s.dbg.attached = true;
   s.dbg.resumed = false;
   s.dbg.event.reset();
-  if (running_.load() && !s.dbg.halted) {
-    s.dbg.halt_request = true;
-    s.attention.store(true);
-    uc_emu_stop(s.uc);
-    s.wake.notify_all();
-    while (!s.dbg.halted && running_.load())
-      s.dbg.changed.wait_for(lock, std::chrono::milliseconds(20));
-  }
+  halt_and_wait(lock);
   s.dbg.event.reset();
   if (s.crash && s.dbg.halted) return DebugStop{crash_signal(s.crash->kind)};
   return DebugStop{DebugStop::kSigtrap};
 }
 
+void CortexMCore::halt_and_wait(std::unique_lock<std::mutex>& lock) {
+  Impl& s = *impl_;
+  if (!running_.load() || s.dbg.halted) return;
+  s.dbg.halt_request = true;
+  s.attention.store(true);
+  uc_emu_stop(s.uc);
+  s.wake.notify_all();
+  while (!s.dbg.halted && running_.load())
+    s.dbg.changed.wait_for(lock, std::chrono::milliseconds(20));
+}
+
 void CortexMCore::debug_detach() {
   Impl& s = *impl_;
   {
-    std::lock_guard lock(s.mutex);
+    std::unique_lock lock(s.mutex);
+    // The hooks go while the engine is still (a debugger that hung up while the core ran).
+    s.dbg.resumed = false;
+    halt_and_wait(lock);
     s.remove_debug_hooks();
     s.dbg.attached = false;
     s.dbg.resumed = true;

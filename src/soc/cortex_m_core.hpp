@@ -113,6 +113,9 @@ class CortexMCore final : public CoreControl, public DebugTarget {
   struct Impl;
   explicit CortexMCore(std::unique_ptr<Impl> impl);
   void run();
+  /// Halts a running core for the debugger and waits until it is (`lock` holds the core's
+  /// mutex).
+  void halt_and_wait(std::unique_lock<std::mutex>& lock);
   std::unique_ptr<Impl> impl_;
   std::thread thread_;
   std::atomic<bool> running_{false};
