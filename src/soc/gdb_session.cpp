@@ -126,13 +126,14 @@ void Session::run() {
 bool Session::resume(bool step) {
   target_.debug_resume(step);
   while (!stopping_.load()) {
+    // Ctrl-C may have come with the resuming packet: look at what is queued first.
+    while (auto frame = decoder_.next())
+      if (frame->kind == Frame::Kind::kInterrupt) target_.debug_interrupt();
     if (auto stop = target_.debug_wait_stop(std::chrono::milliseconds(kPollMs))) {
       last_stop_ = *stop;
       return send(stop_reply(*stop));
     }
     if (!receive(0)) return false;
-    while (auto frame = decoder_.next())
-      if (frame->kind == Frame::Kind::kInterrupt) target_.debug_interrupt();
   }
   return false;
 }

@@ -126,6 +126,57 @@ TEST_F(GdbSession, AFirmwareCrashStopsTheDebuggerWithSigsegvAndKeepsTheFaultVisi
   EXPECT_TRUE(has(run.err, "crashed: bad memory access")) << run.err;
 }
 
+/// One packet, framed.
+std::string packet(std::string_view payload) {
+  uint8_t sum = 0;
+  for (char c : payload) sum = static_cast<uint8_t>(sum + static_cast<uint8_t>(c));
+  return fmt::format("${}#{:02x}", payload, sum);
+}
+
+/// What arrives on `fd` within `ms`.
+std::string receive(int fd, int ms) {
+  std::string got;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    char buffer[512];
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n > 0) got.append(buffer, static_cast<size_t>(n));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return got;
+}
+
+TEST_F(GdbSession, CtrlCStopsARunningCoreWithSigintAndMalformedPacketsGetAnError) {
+  const uint16_t port = free_port();
+  auto run = std::async(std::launch::async, [port] {
+    return run_rproctee({"run", (kDemoDir / "demo-m33.sign").string(), "--gdb",
+                         std::to_string(port), "--gdb-wait", "--timeout", "3"});
+  });
+  ASSERT_TRUE(wait_listening(port));
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  const auto send_all = [fd](const std::string& bytes) {
+    ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  };
+  send_all(packet("mzz,4") + packet("Z9,0,2") + "$g#00");
+  const std::string errors = receive(fd, 300);
+  EXPECT_NE(errors.find("+" + packet("E01") + "+" + packet("E01") + "-"), std::string::npos)
+      << errors;
+  // Ctrl-C right behind the continue: the core stops at once, wherever it got to.
+  send_all(packet("c") + "\x03");
+  EXPECT_EQ(receive(fd, 1000), "+" + packet("T02"));
+  send_all(packet("D"));
+  EXPECT_EQ(receive(fd, 300), "+" + packet("OK"));
+  ::close(fd);
+  const auto r = run.get();
+  EXPECT_TRUE(has(r.out, "trace: rproctee demo firmware 1.0.0")) << r.out << r.err;
+}
+
 TEST_F(GdbSession, StsEchoFirmwareBreaksAtMainAndStillEchoes) {
   const auto vendor = shared_vectors_dir() / "real" / "st_mp215_openamp_tty_echo_cm33_ns.elf";
   if (!have_shared_vectors() || !std::filesystem::exists(vendor))
