@@ -111,6 +111,8 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
   options.unmodelled =
       args.unmodelled == "ignore" ? soc::UnmodelledPolicy::kIgnore : soc::UnmodelledPolicy::kFault;
   options.outputs = (*console)->outputs();
+  options.gdb_port = args.gdb_port;
+  options.gdb_wait = args.gdb_wait;
   options.on_crash = [&prog](const std::string& processor, const soc::CrashReport& crash) {
     std::cerr << fmt::format("{}: {} crashed: {}\n", prog, processor, crash.text);
   };
@@ -138,6 +140,9 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
       "listening on {}\n",
       prog, description.layout.model, description.layout.processors.size(), tee_processors,
       description.secure.keys.size(), where);
+  for (const soc::Soc::GdbEndpoint& e : board.soc().gdb_endpoints())
+    std::cerr << fmt::format("{}: gdb server for {} on 127.0.0.1:{}{}\n", prog, e.processor, e.port,
+                             args.gdb_wait ? " (each start waits for the debugger)" : "");
   (*server)->run();
   (*server)->stop();
   (*console)->stop_input();  // before the SoC it types into goes away

@@ -58,6 +58,16 @@ void add_machine_options(CLI::App& app, MachineArgs& a) {
                  "dropped, one warning per peripheral)")
       ->check(CLI::IsMember({"fault", "ignore"}))
       ->capture_default_str();
+  auto* gdb = app.add_option("--gdb", a.gdb_port,
+                             "Serve the GDB remote protocol for each emulated core on "
+                             "127.0.0.1: processor 0 on PORT, the next on PORT+1 (as QEMU's "
+                             "-gdb tcp::PORT)")
+                  ->type_name("PORT")
+                  ->check(CLI::Range(1, 65535));
+  app.add_flag("--gdb-wait", a.gdb_wait,
+               "With --gdb: each start of a core halts at its reset vector until a debugger "
+               "attaches and continues")
+      ->needs(gdb);
 }
 
 Result<platform::Description> load_machine_description(const MachineArgs& a,

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ struct MachineArgs {
   std::string console = "log";
   std::optional<std::string> client_limits;  // machine::parse_client_limits syntax
   bool debug = false;  // the machine stays dumpable (core dumps, ptrace by the same user)
+  std::optional<uint16_t> gdb_port;  // a gdb server per core: processor i on PORT + i
+  bool gdb_wait = false;             // halt at the reset vector until a debugger resumes
 };
 
 void add_machine_options(CLI::App& app, MachineArgs& args);

@@ -36,6 +36,8 @@ std::vector<std::string> machine_argv(const MachineArgs& a, const std::string& s
       {"--console", a.console == kConsolePipe ? fmt::format("fd:{}", kConsoleChildFd) : a.console});
   if (a.client_limits) args.insert(args.end(), {"--client-limits", *a.client_limits});
   if (a.debug) args.emplace_back("--debug");
+  if (a.gdb_port) args.insert(args.end(), {"--gdb", std::to_string(*a.gdb_port)});
+  if (a.gdb_wait) args.emplace_back("--gdb-wait");
   return args;
 }
 

@@ -34,6 +34,8 @@ Result<std::unique_ptr<Machine>> Machine::create(MachineOptions options) {
       if (on_crash) on_crash(m->description_.layout.processors[p].name, report);
     };
     emulation.unmodelled = options.unmodelled;
+    emulation.gdb_port = options.gdb_port;
+    emulation.gdb_wait = options.gdb_wait;
     emulation.outputs = std::move(options.outputs);
     RPROCTEE_CHECK(m->soc_->emulate_cores(std::move(emulation)));
   }

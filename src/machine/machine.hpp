@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "machine/client_limits.hpp"
@@ -27,6 +28,9 @@ struct MachineOptions {
   uint64_t core_clock_hz = 64'000'000;
   /// What an access to a peripheral without a model gets (--unmodelled).
   soc::UnmodelledPolicy unmodelled = soc::UnmodelledPolicy::kFault;
+  /// --gdb PORT / --gdb-wait (soc::Soc::Emulation).
+  std::optional<uint16_t> gdb_port;
+  bool gdb_wait = false;
   /// Told of every crash of a core (on the core's thread); the CLI logs it.
   std::function<void(const std::string& processor, const soc::CrashReport&)> on_crash;
   ClientLimits limits;

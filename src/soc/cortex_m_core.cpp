@@ -4,9 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
+
+#include "soc/gdb_target.hpp"
 
 namespace rproctee::soc {
 namespace {
@@ -44,6 +48,36 @@ void set_reg(uc_engine* uc, int id, uint32_t v) {
 
 bool is_32bit_thumb(uint16_t first_halfword) {
   return (first_halfword >> 11) >= 0x1D;
+}
+
+// The Unicorn registers behind gdb::kDebugRegisters, in the same order.
+constexpr int kDebugRegisterIds[] = {
+    UC_ARM_REG_R0,      UC_ARM_REG_R1,        UC_ARM_REG_R2,      UC_ARM_REG_R3,
+    UC_ARM_REG_R4,      UC_ARM_REG_R5,        UC_ARM_REG_R6,      UC_ARM_REG_R7,
+    UC_ARM_REG_R8,      UC_ARM_REG_R9,        UC_ARM_REG_R10,     UC_ARM_REG_R11,
+    UC_ARM_REG_R12,     UC_ARM_REG_SP,        UC_ARM_REG_LR,      UC_ARM_REG_PC,
+    UC_ARM_REG_XPSR,    UC_ARM_REG_MSP,       UC_ARM_REG_PSP,     UC_ARM_REG_PRIMASK,
+    UC_ARM_REG_BASEPRI, UC_ARM_REG_FAULTMASK, UC_ARM_REG_CONTROL, UC_ARM_REG_D0,
+    UC_ARM_REG_D1,      UC_ARM_REG_D2,        UC_ARM_REG_D3,      UC_ARM_REG_D4,
+    UC_ARM_REG_D5,      UC_ARM_REG_D6,        UC_ARM_REG_D7,      UC_ARM_REG_D8,
+    UC_ARM_REG_D9,      UC_ARM_REG_D10,       UC_ARM_REG_D11,     UC_ARM_REG_D12,
+    UC_ARM_REG_D13,     UC_ARM_REG_D14,       UC_ARM_REG_D15,     UC_ARM_REG_FPSCR};
+static_assert(std::size(kDebugRegisterIds) == gdb::kRegisterCount);
+
+/// The signal a debugger sees for a crash it is shown.
+int crash_signal(CrashKind kind) {
+  switch (kind) {
+    case CrashKind::kBadAccess:
+      return DebugStop::kSigsegv;
+    case CrashKind::kUndefinedInstruction:
+      return DebugStop::kSigill;
+    case CrashKind::kBreakpoint:
+      return DebugStop::kSigtrap;
+    case CrashKind::kWatchdog:
+      return DebugStop::kSigalrm;
+    default:
+      return DebugStop::kSigbus;
+  }
 }
 
 }  // namespace
@@ -99,6 +133,30 @@ struct CortexMCore::Impl {
   mutable std::mutex regs_mutex;
   ArmRegisters regs{};
 
+  // The debugger's state (soc/debug_target.hpp), guarded by `mutex`.
+  struct Watchpoint {
+    Impl* impl;
+    WatchKind kind;
+    uint32_t address, length;
+    uc_hook hook = 0;
+  };
+  struct Debugger {
+    bool attached = false;
+    bool resumed = false;              // the debugger believes the core runs
+    bool halt_request = false;         // halt at the top of the run loop
+    bool halted = false;               // the core thread waits for the debugger
+    bool step = false;                 // the next resume executes one instruction
+    bool reset_request = false;        // k: back to the vector table
+    bool crash_shown = false;          // this run's crash was shown to the debugger
+    std::optional<DebugStop> pending;  // why the core is about to halt (core thread)
+    std::optional<DebugStop> event;    // a stop the debugger has not taken yet
+    std::map<uint32_t, uc_hook> breakpoints;
+    std::vector<std::unique_ptr<Watchpoint>> watchpoints;
+    uc_hook trace_hook = 0;           // per-instruction exits while watchpoints exist
+    std::condition_variable changed;  // halted / event changed (the debugger waits on it)
+  } dbg;
+  std::optional<DebugStop> watch_hit;  // core thread: an access hit a watchpoint
+
   ~Impl() {
     if (uc) uc_close(uc);
   }
@@ -114,6 +172,106 @@ struct CortexMCore::Impl {
       uc_emu_stop(u);
     }
   }
+
+  // --- the debugger's hooks (only in the engine while they have work) ----------------------
+
+  static void on_breakpoint(uc_engine* u, uint64_t, uint32_t, void* user) {
+    auto* s = static_cast<Impl*>(user);
+    std::lock_guard lock(s->mutex);
+    if (!s->dbg.pending) s->dbg.pending = DebugStop{DebugStop::kSigtrap};
+    uc_emu_stop(u);
+  }
+
+  // A watched access: the core stops after the instruction (on_traced_instruction).
+  static void on_watched_access(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t,
+                                void* user) {
+    auto* w = static_cast<Watchpoint*>(user);
+    const uint64_t end = address + static_cast<uint64_t>(size);
+    if (end <= w->address || address >= uint64_t{w->address} + w->length) return;
+    const bool write = type == UC_MEM_WRITE;
+    if ((w->kind == WatchKind::kWrite && !write) || (w->kind == WatchKind::kRead && write)) return;
+    if (!w->impl->watch_hit)
+      w->impl->watch_hit = DebugStop{DebugStop::kSigtrap, w->kind,
+                                     std::max(static_cast<uint32_t>(address), w->address)};
+  }
+
+  static void on_traced_instruction(uc_engine* u, uint64_t, uint32_t, void* user) {
+    auto* s = static_cast<Impl*>(user);
+    if (!s->watch_hit) return;
+    std::lock_guard lock(s->mutex);
+    s->take_watch_hit();
+    uc_emu_stop(u);
+  }
+
+  /// A watchpoint hit becomes the reason of the next halt (`mutex` held).
+  void take_watch_hit() {
+    if (watch_hit && !dbg.pending) dbg.pending = watch_hit;
+    watch_hit.reset();
+  }
+
+  bool add_breakpoint_hook(uint32_t address, uc_hook& hook) {
+    return uc_hook_add(uc, &hook, UC_HOOK_CODE, reinterpret_cast<void*>(&on_breakpoint), this,
+                       address, address) == UC_ERR_OK;
+  }
+
+  bool add_watch_hook(Watchpoint& w) {
+    const int type = w.kind == WatchKind::kWrite  ? UC_HOOK_MEM_WRITE
+                     : w.kind == WatchKind::kRead ? UC_HOOK_MEM_READ
+                                                  : UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE;
+    // Unicorn matches an access by its first byte: start early enough for a wide access that
+    // overlaps the watched bytes (on_watched_access checks the overlap).
+    const uint64_t begin = w.address >= 7 ? w.address - 7 : 0;
+    return uc_hook_add(uc, &w.hook, type, reinterpret_cast<void*>(&on_watched_access), &w, begin,
+                       uint64_t{w.address} + w.length - 1) == UC_ERR_OK;
+  }
+
+  /// The per-instruction hook exists exactly while watchpoints do.
+  void update_trace_hook() {
+    const bool want = !dbg.watchpoints.empty();
+    if (want && !dbg.trace_hook) {
+      if (uc_hook_add(uc, &dbg.trace_hook, UC_HOOK_CODE,
+                      reinterpret_cast<void*>(&on_traced_instruction), this, 1, 0) != UC_ERR_OK)
+        dbg.trace_hook = 0;
+    } else if (!want && dbg.trace_hook) {
+      uc_hook_del(uc, dbg.trace_hook);
+      dbg.trace_hook = 0;
+    }
+  }
+
+  /// A new engine gets the debugger's hooks again.
+  void install_debug_hooks() {
+    for (auto& [address, hook] : dbg.breakpoints) add_breakpoint_hook(address, hook);
+    for (auto& w : dbg.watchpoints) add_watch_hook(*w);
+    dbg.trace_hook = 0;
+    update_trace_hook();
+  }
+
+  void remove_debug_hooks() {
+    for (auto& [address, hook] : dbg.breakpoints) uc_hook_del(uc, hook);
+    for (auto& w : dbg.watchpoints) uc_hook_del(uc, w->hook);
+    dbg.breakpoints.clear();
+    dbg.watchpoints.clear();
+    update_trace_hook();
+  }
+
+  /// The core thread halts for the debugger (`lock` held) until resumed or stopped.
+  void halt_for_debugger(std::unique_lock<std::mutex>& lock) {
+    take_watch_hit();
+    dbg.event = dbg.pending.value_or(DebugStop{DebugStop::kSigint});
+    if (!dbg.resumed && !dbg.pending) dbg.event.reset();  // nobody waits for a stop
+    dbg.pending.reset();
+    dbg.halt_request = false;
+    dbg.halted = true;
+    lock.unlock();
+    snapshot_registers();
+    lock.lock();
+    dbg.changed.notify_all();
+    wake.wait(lock, [&] { return !dbg.halted || stop_requested; });
+    dbg.halted = false;
+  }
+
+  /// The debugger may look at the engine: the core is halted or does not run.
+  bool inspectable() const { return dbg.halted || !owner->running_.load(); }
 
   static void on_interrupt(uc_engine* u, uint32_t intno, void* user) {
     auto* s = static_cast<Impl*>(user);
@@ -532,6 +690,7 @@ struct CortexMCore::Impl {
         uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Impl::on_unmapped), this,
                     1, 0))
       return make_error(TeeCode::kGeneric, "cannot install the Cortex-M emulator hooks");
+    install_debug_hooks();
     fresh = true;
     return {};
   }
@@ -737,6 +896,12 @@ Status CortexMCore::start(uint32_t boot_address, bool secure_boot) {
     s.fresh = false;
     s.secure = secure_boot;
     RPROCTEE_CHECK(s.reset_cpu(boot_address));
+    // --gdb-wait, or a debugger that believes the core is stopped: halt at the reset vector.
+    s.dbg.crash_shown = s.dbg.step = false;
+    s.dbg.pending.reset();
+    s.watch_hit.reset();
+    s.dbg.halt_request =
+        (s.options.wait_for_debugger && !s.dbg.attached) || (s.dbg.attached && !s.dbg.resumed);
   }
   s.snapshot_registers();
   exceptions_taken_ = 0;
@@ -768,18 +933,37 @@ void CortexMCore::run() {
   Impl& s = *impl_;
   const double ns_per_cycle = 1e9 / static_cast<double>(s.options.clock_hz);
   while (true) {
+    bool step = false;
     {
       std::unique_lock lock(s.mutex);
       s.attention.store(false);
       if (s.stop_requested) break;
-      if (s.scs.take_reset_request()) {  // AIRCR.SYSRESETREQ: back to the vector table
+      s.take_watch_hit();
+      if (s.crash) {
+        // A debugger sees the crash first (the core stays as it crashed); resuming hands it
+        // to the normal crash path.
+        if (s.dbg.attached && !s.dbg.crash_shown) {
+          s.dbg.crash_shown = true;
+          s.dbg.pending = DebugStop{crash_signal(s.crash->kind)};
+          s.halt_for_debugger(lock);
+        }
+        break;
+      }
+      if (s.dbg.halt_request || s.dbg.pending) {
+        s.halt_for_debugger(lock);
+        if (s.stop_requested) break;
+      }
+      step = std::exchange(s.dbg.step, false);
+      if (s.scs.take_reset_request() ||
+          std::exchange(s.dbg.reset_request,
+                        false)) {  // AIRCR.SYSRESETREQ: back to the vector table
         // Drop translated code: the host may have written memory through its mappings (per
         // memory: UC_CTL_TB_FLUSH of Unicorn 2.0.1 touches its whole 1 GiB code buffer).
         for (const CoreMemory& m : s.memories) uc_ctl_remove_cache(s.uc, m.da, m.da + m.size);
         if (!s.reset_cpu(s.boot_address).ok()) {
           s.set_crash(CrashKind::kLockup, s.boot_address, s.boot_address,
                       "lockup: the vector table vanished at reset");
-          break;
+          continue;
         }
         resets_.fetch_add(1);
       }
@@ -790,11 +974,11 @@ void CortexMCore::run() {
         s.set_crash(CrashKind::kWatchdog, pc, 0,
                     fmt::format("watchdog: IWDG not refreshed for {:.0f} ms (pc 0x{:08x})",
                                 s.iwdg.timeout_ms(), pc));
-        break;
+        continue;
       }
       s.deadline = s.next_deadline();
       bool took = s.take_exception();
-      if (s.crash) break;
+      if (s.crash) continue;
       if (s.sleeping && !took) {
         if (s.scs.best_pending()) {
           s.sleeping = false;  // WFI wakes on a pending exception even when it is masked
@@ -819,17 +1003,227 @@ void CortexMCore::run() {
     }
     s.hook_stopped = s.yielded = false;
     s.fault_address.reset();
-    uc_err err = uc_emu_start(s.uc, reg(s.uc, UC_ARM_REG_PC) | 1, kUntil, 0, 0);
+    uc_err err = uc_emu_start(s.uc, reg(s.uc, UC_ARM_REG_PC) | 1, kUntil, 0, step ? 1 : 0);
     {
       std::lock_guard lock(s.mutex);
       if (err != UC_ERR_OK && !s.crash) s.fault(err);
+      if (step && !s.dbg.pending) s.dbg.pending = DebugStop{DebugStop::kSigtrap};
+      // Stopped for the debugger (a breakpoint, a watchpoint, Ctrl-C, a step), not by WFI.
+      if (s.dbg.pending || s.dbg.halt_request || s.watch_hit) s.hook_stopped = true;
     }
     s.snapshot_registers();
-    if (s.crash) break;
+    if (s.crash) continue;
     if (!s.hook_stopped && !s.yielded) s.sleeping = true;  // WFI: the idle point
+  }
+  {
+    std::lock_guard lock(s.mutex);
+    // A debugger that resumed the core waits on for the next start (a recovery, a new
+    // firmware); Ctrl-C ends its wait.
+    s.dbg.halted = false;
+    s.dbg.changed.notify_all();
   }
   running_ = false;
   if (s.crash && s.on_crash) s.on_crash(*s.crash);
+}
+
+// --- DebugTarget -----------------------------------------------------------------------------
+
+DebugStop CortexMCore::debug_attach() {
+  Impl& s = *impl_;
+  std::unique_lock lock(s.mutex);
+  s.dbg.attached = true;
+  s.dbg.resumed = false;
+  s.dbg.event.reset();
+  halt_and_wait(lock);
+  s.dbg.event.reset();
+  if (s.crash && s.dbg.halted) return DebugStop{crash_signal(s.crash->kind)};
+  return DebugStop{DebugStop::kSigtrap};
+}
+
+void CortexMCore::halt_and_wait(std::unique_lock<std::mutex>& lock) {
+  Impl& s = *impl_;
+  if (!running_.load() || s.dbg.halted) return;
+  s.dbg.halt_request = true;
+  s.attention.store(true);
+  uc_emu_stop(s.uc);
+  s.wake.notify_all();
+  while (!s.dbg.halted && running_.load())
+    s.dbg.changed.wait_for(lock, std::chrono::milliseconds(20));
+}
+
+void CortexMCore::debug_detach() {
+  Impl& s = *impl_;
+  {
+    std::unique_lock lock(s.mutex);
+    // The hooks go while the engine is still (a debugger that hung up while the core ran).
+    s.dbg.resumed = false;
+    halt_and_wait(lock);
+    s.remove_debug_hooks();
+    s.dbg.attached = false;
+    s.dbg.resumed = true;
+    s.dbg.halt_request = s.dbg.step = false;
+    s.dbg.pending.reset();
+    s.dbg.event.reset();
+    s.watch_hit.reset();
+    s.dbg.halted = false;
+  }
+  s.wake.notify_all();
+}
+
+void CortexMCore::debug_kill() {
+  Impl& s = *impl_;
+  {
+    std::lock_guard lock(s.mutex);
+    s.dbg.reset_request = running_.load();
+  }
+  debug_detach();
+}
+
+void CortexMCore::debug_interrupt() {
+  Impl& s = *impl_;
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.dbg.halted || !running_.load()) {
+      s.dbg.event = DebugStop{DebugStop::kSigint};
+    } else {
+      s.dbg.halt_request = true;
+      s.attention.store(true);
+      uc_emu_stop(s.uc);
+    }
+    s.dbg.changed.notify_all();
+  }
+  s.wake.notify_all();
+}
+
+void CortexMCore::debug_resume(bool step) {
+  Impl& s = *impl_;
+  {
+    std::lock_guard lock(s.mutex);
+    s.dbg.event.reset();
+    s.dbg.resumed = true;
+    if (s.dbg.halted) {
+      s.dbg.step = step;
+      s.dbg.halted = false;
+    } else if (step) {
+      s.dbg.event = DebugStop{DebugStop::kSigtrap};  // no core runs: nothing to execute
+    }
+  }
+  s.wake.notify_all();
+}
+
+std::optional<DebugStop> CortexMCore::debug_wait_stop(std::chrono::milliseconds timeout) {
+  Impl& s = *impl_;
+  std::unique_lock lock(s.mutex);
+  if (!s.dbg.changed.wait_for(lock, timeout, [&] { return s.dbg.event.has_value(); }))
+    return std::nullopt;
+  s.dbg.resumed = false;
+  return std::exchange(s.dbg.event, std::nullopt);
+}
+
+std::optional<DebugRegisters> CortexMCore::debug_read_registers() {
+  Impl& s = *impl_;
+  std::lock_guard lock(s.mutex);
+  if (!s.inspectable()) return std::nullopt;
+  DebugRegisters values;
+  for (size_t i = 0; i < gdb::kRegisterCount; ++i) {
+    uint64_t v = 0;
+    uc_reg_read(s.uc, kDebugRegisterIds[i], &v);
+    values.push_back(gdb::kDebugRegisters[i].bits == 64 ? v : static_cast<uint32_t>(v));
+  }
+  return values;
+}
+
+bool CortexMCore::debug_write_register(size_t index, uint64_t value) {
+  Impl& s = *impl_;
+  {
+    std::lock_guard lock(s.mutex);
+    if (!s.inspectable() || index >= gdb::kRegisterCount) return false;
+    const int id = kDebugRegisterIds[index];
+    if (id == UC_ARM_REG_PC) value |= 1;  // the core stays in Thumb state
+    if (uc_reg_write(s.uc, id, &value) != UC_ERR_OK) return false;
+  }
+  s.snapshot_registers();
+  return true;
+}
+
+size_t CortexMCore::debug_read_memory(uint32_t address, std::span<uint8_t> out) {
+  Impl& s = *impl_;
+  std::lock_guard lock(s.mutex);
+  if (!s.inspectable()) return 0;
+  for (const CoreMemory& m : s.memories) {
+    if (address < m.da || address - m.da >= m.size) continue;
+    const size_t n = std::min<uint64_t>(out.size(), m.size - (address - m.da));
+    std::memcpy(out.data(), m.host + (address - m.da), n);
+    return n;
+  }
+  // The System Control Space reads as the core would read it (whole words); other
+  // peripherals are refused: a read may change them (a receive register, a clear-on-read flag).
+  const uint64_t offset = uint64_t{address} - Scs::kBase;
+  if (address < Scs::kBase || offset >= Scs::kSize || address % 4 || out.size() % 4) return 0;
+  const size_t n = std::min<uint64_t>(out.size(), Scs::kSize - offset);
+  for (size_t i = 0; i < n; i += 4) {
+    const uint32_t word = s.scs.read(static_cast<uint32_t>(offset + i), 4, s.cycles);
+    std::memcpy(out.data() + i, &word, 4);
+  }
+  return n;
+}
+
+bool CortexMCore::debug_write_memory(uint32_t address, std::span<const uint8_t> bytes) {
+  Impl& s = *impl_;
+  std::lock_guard lock(s.mutex);
+  if (!s.inspectable()) return false;
+  for (const CoreMemory& m : s.memories) {
+    if (address < m.da || address - m.da >= m.size || bytes.size() > m.size - (address - m.da))
+      continue;
+    std::memcpy(m.host + (address - m.da), bytes.data(), bytes.size());
+    // Code translated from these bytes is stale now.
+    uc_ctl_remove_cache(s.uc, address, uint64_t{address} + bytes.size());
+    return true;
+  }
+  return bytes.empty();
+}
+
+bool CortexMCore::debug_set_breakpoint(uint32_t address, bool insert) {
+  Impl& s = *impl_;
+  std::lock_guard lock(s.mutex);
+  if (!s.inspectable()) return false;
+  address &= ~1u;
+  auto it = s.dbg.breakpoints.find(address);
+  if (!insert) {
+    if (it == s.dbg.breakpoints.end()) return true;
+    uc_hook_del(s.uc, it->second);
+    s.dbg.breakpoints.erase(it);
+    return true;
+  }
+  if (it != s.dbg.breakpoints.end()) return true;
+  uc_hook hook = 0;
+  if (!s.add_breakpoint_hook(address, hook)) return false;
+  s.dbg.breakpoints.emplace(address, hook);
+  return true;
+}
+
+bool CortexMCore::debug_set_watchpoint(WatchKind kind, uint32_t address, uint32_t length,
+                                       bool insert) {
+  Impl& s = *impl_;
+  std::lock_guard lock(s.mutex);
+  if (!s.inspectable() || length == 0 || uint64_t{address} + length > (uint64_t{1} << 32))
+    return false;
+  auto& list = s.dbg.watchpoints;
+  auto it = std::find_if(list.begin(), list.end(), [&](const auto& w) {
+    return w->kind == kind && w->address == address && w->length == length;
+  });
+  if (!insert) {
+    if (it != list.end()) {
+      uc_hook_del(s.uc, (*it)->hook);
+      list.erase(it);
+    }
+  } else if (it == list.end()) {
+    auto w = std::make_unique<Impl::Watchpoint>(Impl::Watchpoint{&s, kind, address, length});
+    if (!s.add_watch_hook(*w)) return false;
+    list.push_back(std::move(w));
+  }
+  s.update_trace_hook();
+  return true;
 }
 
 }  // namespace rproctee::soc

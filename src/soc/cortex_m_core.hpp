@@ -22,6 +22,7 @@
 #include "common/result.hpp"
 #include "dt/peripheral_map.hpp"
 #include "soc/core_control.hpp"
+#include "soc/debug_target.hpp"
 #include "soc/dwt.hpp"
 #include "soc/iwdg.hpp"
 #include "soc/mmio_device.hpp"
@@ -58,9 +59,12 @@ struct CortexMOptions {
   /// Told once per run and peripheral of an access --unmodelled ignore let through (on the
   /// core's thread).
   std::function<void(const std::string&)> on_warning;
+  /// --gdb-wait: every start halts at the reset vector until a debugger attaches and
+  /// resumes the core.
+  bool wait_for_debugger = false;
 };
 
-class CortexMCore final : public CoreControl {
+class CortexMCore final : public CoreControl, public DebugTarget {
  public:
   using CrashCallback = std::function<void(const CrashReport&)>;
 
@@ -89,10 +93,29 @@ class CortexMCore final : public CoreControl {
   /// Number of SYSRESETREQ resets since start.
   uint64_t resets() const { return resets_.load(); }
 
+  // DebugTarget (soc/debug_target.hpp): the gdb server's view of the core. Its hooks are in
+  // the engine only while a debugger has breakpoints or watchpoints (and for one step).
+  DebugStop debug_attach() override;
+  void debug_detach() override;
+  void debug_interrupt() override;
+  void debug_resume(bool step) override;
+  std::optional<DebugStop> debug_wait_stop(std::chrono::milliseconds timeout) override;
+  void debug_kill() override;
+  std::optional<DebugRegisters> debug_read_registers() override;
+  bool debug_write_register(size_t index, uint64_t value) override;
+  size_t debug_read_memory(uint32_t address, std::span<uint8_t> out) override;
+  bool debug_write_memory(uint32_t address, std::span<const uint8_t> bytes) override;
+  bool debug_set_breakpoint(uint32_t address, bool insert) override;
+  bool debug_set_watchpoint(WatchKind kind, uint32_t address, uint32_t length,
+                            bool insert) override;
+
  private:
   struct Impl;
   explicit CortexMCore(std::unique_ptr<Impl> impl);
   void run();
+  /// Halts a running core for the debugger and waits until it is (`lock` holds the core's
+  /// mutex).
+  void halt_and_wait(std::unique_lock<std::mutex>& lock);
   std::unique_ptr<Impl> impl_;
   std::thread thread_;
   std::atomic<bool> running_{false};

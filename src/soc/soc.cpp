@@ -95,6 +95,7 @@ Status Soc::emulate_cores(Emulation emulation) {
     options.watchdog_base = proc.watchdog_base;
     options.unmodelled = std::move(unmodelled);
     options.unmodelled_policy = emulation.unmodelled;
+    options.wait_for_debugger = emulation.gdb_port && emulation.gdb_wait;
     if (emulation.outputs.warning)
       options.on_warning = [warning = emulation.outputs.warning,
                             name = proc.name](const std::string& text) { warning(name, text); };
@@ -107,9 +108,27 @@ Status Soc::emulate_cores(Emulation emulation) {
         std::move(options));
     if (!core)
       return make_error(core.error().code, "processor {}: {}", proc.name, core.error().message);
+    CortexMCore& debugged = **core;
     cores_[p] = std::move(*core);
+    if (emulation.gdb_port) {
+      const uint64_t port = *emulation.gdb_port ? *emulation.gdb_port + uint64_t{p} : 0;
+      if (port > UINT16_MAX)
+        return make_error(TeeCode::kBadParameters,
+                          "--gdb {}: processor {} would need port {}, above 65535",
+                          *emulation.gdb_port, proc.name, port);
+      auto server = GdbServer::start(debugged, static_cast<uint16_t>(port));
+      if (!server)
+        return make_error(server.error().code, "processor {}: {}", proc.name,
+                          server.error().message);
+      gdb_endpoints_.push_back({proc.name, (*server)->port()});
+      gdb_servers_.push_back(std::move(*server));
+    }
   }
   return {};
+}
+
+std::vector<Soc::GdbEndpoint> Soc::gdb_endpoints() const {
+  return gdb_endpoints_;
 }
 
 bool Soc::serial_input(std::span<const uint8_t> bytes) {

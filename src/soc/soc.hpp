@@ -19,6 +19,7 @@
 #include "soc/board_io.hpp"
 #include "soc/core_control.hpp"
 #include "soc/cortex_m_core.hpp"
+#include "soc/gdb_server.hpp"
 #include "soc/ipcc.hpp"
 #include "soc/memory_region.hpp"
 #include "soc/mmio_device.hpp"
@@ -75,8 +76,20 @@ class Soc {
     CrashObserver on_crash;
     UnmodelledPolicy unmodelled = UnmodelledPolicy::kFault;
     BoardOutputs outputs;
+    /// --gdb: a gdb server per core on 127.0.0.1, processor i on gdb_port + i (0: any free
+    /// port); none when unset.
+    std::optional<uint16_t> gdb_port;
+    /// --gdb-wait: every start halts at the reset vector until a debugger resumes the core.
+    bool gdb_wait = false;
   };
   Status emulate_cores(Emulation emulation);
+
+  /// The gdb servers --gdb started: processor name and TCP port.
+  struct GdbEndpoint {
+    std::string processor;
+    uint16_t port = 0;
+  };
+  std::vector<GdbEndpoint> gdb_endpoints() const;
 
   /// Bytes typed on the board's serial console: they reach every USART whose receiver is
   /// enabled. False when none listens.
@@ -103,6 +116,8 @@ class Soc {
   mutable std::mutex crash_mutex_;
   std::vector<CrashRecord> crashes_;
   std::vector<std::unique_ptr<CoreControl>> cores_;
+  std::vector<std::unique_ptr<GdbServer>> gdb_servers_;  // before the cores they debug
+  std::vector<GdbEndpoint> gdb_endpoints_;
 };
 
 }  // namespace rproctee::soc

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fuzz_entry_points.hpp"
+#include "fuzz_gdb_packet_entry.hpp"
 #include "fuzz_local_inputs_entry.hpp"
 #include "fuzz_rpmsg_entry.hpp"
 #include "fuzz_sysfs_entry.hpp"
@@ -82,7 +83,8 @@ INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegressions,
                                            Target{"fuzz_sysfs", fuzz_sysfs_one},
                                            Target{"fuzz_state_dir", fuzz_state_dir_one},
                                            Target{"fuzz_client_limits", fuzz_client_limits_one},
-                                           Target{"fuzz_control", fuzz_control_one}),
+                                           Target{"fuzz_control", fuzz_control_one},
+                                           Target{"fuzz_gdb_packet", fuzz_gdb_packet_one}),
                          [](const auto& test_info) { return std::string(test_info.param.name); });
 
 TEST(FuzzTeeMessage, GeneratedSeedsAreCommitted) {
