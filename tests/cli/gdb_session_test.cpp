@@ -134,10 +134,12 @@ std::string packet(std::string_view payload) {
 }
 
 /// What arrives on `fd` within `ms`.
-std::string receive(int fd, int ms) {
+/// What the server sends within `ms`, returning as soon as it holds `want` bytes (a slow,
+/// loaded machine gets the whole deadline; a fast one does not wait it out).
+std::string receive(int fd, int ms, size_t want = SIZE_MAX) {
   std::string got;
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < until) {
+  while (got.size() < want && std::chrono::steady_clock::now() < until) {
     char buffer[512];
     const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
     if (n > 0) got.append(buffer, static_cast<size_t>(n));
@@ -164,14 +166,16 @@ TEST_F(GdbSession, CtrlCStopsARunningCoreWithSigintAndMalformedPacketsGetAnError
               static_cast<ssize_t>(bytes.size()));
   };
   send_all(packet("mzz,4") + packet("Z9,0,2") + "$g#00");
-  const std::string errors = receive(fd, 300);
-  EXPECT_NE(errors.find("+" + packet("E01") + "+" + packet("E01") + "-"), std::string::npos)
-      << errors;
+  const std::string want_errors = "+" + packet("E01") + "+" + packet("E01") + "-";
+  const std::string errors = receive(fd, 10000, want_errors.size());
+  EXPECT_NE(errors.find(want_errors), std::string::npos) << errors;
   // Ctrl-C right behind the continue: the core stops at once, wherever it got to.
   send_all(packet("c") + "\x03");
-  EXPECT_EQ(receive(fd, 1000), "+" + packet("T02"));
+  const std::string stopped = "+" + packet("T02");
+  EXPECT_EQ(receive(fd, 10000, stopped.size()), stopped);
   send_all(packet("D"));
-  EXPECT_EQ(receive(fd, 300), "+" + packet("OK"));
+  const std::string detached = "+" + packet("OK");
+  EXPECT_EQ(receive(fd, 10000, detached.size()), detached);
   ::close(fd);
   const auto r = run.get();
   EXPECT_TRUE(has(r.out, "trace: rproctee demo firmware 1.0.0")) << r.out << r.err;
