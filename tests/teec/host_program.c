@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   /* As every OP-TEE client: no TEE name. */
   res = TEEC_InitializeContext(NULL, &ctx);
   expect("TEEC_InitializeContext(NULL)", res, 0, TEEC_SUCCESS, 0);
-  if (res != TEEC_SUCCESS) return 1;
+  if (res != TEEC_SUCCESS) goto out_image;
 
   memset(&op, 0, sizeof op);
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
   expect("open session, REE_KERNEL login", res, origin, TEEC_ERROR_GENERIC, TEEC_ORIGIN_COMMS);
   res = TEEC_OpenSession(&ctx, &session, &kRemoteprocTa, TEEC_LOGIN_PUBLIC, NULL, &op, &origin);
   expect("open session", res, origin, TEEC_SUCCESS, TEEC_ORIGIN_TRUSTED_APP);
-  if (res != TEEC_SUCCESS) return 1;
+  if (res != TEEC_SUCCESS) goto out_context;
   res = TEEC_OpenSession(&ctx, &second, &kRemoteprocTa, TEEC_LOGIN_PUBLIC, NULL, &op, &origin);
   expect("second session on the processor", res, origin, TEEC_ERROR_BUSY, TEEC_ORIGIN_TRUSTED_APP);
   op.params[0].value.a = 0x7777;
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
   fw.flags = TEEC_MEM_INPUT;
   res = TEEC_RegisterSharedMemory(&ctx, &fw);
   expect("TEEC_RegisterSharedMemory", res, 0, TEEC_SUCCESS, 0);
-  if (res != TEEC_SUCCESS) return 1;
+  if (res != TEEC_SUCCESS) goto out_session;
 
   res = load(&session, &fw, id, &origin);
   expect("LOAD_FW", res, origin, TEEC_SUCCESS, TEEC_ORIGIN_TRUSTED_APP);
@@ -169,8 +169,12 @@ int main(int argc, char** argv) {
   res = command(&session, TA_RPROC_CMD_RELEASE_FW, id, &origin);
   expect("RELEASE_FW", res, origin, TEEC_SUCCESS, TEEC_ORIGIN_TRUSTED_APP);
 
+out_session:
   TEEC_CloseSession(&session);
+out_context:
   TEEC_FinalizeContext(&ctx);
+out_image:
+  /* Every path frees what it took: the sanitized builds run this program with LeakSanitizer. */
   free(image);
   printf("%s\n", failures ? "FAILED" : "all steps answered as OP-TEE's TA does");
   return failures ? 1 : 0;
