@@ -102,7 +102,11 @@ Result<RollbackStore> RollbackStore::open(const std::string& directory) {
     // A new store: the key and an empty, authenticated counter file are created together, so
     // that a counter file missing later is noticed rather than read as "never loaded".
     auto existing = read_state_file(s.dir_fd_, directory, "rollback.bin", kMaxFile);
-    if (existing && !existing->empty()) {
+    if (!existing) {  // a symlink, another owner: not a first boot either
+      s.corrupt_ = existing.error().message;
+      return s;
+    }
+    if (!existing->empty()) {
       s.corrupt_ = "device.key is missing but rollback.bin exists";
       return s;
     }

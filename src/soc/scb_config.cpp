@@ -5,8 +5,9 @@ namespace rproctee::soc {
 namespace {
 
 constexpr uint32_t kNsacr = 0xD8C;
+// MPU_RBAR at 0xD9C and MPU_RLAR right after it, then three aliases of the pair up to 0xDBC.
 constexpr uint32_t kMpuType = 0xD90, kMpuCtrl = 0xD94, kMpuRnr = 0xD98, kMpuRbar = 0xD9C,
-                   kMpuRlar = 0xDA0, kMpuAliasEnd = 0xDBC, kMair0 = 0xDC0, kMair1 = 0xDC4;
+                   kMpuAliasEnd = 0xDBC, kMair0 = 0xDC0, kMair1 = 0xDC4;
 constexpr uint32_t kSauCtrl = 0xDD0, kSauType = 0xDD4, kSauRnr = 0xDD8, kSauRbar = 0xDDC,
                    kSauRlar = 0xDE0, kSfsr = 0xDE4, kSfar = 0xDE8;
 constexpr uint32_t kDhcsr = 0xDF0;

@@ -31,7 +31,8 @@ TEST(StateDirectory, APlantedTemporaryFileSymlinkIsNeverWrittenThrough) {
   ASSERT_TRUE(store->commit(0, 7));
   EXPECT_EQ(read_bytes(victim), (std::vector<uint8_t>{'k', 'e', 'e', 'p'}));
   EXPECT_FALSE(fs::is_symlink(state / "device.key"));
-  EXPECT_EQ(fs::status(state / "device.key").permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(state / "device.key").permissions(),
+            fs::perms::owner_read | fs::perms::owner_write);
   EXPECT_EQ(*store->read(0), 7u);
 }
 
@@ -47,6 +48,23 @@ TEST(StateDirectory, AStateFileThatIsASymlinkIsNotTrusted) {
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error().code, TeeCode::kCorruptObject);
   EXPECT_NE(read.error().message.find("device.key"), std::string::npos) << read.error().message;
+}
+
+TEST(StateDirectory, ASymlinkedCounterFileWithoutAKeyIsNotAFirstBoot) {
+  // Found by fuzz_state_dir: without a key, a rollback.bin that is a symlink was replaced as on
+  // a first boot instead of being refused.
+  TempDir dir;
+  const fs::path state = dir.path() / "state";
+  ASSERT_EQ(::mkdir(state.c_str(), 0700), 0);
+  write_bytes(dir.path() / "elsewhere.bin", std::vector<uint8_t>(48, 0xAB));
+  fs::create_symlink(dir.path() / "elsewhere.bin", state / "rollback.bin");
+  auto store = RollbackStore::open(state.string());
+  ASSERT_TRUE(store) << store.error().message;
+  auto read = store->read(0);
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().code, TeeCode::kCorruptObject);
+  EXPECT_NE(read.error().message.find("rollback.bin"), std::string::npos) << read.error().message;
+  EXPECT_FALSE(fs::exists(state / "device.key")) << "a key was made as on a first boot";
 }
 
 TEST(StateDirectory, ADirectoryOthersCanWriteToIsRefused) {
