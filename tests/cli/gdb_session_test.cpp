@@ -133,7 +133,6 @@ std::string packet(std::string_view payload) {
   return fmt::format("${}#{:02x}", payload, sum);
 }
 
-/// What arrives on `fd` within `ms`.
 /// What the server sends within `ms`, returning as soon as it holds `want` bytes (a slow,
 /// loaded machine gets the whole deadline; a fast one does not wait it out).
 std::string receive(int fd, int ms, size_t want = SIZE_MAX) {
@@ -152,7 +151,7 @@ TEST_F(GdbSession, CtrlCStopsARunningCoreWithSigintAndMalformedPacketsGetAnError
   const uint16_t port = free_port();
   auto run = std::async(std::launch::async, [port] {
     return run_rproctee({"run", (kDemoDir / "demo-m33.sign").string(), "--gdb",
-                         std::to_string(port), "--gdb-wait", "--timeout", "3"});
+                         std::to_string(port), "--gdb-wait", "--timeout", "30"});
   });
   ASSERT_TRUE(wait_listening(port));
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
