@@ -48,7 +48,8 @@ TEST(UpHardening, NamesAreEscapedInTheLogAndStopAtNul) {
   ASSERT_TRUE(name);
   EXPECT_EQ(name->second, "abc\n");
   // More than a page in one write: E2BIG, as sysfs answers.
-  auto big = remoteproc::control_request(socket, "write " + firmware + "\n" + std::string(4097, 'n'));
+  auto big =
+      remoteproc::control_request(socket, "write " + firmware + "\n" + std::string(4097, 'n'));
   ASSERT_TRUE(big);
   EXPECT_EQ(big->first, E2BIG);
 }

@@ -36,8 +36,8 @@ int connect_raw(const std::string& path) {
 
 /// `rproctee ctl ARGS`, killed after 20 s (exit 124) if it hangs.
 CommandResult ctl(const std::string& socket, std::vector<std::string> args) {
-  std::vector<std::string> argv = {"/usr/bin/timeout", "20", rproctee_binary(), "ctl",
-                                   "--socket", socket};
+  std::vector<std::string> argv = {"/usr/bin/timeout", "20",  rproctee_binary(), "ctl",
+                                   "--socket",         socket};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_command(argv);
 }

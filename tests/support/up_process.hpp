@@ -218,8 +218,9 @@ class UpProcess {
       }
       const bool announced = stderr_text().find("processor(s) up") != std::string::npos;
       std::error_code ec;  // a stale mount answers ENOTCONN until up has replaced it
-      if (announced && (!o_.mount || (is_rproctee_mount(mount_) &&
-                                      std::filesystem::exists(mount_ + "/sys/class/remoteproc", ec))))
+      if (announced &&
+          (!o_.mount || (is_rproctee_mount(mount_) &&
+                         std::filesystem::exists(mount_ + "/sys/class/remoteproc", ec))))
         return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "platform/secure_config.hpp"
 #include "common/machine_address.hpp"
+#include "platform/secure_config.hpp"
 #include "protocol/ta_remoteproc.hpp"
 #include "support/elf_builder.hpp"
 #include "support/image_crafting.hpp"
