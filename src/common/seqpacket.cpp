@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -134,7 +135,7 @@ Status send_message(int socket, std::span<const uint8_t> bytes, std::span<const 
   return {};
 }
 
-Result<ReceivedMessage> receive_message(int socket, size_t max_size) {
+Result<ReceivedMessage> receive_message(int socket, size_t max_size, size_t max_fds) {
   ReceivedMessage m;
   m.bytes.resize(max_size);
   iovec iov{m.bytes.data(), m.bytes.size()};
@@ -143,7 +144,7 @@ Result<ReceivedMessage> receive_message(int socket, size_t max_size) {
   msg.msg_iovlen = 1;
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage)] = {};
   msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * std::min(max_fds, kMaxFdsPerMessage));
   ssize_t n;
   do {
     n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);

@@ -63,7 +63,9 @@ struct ReceivedMessage {
 
 /// Receives one message of at most `max_size` bytes; an empty message with no error means the
 /// peer closed the connection. A truncated message or descriptor list is an error (and every
-/// received descriptor is closed).
-Result<ReceivedMessage> receive_message(int socket, size_t max_size);
+/// received descriptor is closed). At most `max_fds` descriptors are taken: the kernel closes
+/// any beyond them, so a peer cannot make the receiver hold more than it expects.
+Result<ReceivedMessage> receive_message(int socket, size_t max_size,
+                                        size_t max_fds = kMaxFdsPerMessage);
 
 }  // namespace rproctee

@@ -60,7 +60,6 @@ Connection::~Connection() {
   machine_.tee().close_client(client_);
   for (auto& [id, shm] : shms_) {
     ::munmap(shm.data, shm.size);
-    ::close(shm.fd);
     machine_.release_shared_memory(shm.size);
   }
 }
@@ -162,9 +161,10 @@ Reply Connection::register_shm(const Request& r, std::vector<int>& fds) {
     machine_.release_shared_memory(r.shm_size);
     return refuse(TeeCode::kOutOfMemory);
   }
+  ::close(fd);  // the mapping keeps the memory
   shm_bytes_ += r.shm_size;
   const uint32_t id = next_shm_++;
-  shms_[id] = Shm{fd, static_cast<uint8_t*>(p), r.shm_size, r.shm_flags};
+  shms_[id] = Shm{static_cast<uint8_t*>(p), r.shm_size, r.shm_flags};
   Reply out = reply_with(r, TeeCode::kSuccess, kOriginTee);
   out.shm = id;
   return out;
@@ -174,7 +174,6 @@ Reply Connection::release_shm(const Request& r) {
   auto it = shms_.find(r.shm);
   if (it == shms_.end()) return reply_with(r, TeeCode::kItemNotFound, kOriginTee);
   ::munmap(it->second.data, it->second.size);
-  ::close(it->second.fd);
   shm_bytes_ -= it->second.size;
   machine_.release_shared_memory(it->second.size);
   shms_.erase(it);

@@ -41,8 +41,7 @@ class Connection {
   uint64_t client() const { return client_; }
 
  private:
-  struct Shm {
-    int fd = -1;
+  struct Shm {  // mapped; its memfd is closed once mapped (a client's memory costs no descriptor)
     uint8_t* data = nullptr;
     uint64_t size = 0;
     uint32_t flags = 0;

@@ -8,14 +8,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
+#include "common/descriptor_budget.hpp"
 #include "common/seqpacket.hpp"
 #include "machine/connection.hpp"
 #include "tee/log.hpp"
@@ -23,6 +22,10 @@
 namespace rproctee::machine {
 
 namespace {
+
+// Requests carry at most one descriptor (REGISTER_SHM's memfd): a client sending more gets
+// them closed by the kernel, not held by the machine.
+constexpr size_t kMaxRequestFds = 1;
 
 // At most a line a second: a client hammering the limits must not flood the log.
 void log_refusal(const std::string& message) {
@@ -46,6 +49,7 @@ Result<std::unique_ptr<SocketServer>> SocketServer::listen(Machine& machine,
   }
   std::unique_ptr<SocketServer> server(new SocketServer(machine, fd, wake, path));
   server->spare_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  server->fit_to_descriptors();
   return server;
 }
 
@@ -54,7 +58,24 @@ Result<std::unique_ptr<SocketServer>> SocketServer::adopt(Machine& machine, int 
   const int wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake < 0) return make_error(TeeCode::kCommunication, "eventfd: {}", std::strerror(errno));
   ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-  return std::unique_ptr<SocketServer>(new SocketServer(machine, fd, wake, ""));
+  std::unique_ptr<SocketServer> server(new SocketServer(machine, fd, wake, ""));
+  server->spare_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  server->fit_to_descriptors();
+  return server;
+}
+
+// Each connection holds one descriptor (its socket) and, while a request is read, at most
+// kMaxRequestFds more; shared memories hold none (mapped, then closed). Connections beyond what
+// the descriptor limit leaves after the machine's own and a reserve would make a LOAD fail.
+void SocketServer::fit_to_descriptors() {
+  const size_t budget = descriptors_for_clients() / (1 + kMaxRequestFds);
+  connection_cap_ = std::min(machine_.limits().connections, std::max<size_t>(budget, 1));
+  if (connection_cap_ < machine_.limits().connections)
+    std::fprintf(stderr, "%s",
+                 fmt::format("machine: the descriptor limit (ulimit -n) leaves room for {} "
+                             "connections, not the {} of the client limits: serving at most {}\n",
+                             budget, machine_.limits().connections, connection_cap_)
+                     .c_str());
 }
 
 SocketServer::~SocketServer() {
@@ -145,14 +166,14 @@ bool SocketServer::admit(pid_t pid) const {
   const ClientLimits& limits = machine_.limits();
   const auto from_pid =
       static_cast<size_t>(std::count(client_pids_.begin(), client_pids_.end(), pid));
-  return client_fds_.size() < limits.connections && from_pid < limits.connections_per_process;
+  return client_fds_.size() < connection_cap_ && from_pid < limits.connections_per_process;
 }
 
 void SocketServer::serve(int client, ClientIdentity identity) {
   {
     Connection connection(machine_, identity);
     while (!stopping_) {
-      auto message = receive_message(client, protocol::kMaxMessageSize);
+      auto message = receive_message(client, protocol::kMaxMessageSize, kMaxRequestFds);
       if (!message || (message->bytes.empty() && message->fds.empty())) break;  // gone
       auto request = protocol::decode_request(message->bytes);
       if (!request) {

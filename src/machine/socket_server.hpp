@@ -41,6 +41,8 @@ class SocketServer {
  private:
   SocketServer(Machine& machine, int fd, int wake, std::string path)
       : machine_(machine), fd_(fd), wake_(wake), path_(std::move(path)) {}
+  /// Bounds the connections by what the descriptor limit leaves (connection_cap_).
+  void fit_to_descriptors();
   /// Whether a new client of process `pid` fits the limits (under mutex_).
   bool admit(pid_t pid) const;
   void serve(int client, ClientIdentity identity);
@@ -49,8 +51,9 @@ class SocketServer {
 
   Machine& machine_;
   int fd_;
-  int wake_;        // eventfd written by request_stop() to interrupt poll()
-  int spare_ = -1;  // given up to refuse a connection when no descriptor is left
+  int wake_;                   // eventfd written by request_stop() to interrupt poll()
+  int spare_ = -1;             // given up to refuse a connection when no descriptor is left
+  size_t connection_cap_ = 0;  // ClientLimits::connections, or fewer if descriptors are short
   std::string path_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;
