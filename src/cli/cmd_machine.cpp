@@ -16,6 +16,7 @@
 #include "cli/board_console.hpp"
 #include "cli/command.hpp"
 #include "cli/machine_options.hpp"
+#include "common/descriptor_budget.hpp"
 #include "common/fault_injection.hpp"
 #include "common/machine_address.hpp"
 #include "machine/machine.hpp"
@@ -97,6 +98,7 @@ int machine_main(std::vector<std::string> argv, std::string prog) {
   // The machine holds the secure world's keys: no core dump of it, no ptrace by another
   // process of the same user, unless asked for debugging.
   if (!args.debug) ::prctl(PR_SET_DUMPABLE, 0);
+  raise_descriptor_limit();  // connections are then bounded by what it leaves (SocketServer)
   auto loaded = load_machine_description(args, prog);
   if (!loaded) return print_error(prog, loaded.error()), kExitFailure;
   auto console = BoardConsole::open(args.console, prog);
