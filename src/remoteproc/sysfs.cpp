@@ -96,51 +96,69 @@ struct SysfsTree::Parsed {
 SysfsTree::SysfsTree(std::vector<Rproc*> rprocs, DevcoredumpStore& dumps, KernelLog& log,
                      std::vector<std::string> device_dirs)
     : rprocs_(std::move(rprocs)), dumps_(dumps), log_(log) {
+  dirs_ = {
+      {"", {"sys", "dmesg"}},
+      {"sys", {"class", "devices", "kernel"}},
+      {"sys/class", {"remoteproc", "devcoredump"}},
+      {"sys/kernel", {"debug"}},
+      {"sys/kernel/debug", {"remoteproc"}},
+  };
   for (size_t i = 0; i < rprocs_.size(); ++i) {
     const std::string dir =
         i < device_dirs.size() ? device_dirs[i] : "platform/" + rprocs_[i]->name();
     const auto parts = split(dir);  // views into `dir`
-    device_dirs_.push_back(fmt::format("sys/devices/{}/remoteproc/{}", join(parts, parts.size()),
-                                       rprocs_[i]->dev_name()));
+    const std::string dev = fmt::format("sys/devices/{}/remoteproc/{}", join(parts, parts.size()),
+                                        rprocs_[i]->dev_name());
+    device_dirs_.push_back(dev);
+    const auto dparts = split(dev);
+    // sys/class/remoteproc/remoteprocN -> the device; DEV/device -> its parent (the platform
+    // device); DEV/subsystem -> the class.
+    links_[fmt::format("{}/{}", kClass, rprocs_[i]->dev_name())] = "../../" + dev.substr(4);
+    links_[dev + "/device"] = "../../../" + std::string(dparts[dparts.size() - 3]);
+    std::string back;
+    for (size_t k = 1; k < dparts.size(); ++k) back += "../";
+    links_[dev + "/subsystem"] = back + "class/remoteproc";
+    for (size_t depth = 1; depth < dparts.size(); ++depth) {
+      const std::string above = join(dparts, depth);
+      const std::string child(dparts[depth]);
+      auto it =
+          std::find_if(dirs_.begin(), dirs_.end(), [&](const auto& d) { return d.first == above; });
+      if (it == dirs_.end()) {
+        dirs_.push_back({above, {child}});
+      } else if (std::find(it->second.begin(), it->second.end(), child) == it->second.end()) {
+        it->second.push_back(child);
+      }
+    }
   }
 }
 
-std::optional<std::string> SysfsTree::link_at(const std::vector<std::string>& parts) const {
-  const std::string path = fmt::format("{}", fmt::join(parts, "/"));
-  for (size_t i = 0; i < rprocs_.size(); ++i) {
-    if (path == fmt::format("{}/{}", kClass, rprocs_[i]->dev_name()))
-      return "../../" + device_dirs_[i].substr(4);  // from sys/class/remoteproc
-    const auto dev = split(device_dirs_[i]);
-    if (path == device_dirs_[i] + "/device")  // the parent: .../DEV/remoteproc/remoteprocN
-      return "../../../" + std::string(dev[dev.size() - 3]);
-    if (path == device_dirs_[i] + "/subsystem") {
-      std::string back;
-      for (size_t k = 1; k < dev.size(); ++k) back += "../";
-      return back + "class/remoteproc";
-    }
-  }
-  return std::nullopt;
+const std::string* SysfsTree::link_at(std::string_view path) const {
+  const auto it = links_.find(path);
+  return it == links_.end() ? nullptr : &it->second;
 }
 
 std::optional<std::vector<std::string>> SysfsTree::resolve(std::string_view path,
                                                            bool follow_last) const {
   std::vector<std::string> parts = split_owned(path);
+  std::string prefix;
   for (int hops = 0; hops < 40; ++hops) {
     bool replaced = false;
-    const auto count = static_cast<std::ptrdiff_t>(parts.size());
-    for (std::ptrdiff_t i = 0; i < count && !replaced; ++i) {
+    const size_t count = parts.size();
+    prefix.clear();
+    for (size_t i = 0; i < count && !replaced; ++i) {
       if (i + 1 == count && !follow_last) break;
-      const std::vector<std::string> prefix(parts.begin(), parts.begin() + i + 1);
-      const auto target = link_at(prefix);
+      if (i) prefix += '/';
+      prefix += parts[i];
+      const std::string* target = link_at(prefix);
       if (!target) continue;
-      std::vector<std::string> next(parts.begin(), parts.begin() + i);  // the link's folder
-      for (auto t : split(*target)) {
+      std::vector<std::string> next(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(i));
+      for (auto t : split(*target)) {  // relative to the link's folder
         if (t != "..")
           next.emplace_back(t);
         else if (!next.empty())
           next.pop_back();
       }
-      next.insert(next.end(), parts.begin() + i + 1, parts.end());
+      next.insert(next.end(), parts.begin() + static_cast<std::ptrdiff_t>(i) + 1, parts.end());
       parts = std::move(next);
       replaced = true;
     }
@@ -156,34 +174,12 @@ SysfsTree::Parsed SysfsTree::parse(std::string_view path, bool follow_last) cons
   const std::vector<std::string>& owned = *resolved;
   std::vector<std::string_view> parts(owned.begin(), owned.end());
   const std::string joined = join(parts, parts.size());
-  if (auto target = link_at(owned)) {
+  if (const std::string* target = link_at(joined)) {
     p.kind = Parsed::kLink;
     p.file = *target;
     return p;
   }
-  // Directories above the per-device ones, and those leading to each device.
-  std::vector<std::pair<std::string, std::vector<std::string>>> dirs = {
-      {"", {"sys", "dmesg"}},
-      {"sys", {"class", "devices", "kernel"}},
-      {"sys/class", {"remoteproc", "devcoredump"}},
-      {"sys/kernel", {"debug"}},
-      {"sys/kernel/debug", {"remoteproc"}},
-  };
-  for (const std::string& dev : device_dirs_) {
-    const auto dparts = split(dev);
-    for (size_t depth = 1; depth < dparts.size(); ++depth) {
-      const std::string dir = join(dparts, depth);
-      const std::string child(dparts[depth]);
-      auto it =
-          std::find_if(dirs.begin(), dirs.end(), [&](const auto& d) { return d.first == dir; });
-      if (it == dirs.end()) {
-        dirs.push_back({dir, {child}});
-      } else if (std::find(it->second.begin(), it->second.end(), child) == it->second.end()) {
-        it->second.push_back(child);
-      }
-    }
-  }
-  for (const auto& [dir, children] : dirs)
+  for (const auto& [dir, children] : dirs_)
     if (joined == dir) {
       p.kind = Parsed::kDir;
       p.children = children;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,12 +60,17 @@ class SysfsTree {
   /// The path with the tree's symbolic links resolved (the last one too when `follow_last`),
   /// or nullopt when it names nothing.
   std::optional<std::vector<std::string>> resolve(std::string_view path, bool follow_last) const;
-  std::optional<std::string> link_at(const std::vector<std::string>& parts) const;
+  /// The target of the symbolic link at `path` (relative, as readlink gives it), if one is.
+  const std::string* link_at(std::string_view path) const;
   Parsed parse(std::string_view path, bool follow_last = true) const;
   int write_uevent(Rproc& r, std::string_view value);
 
   std::vector<Rproc*> rprocs_;
   std::vector<std::string> device_dirs_;  // "sys/devices/DIR/remoteproc/remoteprocN"
+  // Made once (the devices never change): every link with its target, and the directories
+  // above the per-device ones with their children.
+  std::map<std::string, std::string, std::less<>> links_;
+  std::vector<std::pair<std::string, std::vector<std::string>>> dirs_;
   DevcoredumpStore& dumps_;
   KernelLog& log_;
 };
