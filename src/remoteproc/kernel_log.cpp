@@ -1,6 +1,8 @@
 #include "remoteproc/kernel_log.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "common/printable.hpp"
 
@@ -18,14 +20,37 @@ void KernelLog::write(std::string_view device, std::string_view message) {
   const std::string line =
       fmt::format("[{:12.6f}] {}: {}\n", t, device, escape_nonprintable(message));
   std::lock_guard lock(mutex_);
-  buffer_ += line;
-  if (buffer_.size() > kMaxLog) buffer_.erase(0, buffer_.find('\n', buffer_.size() - kMaxLog) + 1);
   if (echo_) std::fputs(line.c_str(), stderr);
+  if (ring_.empty()) ring_.resize(kMaxLog);
+  const std::string_view kept = std::string_view(line).substr(
+      line.size() > kMaxLog ? line.size() - kMaxLog : 0);  // (no line is that long)
+  while (used_ + kept.size() > kMaxLog) drop_oldest_line();
+  const size_t tail = (head_ + used_) % kMaxLog;
+  const size_t first = std::min(kept.size(), kMaxLog - tail);
+  std::memcpy(ring_.data() + tail, kept.data(), first);
+  std::memcpy(ring_.data(), kept.data() + first, kept.size() - first);
+  used_ += kept.size();
+}
+
+void KernelLog::drop_oldest_line() {
+  // The oldest line ends at the first newline from head_ (the ring may wrap inside it).
+  const size_t first = std::min(used_, kMaxLog - head_);
+  size_t length = used_;
+  if (const void* nl = std::memchr(ring_.data() + head_, '\n', first)) {
+    length = static_cast<size_t>(static_cast<const char*>(nl) - (ring_.data() + head_)) + 1;
+  } else if (const void* wrapped = std::memchr(ring_.data(), '\n', used_ - first)) {
+    length = first + static_cast<size_t>(static_cast<const char*>(wrapped) - ring_.data()) + 1;
+  }
+  head_ = (head_ + length) % kMaxLog;
+  used_ -= length;
 }
 
 std::string KernelLog::contents() const {
   std::lock_guard lock(mutex_);
-  return buffer_;
+  const size_t first = std::min(used_, kMaxLog - head_);
+  std::string all(ring_.data() + head_, first);
+  all.append(ring_.data(), used_ - first);
+  return all;
 }
 
 }  // namespace rproctee::remoteproc

@@ -27,7 +27,12 @@ class KernelLog {
   const std::chrono::steady_clock::time_point start_;
   const bool echo_;
   mutable std::mutex mutex_;
-  std::string buffer_;
+  // A ring of whole lines, as the kernel's log buffer: allocated once, so a long-running
+  // process logs without allocating (and without moving what it keeps).
+  void drop_oldest_line();
+  std::string ring_;
+  size_t head_ = 0;  // offset of the oldest byte
+  size_t used_ = 0;  // bytes held
 };
 
 }  // namespace rproctee::remoteproc

@@ -1295,5 +1295,31 @@ TEST(RprocKernelLog, LinesLikeDmesgAndBounded) {
   EXPECT_EQ(bounded.find("powering up"), std::string::npos);
 }
 
+// The ring wraps many times with lines of every size: what it holds is always exactly the
+// newest whole lines that fit in 1 MiB, in order. Each line is "[" 12 characters "] d: " the
+// payload "\n", so its size is known without reading it.
+TEST(RprocKernelLog, RingKeepsTheNewestWholeLinesAcrossWraps) {
+  KernelLog log(false);
+  const auto payload = [](int i) {
+    return fmt::format("{:05} {}", i, std::string(static_cast<size_t>(i * 7919 % 1500), 'y'));
+  };
+  for (int i = 0; i < 6000; ++i) {
+    log.write("d", payload(i));
+    if (i % 997 != 0 && i != 5999) continue;
+    size_t first = static_cast<size_t>(i) + 1, bytes = 0;  // the oldest line that fits
+    while (first > 0 && bytes + 19 + payload(static_cast<int>(first) - 1).size() <= (1u << 20))
+      bytes += 19 + payload(static_cast<int>(--first)).size();
+    std::string want_tail;
+    const std::string text = log.contents();
+    ASSERT_EQ(text.size(), bytes) << "after line " << i;
+    size_t at = 0;
+    for (size_t k = first; k <= static_cast<size_t>(i); ++k) {
+      const std::string line = "] d: " + payload(static_cast<int>(k)) + "\n";
+      ASSERT_EQ(text.compare(at + 13, line.size(), line), 0) << "line " << k << " after " << i;
+      at += 13 + line.size();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace rproctee::test
