@@ -196,7 +196,8 @@ void Rproc::add_subdevice(std::unique_ptr<Subdevice> s) {
 int Rproc::boot() {
   std::lock_guard lock(lock_);
   if (state_ == RprocState::kDeleted) return -ENODEV;
-  if (state_ == RprocState::kCrashed) return -EBUSY;  // recovery owns it
+  // Running, attached or crashed (the crash holds its users until recovery or cancel): one
+  // more user, as rproc_boot's atomic_inc_return(&power) > 1, silently.
   if (++power_ > 1) {
     info("powered up already ({} users)", power_);
     return 0;

@@ -633,23 +633,26 @@ TEST_F(RprocCore, WithRecoveryDisabledACrashStaysUntilRecoveryIsTriggered) {
   EXPECT_EQ(rproc_->crash_count(), 1u);
   EXPECT_EQ(rproc_->state(), RprocState::kCrashed);
 
-  // While crashed: boot is refused (recovery owns the processor), and so is shutdown (only a
-  // running or attached processor can be stopped, as in Linux); the references are kept.
-  EXPECT_EQ(rproc_->boot(), -EBUSY);
+  // While crashed: boot only takes one more reference (rproc_boot's power > 1: nothing
+  // started), shutdown is refused (only a running or attached processor can be stopped, as
+  // in Linux); the references are kept.
+  EXPECT_EQ(rproc_->boot(), 0);
+  EXPECT_EQ(rproc_->power(), 3);
   EXPECT_EQ(rproc_->shutdown(), -EINVAL);
   EXPECT_EQ(rproc_->set_firmware("x"), -EBUSY);
-  EXPECT_EQ(rproc_->power(), 2);
+  EXPECT_EQ(rproc_->power(), 3);
   EXPECT_TRUE(rec_->take().empty());
 
   ASSERT_EQ(rproc_->trigger_recovery(), 0);
   EXPECT_EQ(rproc_->state(), RprocState::kRunning);
-  EXPECT_EQ(rproc_->power(), 2);
+  EXPECT_EQ(rproc_->power(), 3);
   EXPECT_EQ(rec_->count("start"), 2u);  // the boot and the recovery
   EXPECT_EQ(dumps().size(), 1u);
   // Recovery when not crashed does nothing.
   rec_->take();
   EXPECT_EQ(rproc_->trigger_recovery(), 0);
   EXPECT_TRUE(rec_->take().empty());
+  ASSERT_EQ(rproc_->shutdown(), 0);
   ASSERT_EQ(rproc_->shutdown(), 0);
   ASSERT_EQ(rproc_->shutdown(), 0);
   expect_clean_offline();

@@ -11,16 +11,16 @@
 // and the read-back through the mount, or for ctl through the socket.
 //
 // The kernel references are remoteproc_sysfs.c and remoteproc_debugfs.c (Linux >= 5.19):
-//   - a second `start` of a running processor succeeds (refcount; no -EBUSY since 5.19);
+//   - a second `start` of a running (or crashed) processor succeeds: one more user
+//     (rproc_boot's refcount; no -EBUSY since 5.19), and a `stop` per `start`;
 //   - `firmware` takes the text up to the first newline (rproc_set_firmware's strcspn);
 //   - `recovery` "enabled" also starts a pending recovery (recovery_store);
 //   - `coredump` answers -EBUSY while crashed before looking at the value;
+//   - debugfs `crash` takes any number, base 0 (kstrtouint);
 //   - a zero-length write(2) is a no-op (sysfs_kf_write; FUSE never forwards it);
 //   - `echo x > missing` is EACCES on sysfs/debugfs (no ->create), ENOENT through ctl.
-// rproctee's own choices, asserted here: `start` while crashed is -EBUSY (Linux: a silent
-// refcount increment while recovery owns the processor); debugfs `crash` takes 0/1/2 (and the
-// type names), not any number; read-only debugfs files are EACCES for root too (Linux: EINVAL
-// from write(2) after root's open succeeds).
+// rproctee's own choice, asserted here: read-only debugfs files are EACCES for root too
+// (Linux: EINVAL from write(2) after root's open succeeds).
 //
 // Also here: reads of every attribute in every state, the verb forms of `ctl`, and ST's
 // fw_cortex_m33.sh (tests/remoteproc/fw_cortex_m33.sh) run unmodified against the mount.
@@ -444,7 +444,7 @@ std::vector<Row> table() {
   {
     std::vector<Case> cases;
     for (const std::string v : {"start", "start\n"})
-      cases.push_back({v, st(0, R), st(0, R), st(EBUSY, C)});  // running: refcount 2
+      cases.push_back({v, st(0, R), st(0, R), st(0, C)});  // running, crashed: refcount 2
     for (const std::string v : {"stop", "stop\n"})
       cases.push_back({v, st(EINVAL, O), st(0, O), st(EINVAL, C)});
     for (const std::string v : {"detach", "detach\n"})  // only an attached processor detaches
@@ -800,7 +800,7 @@ TEST(SysfsCtlVerbs, StartStopStateFirmwareRecoveryCoredumpCrash) {
   ok({"crash", "1"});
   ASSERT_NO_FATAL_FAILURE(b->wait_crash_handled(before, false));
   ok({"state"}, "crashed\n");
-  fails({"start"}, EBUSY);
+  ok({"start"});  // one more user, as Linux: a `stop` per `start` after the recovery
   fails({"coredump", "disabled"}, EBUSY);
   fails({"crash", "seven"}, EINVAL);
   ok({"crash", "7"});  // any number (type "unknown"); ignored while crashed
@@ -816,6 +816,8 @@ TEST(SysfsCtlVerbs, StartStopStateFirmwareRecoveryCoredumpCrash) {
   EXPECT_NE(mem.out.find("Carveout memory entry:"), std::string::npos) << mem.out;
   auto dmesg = fe.ctl({"dmesg"});
   EXPECT_NE(dmesg.out.find("remoteproc remoteproc0: recovery of m33 done"), std::string::npos);
+  ok({"stop"});
+  ok({"state"}, "running\n");  // the `start` while crashed holds it
   ok({"stop"});
   ok({"state"}, "offline\n");
   // A missing firmware: the boot fails as request_firmware does (-ENOENT), nothing is held.
