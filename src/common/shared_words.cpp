@@ -11,7 +11,7 @@ namespace rproctee {
 
 namespace {
 using Clock = std::chrono::steady_clock;
-uint32_t ignored_word;  // the target of out-of-range accesses (never read back)
+thread_local uint32_t ignored_word;  // the target of out-of-range accesses (never read back)
 }  // namespace
 
 uint32_t* SharedWords::word(uint32_t offset) const {

@@ -90,7 +90,7 @@ void MailboxPage::serve() {
     for (uint32_t n = 0; n < page::kMaxChannels; ++n)
       if (sends & (1u << n)) ipcc_.host_send(n);
     words_.store(page::kServed, rung);
-    if (acks | sends) publish(true);  // kServed moved: a sender may wait for it
+    if (sends) published_sent();  // kServed moved: a sender may wait for it
   }
 }
 
@@ -100,9 +100,10 @@ void MailboxPage::publish(bool force) {
   view.flags.received &= mask_;
   view.flags.occupied &= mask_;
   const soc::Soc::CrashRecord crashes = soc_.crashes(processor_);
-  if (!force && view.flags == published_.flags && view.rings == published_.rings &&
-      crashes.generation == published_crashes_)
-    return;
+  const bool news = force || view.flags.received != published_.flags.received ||
+                    view.rings != published_.rings || crashes.generation != published_crashes_;
+  const bool sent = force || view.flags.occupied != published_.flags.occupied;
+  if (!news && !sent) return;
   published_ = view;
   published_crashes_ = crashes.generation;
   words_.store(page::kReceived, view.flags.received);
@@ -113,8 +114,16 @@ void MailboxPage::publish(bool force) {
   words_.store(page::kCrashPc, crashes.last.pc);
   words_.store(page::kCrashAddress, crashes.last.address);
   words_.store(page::kCrashCount, crashes.generation);
-  words_.fetch_add(page::kHostSeq, 1);
-  words_.notify(page::kHostSeq, page::kHostWaiters);
+  if (news) {
+    words_.fetch_add(page::kHostSeq, 1);
+    words_.notify(page::kHostSeq, page::kHostWaiters);
+  }
+  if (sent) published_sent();
+}
+
+void MailboxPage::published_sent() {
+  words_.fetch_add(page::kSentSeq, 1);
+  words_.notify(page::kSentSeq, page::kSentWaiters);
 }
 
 }  // namespace rproctee::machine

@@ -36,6 +36,8 @@ class MailboxPage {
   /// Rewrites the machine -> host words when anything changed (always with `force`) and
   /// wakes the host's sleepers.
   void publish(bool force);
+  /// Tells senders waiting for a clear channel that kOccupied or kServed moved.
+  void published_sent();
 
   soc::Soc& soc_;
   const size_t processor_;

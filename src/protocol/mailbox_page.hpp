@@ -8,7 +8,8 @@
 // words are shared, so the futexes are never FUTEX_PRIVATE_FLAG). Who writes what:
 //
 //   host (normal world) writes:  kSend, kAck (bits set with atomic OR), kDoorbell (incremented
-//                                after setting bits), kHostWaiters (while it sleeps)
+//                                after setting bits), kHostWaiters / kSentWaiters (while a
+//                                thread sleeps)
 //   machine writes:              everything else
 //
 // Host -> remote: the host ORs channel bits into kSend (ring) or kAck (clear a remote -> host
@@ -21,8 +22,11 @@
 // crash of the core) the machine rewrites kReceived / kOccupied (the flags of the processor's
 // channels), kRings[n] (how many times the remote rang channel n, whether or not its flag was
 // still set: the host acknowledges asynchronously, so a ring that comes before its
-// acknowledgement was applied still announces new work), the crash words, then increments
-// kHostSeq and, when kHostWaiters is non-zero, FUTEX_WAKEs kHostSeq.
+// acknowledgement was applied still announces new work), the crash words; when kReceived,
+// kRings or the crash count changed it increments kHostSeq (the receive thread's futex) and,
+// when kHostWaiters is non-zero, FUTEX_WAKEs it; when kOccupied or kServed changed, the same
+// with kSentSeq / kSentWaiters (a sender waiting for the remote to clear its channel). The
+// receive thread is thus not woken by the host's own doorbells.
 // The crash words are written before kCrashCount, which a reader reads before and after them.
 //
 // Neither side trusts the other's words: the machine masks every channel bit it reads with the
@@ -60,7 +64,9 @@ inline constexpr uint32_t kCrashCount = 0x90;   // crashes of the core so far
 inline constexpr uint32_t kCrashKind = 0x94;    // CrashKind of the newest
 inline constexpr uint32_t kCrashPc = 0x98;
 inline constexpr uint32_t kCrashAddress = 0x9c;
-inline constexpr uint32_t kRings = 0xc0;  // u32[kMaxChannels], see above
+inline constexpr uint32_t kSentSeq = 0xa0;      // futex word of senders waiting for a clear
+inline constexpr uint32_t kSentWaiters = 0xa4;  // non-zero while such a sender sleeps
+inline constexpr uint32_t kRings = 0xc0;        // u32[kMaxChannels], see above
 
 /// How long a waiter spins on its word before it sleeps on the futex.
 inline constexpr uint32_t kSpinMicroseconds = 20;

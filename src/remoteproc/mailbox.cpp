@@ -124,13 +124,13 @@ Result<bool> Mailbox::send_and_wait(std::string_view name, std::chrono::millisec
   const uint32_t rung = ring(page::kSend, bit);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    const uint32_t seq = words_.load(page::kHostSeq);
+    const uint32_t seq = words_.load(page::kSentSeq);
     // Served up to our doorbell (so the flags include our send), and cleared since.
     const bool served = static_cast<int32_t>(words_.load(page::kServed) - rung) >= 0;
     if (served && !(words_.load(page::kOccupied) & bit)) return true;
     const auto left = deadline - std::chrono::steady_clock::now();
     if (left <= std::chrono::steady_clock::duration::zero()) return false;
-    words_.wait_change(page::kHostSeq, page::kHostWaiters, seq, kSpin,
+    words_.wait_change(page::kSentSeq, page::kSentWaiters, seq, kSpin,
                        std::min(std::chrono::duration_cast<microseconds>(left),
                                 std::chrono::duration_cast<microseconds>(kAckPoll)));
   }

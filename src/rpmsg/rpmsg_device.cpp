@@ -427,8 +427,10 @@ std::shared_ptr<Channel> RpmsgDevice::wait_channel(std::string_view name,
   std::unique_lock lock(mutex_);
   std::shared_ptr<Channel> found;
   channel_cv_.wait_for(lock, timeout, [&] {
+    // The first announced, as find_channel(): two announcements handled in one interrupt
+    // (ST's firmware announces two "rpmsg-tty") must not change which one a caller gets.
     for (const auto& c : channels_)
-      if (c->name() == name) found = c;
+      if (!found && c->name() == name) found = c;
     return found || (started_ && !running_);
   });
   return found;

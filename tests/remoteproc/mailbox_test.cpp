@@ -255,6 +255,8 @@ TEST_P(Mailbox, GarbageInThePageNeitherCrashesNorWedgesTheMachine) {
       if (writes.fetch_add(1) % 64 == 0) std::this_thread::yield();
     }
   });
+  // The garbage is there before the first LOAD (a loaded machine may start the thread late).
+  for (int i = 0; i < 500 && writes.load() < 1000; ++i) std::this_thread::sleep_for(10ms);
   const auto image =
       sign_elfs({make_firmware(4096, normal_world_resource_table())}, test_key("rsa2048"));
   RprocClient client(machine_->tee_name());
