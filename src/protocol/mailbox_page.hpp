@@ -69,6 +69,6 @@ inline constexpr uint32_t kSentWaiters = 0xa4;  // non-zero while such a sender 
 inline constexpr uint32_t kRings = 0xc0;        // u32[kMaxChannels], see above
 
 /// How long a waiter spins on its word before it sleeps on the futex.
-inline constexpr uint32_t kSpinMicroseconds = 20;
+inline constexpr uint32_t kSpinMicroseconds = 2;
 
 }  // namespace rproctee::protocol::mailbox_page
