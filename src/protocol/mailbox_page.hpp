@@ -29,11 +29,14 @@
 // receive thread is thus not woken by the host's own doorbells.
 // The crash words are written before kCrashCount, which a reader reads before and after them.
 //
-// Neither side trusts the other's words: the machine masks every channel bit it reads with the
-// channels the processor owns, reads no pointer, size or index from the page, and only counts
-// and wakes on the futex words, so a normal world writing garbage can delay its own doorbells
-// but never reach another processor's channels or wedge the machine. The page holds no secure
-// data: the firewall is unchanged (the normal world maps only non-secure regions and this).
+// The machine trusts no word of the page: it masks every channel bit it reads with the
+// channels the processor owns, reads no pointer, size or index from it, and only compares and
+// wakes on the futex words, so a normal world writing garbage can delay or fake its own
+// doorbells but never reach another processor's channels or wedge the machine. The host reads
+// the machine's words as notifications only: a ring it did not expect costs a look at vrings
+// it validates anyway, an offset beyond the page is never formed from a word. The page holds
+// no secure data: the firewall is unchanged (the normal world maps only non-secure regions
+// and this page).
 #pragma once
 
 #include <cstdint>
