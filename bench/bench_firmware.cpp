@@ -16,12 +16,26 @@
 //   Stalls: an echo not back within kStall (1 s) is counted ("stalls"), the path is woken by
 //   sending again, and the wait is left out of the figures. Under load the echo path has been
 //   seen to hold a message until the next one arrives (no crash); the counter shows how often.
+//   BM_Window/<bytes>/<window>   the same pipelined echo with `window` messages in flight
+//                          (1, 16, 64; the vrings hold 16 buffers each way).
 //   BM_ThreadPingPong      the floor of a round trip: a token handed to another thread and back
 //                          (mutex + condition variable each way, as a message crosses from the
 //                          host to the core's thread and back); median_us, p99_us.
+//   BM_FutexPingPong       the cross-process floor: a word in a shared mapping handed to a
+//                          forked child and back, FUTEX_WAIT/FUTEX_WAKE (shared futexes, no
+//                          spinning) each way; median_us, p99_us.
+//   BM_SocketPingPong      the same over a SOCK_SEQPACKET socket pair (one byte each way), as
+//                          a doorbell message on the machine link would cross.
 //
 // Skipped with an error when the demo firmware was not built (no arm-none-eabi-gcc).
 #include <benchmark/benchmark.h>
+
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -65,6 +79,7 @@ constexpr int kBootCycles = 40;
 constexpr int kRoundTrips = 3000;
 constexpr int kThroughputMessages = 4000;  // per iteration
 constexpr int kWindow = 32;                // messages in flight (the vrings hold 16 each way)
+constexpr int kMaxWindow = 64;
 
 double us(Clock::duration d) {
   return std::chrono::duration<double, std::micro>(d).count();
@@ -326,24 +341,25 @@ void BM_RoundTrip(benchmark::State& state) {
   state.counters["stale_echoes"] = static_cast<double>(stale);
 }
 
-void BM_Throughput(benchmark::State& state) {
+/// A sender thread keeps up to `window` messages of `size` bytes in flight; this thread
+/// receives the echoes in order.
+void pipelined(benchmark::State& state, size_t size, int window) {
   System* sys = system_for(state);
   if (!sys) return;
-  const auto size = static_cast<size_t>(state.range(0));
   auto& channel = sys->channel();
   double seconds = 0;
   uint64_t messages = 0, stalls = 0;
   const Bytes kick(1, 0);  // sent on a stall; its echo is skipped (another size)
   for (auto _ : state) {
     Clock::duration stalled{};
-    std::counting_semaphore<kWindow> window(kWindow);
+    std::counting_semaphore<kMaxWindow> in_flight(window);
     std::atomic<bool> failed{false};
     std::string send_error, why;
     const auto t0 = Clock::now();
     std::thread sender([&] {
       Bytes payload(size, 0x5a);
       for (uint32_t seq = 0; seq < kThroughputMessages; ++seq) {
-        while (!window.try_acquire_for(10ms))
+        while (!in_flight.try_acquire_for(10ms))
           if (failed.load()) return;
         std::memcpy(payload.data(), &seq, sizeof seq);
         if (auto sent = channel.send(payload); !sent) {
@@ -371,7 +387,7 @@ void BM_Throughput(benchmark::State& state) {
         break;
       }
       ++received;
-      window.release();
+      in_flight.release();
     }
     const auto t1 = Clock::now() - stalled;
     if (received != kThroughputMessages) failed = true;  // stops the sender
@@ -395,8 +411,16 @@ void BM_Throughput(benchmark::State& state) {
     state.counters["msgs_per_s"] = static_cast<double>(messages) / seconds;
   }
   state.counters["bytes"] = static_cast<double>(size);
-  state.counters["window"] = kWindow;
+  state.counters["window"] = window;
   state.counters["stalls"] = static_cast<double>(stalls);
+}
+
+void BM_Throughput(benchmark::State& state) {
+  pipelined(state, static_cast<size_t>(state.range(0)), kWindow);
+}
+
+void BM_Window(benchmark::State& state) {
+  pipelined(state, static_cast<size_t>(state.range(0)), static_cast<int>(state.range(1)));
 }
 
 void BM_ThreadPingPong(benchmark::State& state) {
@@ -435,9 +459,130 @@ void BM_ThreadPingPong(benchmark::State& state) {
   put_percentiles(state, "", samples);
 }
 
+/// A forked child that runs `child` and exits; waited for by the destructor.
+class Child {
+ public:
+  template <typename F>
+  explicit Child(F child) : pid_(::fork()) {
+    if (pid_ == 0) {
+      child();  // only system calls: safe in the child of a threaded process
+      ::_exit(0);
+    }
+  }
+  ~Child() {
+    int status = 0;
+    if (pid_ > 0) ::waitpid(pid_, &status, 0);
+  }
+  bool ok() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_;
+};
+
+long futex(uint32_t* word, int op, uint32_t value) {
+  return ::syscall(SYS_futex, word, op, value, nullptr, nullptr, 0);
+}
+
+/// Waits (FUTEX_WAIT, shared) until *word == value.
+void futex_wait_for(uint32_t* word, uint32_t value) {
+  for (;;) {
+    const uint32_t now = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+    if (now == value) return;
+    futex(word, FUTEX_WAIT, now);
+  }
+}
+
+void futex_set(uint32_t* word, uint32_t value) {
+  __atomic_store_n(word, value, __ATOMIC_SEQ_CST);
+  futex(word, FUTEX_WAKE, 1);
+}
+
+void BM_FutexPingPong(benchmark::State& state) {
+  // word: 1 = the child's turn, 0 = the parent's, 2 = stop.
+  void* shared = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED) {
+    state.SkipWithError("mmap");
+    return;
+  }
+  auto* word = static_cast<uint32_t*>(shared);
+  std::vector<double> samples;
+  samples.reserve(static_cast<size_t>(state.max_iterations));
+  {
+    Child child([word] {
+      for (;;) {
+        uint32_t now = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+        while (now == 0) {
+          futex(word, FUTEX_WAIT, 0);
+          now = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+        }
+        if (now == 2) return;
+        futex_set(word, 0);
+      }
+    });
+    if (!child.ok()) state.SkipWithError("fork");
+    for (auto _ : state) {
+      if (!child.ok()) break;
+      const auto t0 = Clock::now();
+      futex_set(word, 1);
+      futex_wait_for(word, 0);
+      const auto t1 = Clock::now();
+      samples.push_back(us(t1 - t0));
+      state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    }
+    futex_set(word, 2);
+  }
+  ::munmap(shared, 4096);
+  put_percentiles(state, "", samples);
+}
+
+void BM_SocketPingPong(benchmark::State& state) {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
+    state.SkipWithError("socketpair");
+    return;
+  }
+  std::vector<double> samples;
+  samples.reserve(static_cast<size_t>(state.max_iterations));
+  {
+    Child child([fd = fds[1]] {
+      char byte = 0;
+      while (::read(fd, &byte, 1) == 1 && byte != 0)
+        if (::write(fd, &byte, 1) != 1) return;
+    });
+    ::close(fds[1]);
+    if (!child.ok()) state.SkipWithError("fork");
+    char byte = 1;
+    for (auto _ : state) {
+      if (!child.ok()) break;
+      const auto t0 = Clock::now();
+      if (::write(fds[0], &byte, 1) != 1 || ::read(fds[0], &byte, 1) != 1) {
+        state.SkipWithError("the echo process is gone");
+        break;
+      }
+      const auto t1 = Clock::now();
+      samples.push_back(us(t1 - t0));
+      state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    }
+    byte = 0;
+    (void)!::write(fds[0], &byte, 1);
+    ::close(fds[0]);
+  }
+  put_percentiles(state, "", samples);
+}
+
+// The floors first: the process has no thread yet when they fork.
+BENCHMARK(BM_FutexPingPong)
+    ->Iterations(kRoundTrips)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SocketPingPong)
+    ->Iterations(kRoundTrips)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Boot)->Iterations(kBootCycles)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RoundTrip)
     ->Arg(1)
+    ->Arg(64)
     ->Arg(496)
     ->Iterations(kRoundTrips)
     ->UseManualTime()
@@ -447,6 +592,13 @@ BENCHMARK(BM_ThreadPingPong)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Throughput)->Arg(496)->Iterations(5)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Window)
+    ->Args({496, 1})
+    ->Args({496, 16})
+    ->Args({496, 64})
+    ->Iterations(5)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

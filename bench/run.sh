@@ -334,3 +334,62 @@ awk '
            "emulated core (subs/bne loop):", e, "bare Unicorn loop:", u, (u > 0 ? e / u : 0),
            (u > 0 ? 100 * (1 - e / u) : 0)
   }' "$work/firmware.txt"
+
+# --- 7. rpmsg over the mailbox page, beside its cross-process floors ---------------------------
+# (The doorbell section; bench/bench_firmware.cpp, same run as section 6.) Round trips of 1, 64
+# and 496 bytes (median, p99) beside a futex ping-pong and a SOCK_SEQPACKET ping-pong between
+# two processes, each as a ratio to the futex one; pipelined 496-byte throughput with 1, 16 and
+# 64 messages in flight. The issue's goals: 496 B median <= 41 us and <= 1.5x the futex
+# ping-pong, >= 105 MB/s at window 16. BASELINE_BENCH_FIRMWARE=PATH (an rproctee_bench_firmware
+# built from an older tree, with its own demo firmware) is run right after and shown as
+# "before"; figures it lacks print as "-".
+rpmsg_filter='PingPong|RoundTrip|Window'
+rpmsg_figures() {  # JSON -> "<run name> <counter> <value>" for the counters used below
+  awk '
+    /"run_name":/ { name = $2; gsub(/[",]/, "", name); sub(/\/iterations.*/, "", name) }
+    /"(median_us|p99_us|MB_per_s)":/ { key = $1; gsub(/[":]/, "", key); v = $2; gsub(/,/, "", v)
+                                       print name, key, v }' "$1"
+}
+rpmsg_figures "$results/bench_firmware.json" >"$work/rpmsg_now.txt"
+: >"$work/rpmsg_before.txt"
+if [ -n "${BASELINE_BENCH_FIRMWARE:-}" ]; then
+  log "running $BASELINE_BENCH_FIRMWARE (before)"
+  "$BASELINE_BENCH_FIRMWARE" --benchmark_filter="$rpmsg_filter|Throughput" \
+    --benchmark_out="$results/bench_firmware_before.json" --benchmark_out_format=json >&2
+  rpmsg_figures "$results/bench_firmware_before.json" >"$work/rpmsg_before.txt"
+fi
+awk '
+  FNR == 1 { file++ }
+  file == 1 { now[$1, $2] = $3 } file == 2 { before[$1, $2] = $3 }
+  function us(x) { return x == "" ? "-" : sprintf("%.1f us", x) }
+  function mb(x) { return x == "" ? "-" : sprintf("%.1f MB/s", x) }
+  END {
+    f = "BM_FutexPingPong"; s = "BM_SocketPingPong"; floor = now[f, "median_us"]
+    print ""
+    print "rpmsg over the mailbox page (floors: two processes, measured in the same run)"
+    printf "%-30s %12s %12s | %12s\n", "", "median", "p99", "before (median)"
+    printf "%-30s %12s %12s |\n", "futex ping-pong (floor):", us(now[f, "median_us"]), us(now[f, "p99_us"])
+    printf "%-30s %12s %12s | %6.2fx the futex floor\n", "socket ping-pong:", us(now[s, "median_us"]),
+           us(now[s, "p99_us"]), (floor > 0 ? now[s, "median_us"] / floor : 0)
+    split("1 64 496", sizes, " ")
+    for (i = 1; i <= 3; ++i) {
+      r = "BM_RoundTrip/" sizes[i]
+      printf "%-30s %12s %12s | %12s | %6.2fx the futex floor\n", "RTT " sizes[i] " B:",
+             us(now[r, "median_us"]), us(now[r, "p99_us"]), us(before[r, "median_us"]),
+             (floor > 0 ? now[r, "median_us"] / floor : 0)
+    }
+    split("1 16 64", windows, " ")
+    for (i = 1; i <= 3; ++i) {
+      w = "BM_Window/496/" windows[i]
+      # The older bench has one pipelined figure only (window 32, BM_Throughput/496).
+      b = before[w, "MB_per_s"]
+      if (b == "" && windows[i] == 16) b = before["BM_Throughput/496", "MB_per_s"]
+      printf "%-30s %12s %12s | %12s%s\n", "throughput 496 B, window " windows[i] ":",
+             mb(now[w, "MB_per_s"]), "", mb(b),
+             (b != "" && windows[i] == 16 && before[w, "MB_per_s"] == "" ? " (before: window 32)" : "")
+    }
+    r = now["BM_RoundTrip/496", "median_us"]; t = now["BM_Window/496/16", "MB_per_s"]
+    printf "goals: RTT 496 B median %.1f us (<= 41 us: %s, <= 1.5x floor: %s); window 16 %.1f MB/s (>= 105: %s)\n",
+           r, (r <= 41 ? "met" : "not met"), (floor > 0 && r <= 1.5 * floor ? "met" : "not met"), t,
+           (t >= 105 ? "met" : "not met")
+  }' "$work/rpmsg_now.txt" "$work/rpmsg_before.txt"

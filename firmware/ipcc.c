@@ -8,6 +8,7 @@
 #define IPCC_C2CR REG32(IPCC_BASE + 0x10u)     /* bit 0 RXOIE, bit 16 TXFIE */
 #define IPCC_C2MR REG32(IPCC_BASE + 0x14u)     /* bits 0..15 CHnOM, bits 16..31 CHnFM */
 #define IPCC_C2SCR REG32(IPCC_BASE + 0x18u)    /* bit n CHnC (clear), bit 16+n CHnS (set) */
+#define IPCC_VER REG32(IPCC_BASE + 0x3F4u)
 
 #define IPCC_C2CR_RXOIE (1u << 0)
 #define IPCC_ALL_MASKED 0xFFFFFFFFu /* the bits of missing channels read as zero */
@@ -24,6 +25,12 @@ void ipcc_init(void) {
 void ipcc_notify(uint32_t ch) {
   dsb(); /* the vring update is visible before the host sees the kick */
   IPCC_C2SCR = 1u << (16u + ch);
+}
+
+void ipcc_fence(void) {
+  dmb();
+  (void)IPCC_VER;
+  dmb();
 }
 
 void ipcc_ack(uint32_t ch) {

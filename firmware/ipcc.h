@@ -22,6 +22,11 @@ void ipcc_init(void);
 void ipcc_notify(uint32_t ch);
 /* Clears host -> remote channel `ch` (the acknowledgement the host waits for) and unmasks it. */
 void ipcc_ack(uint32_t ch);
+/* A full barrier: stores before it are visible to the host before loads after it. DMB is
+   that on hardware; the emulated core's DMB emits no fence on an x86 host (Unicorn's TCG
+   drops barriers outside parallel mode), an access to a device model is one (it takes a
+   lock). Reads the IPCC's version register, which has no side effect. */
+void ipcc_fence(void);
 /* The RX-occupied interrupt handler (vector table). */
 void ipcc_rx_irq_handler(void);
 

@@ -2,9 +2,14 @@
 
 #include <stdint.h>
 
+/* Word by word when both ends are aligned (rpmsg payloads are): a quarter of the emulated
+   instructions of a byte loop. */
 void* memcpy(void* dst, const void* src, size_t n) {
   uint8_t* d = dst;
   const uint8_t* s = src;
+  if ((((uintptr_t)d | (uintptr_t)s) & 3u) == 0) {
+    for (; n >= 4; n -= 4, d += 4, s += 4) *(uint32_t*)d = *(const uint32_t*)s;
+  }
   while (n--) *d++ = *s++;
   return dst;
 }

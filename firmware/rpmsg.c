@@ -12,6 +12,8 @@ static struct vring rx_ring; /* vring0: device -> host */
 static struct vring tx_ring; /* vring1: host -> device */
 static int started;
 static int bad_vrings_traced;
+static int batching; /* inside rpmsg_poll: interrupts of the host wait for the batch end */
+static uint32_t rx_unsignalled; /* messages put on vring0 since the last interrupt of the host */
 
 int rpmsg_started(void) {
   return started;
@@ -37,6 +39,8 @@ int rpmsg_try_start(void) {
   }
   vring_init(&rx_ring, da0, VRING_NUM, VRING_ALIGN);
   vring_init(&tx_ring, da1, VRING_NUM, VRING_ALIGN);
+  /* Refills of vring0 need no kick unless a send waits for a buffer. */
+  vring_want_kicks(&rx_ring, 0);
   started = 1;
   trace("vdev: DRIVER_OK, vring0 @ 0x%x, vring1 @ 0x%x", (unsigned)da0, (unsigned)da1);
 
@@ -57,7 +61,15 @@ int rpmsg_try_start(void) {
 
 int rpmsg_work_pending(void) {
   if (!started) return (rsc_vdev_status() & VIRTIO_CONFIG_S_DRIVER_OK) && !bad_vrings_traced;
+  vring_want_kicks(&tx_ring, 1);
   return vring_has_avail(&tx_ring);
+}
+
+/* Interrupts the host for the messages put on vring0, when it wants interrupts. */
+static void signal_rx(void) {
+  if (!rx_unsignalled) return;
+  rx_unsignalled = 0;
+  if (vring_wants_interrupt(&rx_ring)) ipcc_notify(IPCC_CH_VQ0);
 }
 
 void rpmsg_send(uint32_t src, uint32_t dst, const void* data, uint32_t len) {
@@ -71,25 +83,32 @@ void rpmsg_send(uint32_t src, uint32_t dst, const void* data, uint32_t len) {
       vring_put(&rx_ring, head, 0); /* too small for this message: give it back unused */
       continue;
     }
-    /* No RX buffer: sleep until the host posts one (it kicks channel 0). A shutdown request
-       must still be answered meanwhile. */
+    /* No RX buffer: the host may wait for the messages already put; then sleep until it
+       posts a buffer (asked to kick channel 0 meanwhile). A shutdown request must still be
+       answered. */
+    signal_rx();
+    vring_want_kicks(&rx_ring, 1);
     irq_disable();
     if (!vring_has_avail(&rx_ring) && !(ipcc_events & (1u << IPCC_CH_SHUTDOWN))) wfi();
     irq_enable();
+    vring_want_kicks(&rx_ring, 0);
     if (ipcc_events & (1u << IPCC_CH_SHUTDOWN)) demo_shutdown();
   }
   struct rpmsg_hdr hdr = {src, dst, 0, (uint16_t)len, 0};
   memcpy(buf, &hdr, sizeof hdr);
   memcpy(buf + RPMSG_HDR_SIZE, data, len);
   vring_put(&rx_ring, head, RPMSG_HDR_SIZE + len);
-  ipcc_notify(IPCC_CH_VQ0);
+  ++rx_unsignalled;
+  if (!batching || rx_unsignalled >= RPMSG_BATCH) signal_rx();
 }
 
 void rpmsg_poll(rpmsg_rx_cb cb) {
-  static uint8_t payload[RPMSG_PAYLOAD_MAX];
   uint16_t head;
   uint8_t* buf;
   uint32_t size;
+  int returned = 0;
+  vring_want_kicks(&tx_ring, 0); /* busy with vring1: it is read to the end below */
+  batching = 1;
   while (vring_take(&tx_ring, &head, &buf, &size)) {
     struct rpmsg_hdr hdr;
     uint32_t len = 0;
@@ -99,10 +118,12 @@ void rpmsg_poll(rpmsg_rx_cb cb) {
       len = hdr.len;
       valid = len <= RPMSG_PAYLOAD_MAX && len <= size - RPMSG_HDR_SIZE;
     }
-    if (valid) memcpy(payload, buf + RPMSG_HDR_SIZE, len);
-    /* The buffer goes back before the answer is sent: the host can reuse it meanwhile. */
+    if (valid) cb(hdr.src, hdr.dst, buf + RPMSG_HDR_SIZE, len);
     vring_put(&tx_ring, head, size);
-    ipcc_notify(IPCC_CH_VQ1);
-    if (valid) cb(hdr.src, hdr.dst, payload, len);
+    ++returned;
   }
+  batching = 0;
+  signal_rx();
+  /* Returned TX buffers interrupt the host only when it waits for one. */
+  if (returned && vring_wants_interrupt(&tx_ring)) ipcc_notify(IPCC_CH_VQ1);
 }

@@ -2,6 +2,7 @@
 
 #include "arm.h"
 #include "board.h"
+#include "ipcc.h"
 #include "trace.h"
 
 uint32_t vring_size(uint32_t num, uint32_t align) {
@@ -57,4 +58,16 @@ void vring_put(struct vring* vr, uint16_t head, uint32_t len) {
   dmb(); /* the element before the index that publishes it */
   vr->used->idx = ++vr->used_idx;
   dmb();
+}
+
+void vring_want_kicks(struct vring* vr, int wanted) {
+  uint16_t flags = vr->used->flags;
+  vr->used->flags = wanted ? (uint16_t)(flags & ~VRING_USED_F_NO_NOTIFY)
+                           : (uint16_t)(flags | VRING_USED_F_NO_NOTIFY);
+  ipcc_fence();
+}
+
+int vring_wants_interrupt(const struct vring* vr) {
+  ipcc_fence();
+  return !(vr->avail->flags & VRING_AVAIL_F_NO_INTERRUPT);
 }

@@ -5,6 +5,13 @@
 
 #include <stdint.h>
 
+/* Notification suppression (virtio 1.x, legacy layout): the device sets NO_NOTIFY in used.flags
+   while it does not need kicks for a ring (busy with it, or not waiting for buffers); the
+   driver sets NO_INTERRUPT in avail.flags while it does not need interrupts. Hints only: each
+   side re-checks the ring after asking for notifications again. */
+#define VRING_USED_F_NO_NOTIFY 1u
+#define VRING_AVAIL_F_NO_INTERRUPT 1u
+
 struct vring_desc {
   uint64_t addr; /* device address of the buffer */
   uint32_t len;
@@ -46,5 +53,11 @@ int vring_has_avail(const struct vring* vr);
 int vring_take(struct vring* vr, uint16_t* head, uint8_t** buf, uint32_t* len);
 /* Gives buffer `head` back to the driver with `len` bytes written. */
 void vring_put(struct vring* vr, uint16_t head, uint32_t len);
+/* Asks the driver to kick this ring when it adds buffers (`wanted`), or not to. After asking
+   again, the caller re-checks vring_has_avail() (a full barrier is in between). */
+void vring_want_kicks(struct vring* vr, int wanted);
+/* True when the driver wants an interrupt for buffers put on this ring (read after a full
+   barrier, so that a driver asking again sees the buffers or is interrupted). */
+int vring_wants_interrupt(const struct vring* vr);
 
 #endif

@@ -46,9 +46,11 @@ void fuzz_tee_message_one(std::span<const uint8_t> data) {
   std::vector<int> reply_fds;
   const protocol::Reply r = connection.handle(*request, {}, reply_fds);
   // Never a descriptor of a firewalled region, never a shared memory without a descriptor;
-  // the one descriptor that is no region: the normal-world device tree's memfd.
-  const bool device_tree = request->kind == protocol::MessageKind::kGetDeviceTree && r.code == 0;
-  FUZZ_CHECK(r.regions.size() + (device_tree ? 1 : 0) == reply_fds.size());
+  // the descriptors that are no region: the normal-world device tree's memfd and a mailbox page.
+  const bool extra_fd = (request->kind == protocol::MessageKind::kGetDeviceTree ||
+                         request->kind == protocol::MessageKind::kMapMailbox) &&
+                        r.code == 0;
+  FUZZ_CHECK(r.regions.size() + (extra_fd ? 1 : 0) == reply_fds.size());
   FUZZ_CHECK(request->kind != protocol::MessageKind::kRegisterShm || r.code != 0);
   for (int fd : reply_fds) ::close(fd);
 }

@@ -12,6 +12,7 @@
 
 #include "common/fault_injection.hpp"
 #include "common/scope_guard.hpp"
+#include "protocol/mailbox_page.hpp"
 
 namespace rproctee::machine {
 
@@ -79,6 +80,8 @@ Reply Connection::handle(const Request& r, std::vector<int> fds, std::vector<int
       return core_control(r);
     case MessageKind::kMailbox:
       return mailbox(r);
+    case MessageKind::kMapMailbox:
+      return map_mailbox(r, reply_fds);
     case MessageKind::kCancel:
       return reply_with(r, TeeCode::kSuccess, kOriginTee);
     case MessageKind::kCloseSession:
@@ -297,6 +300,17 @@ Reply Connection::mailbox(const Request& r) {
   out.params[1].b = static_cast<uint32_t>(crashes.last.kind);
   out.params[2].a = crashes.last.pc;
   out.params[2].b = crashes.last.address;
+  return out;
+}
+
+// The fast path of the same channels: the processor's mailbox page, shared by every client.
+Reply Connection::map_mailbox(const Request& r, std::vector<int>& reply_fds) {
+  auto page = machine_.mailbox_page(r.session);
+  if (!page) return reply_with(r, page.error().code, kOriginTee);
+  reply_fds.push_back(page->fd);
+  Reply out = reply_with(r, TeeCode::kSuccess, kOriginTee);
+  out.params[0].a = protocol::mailbox_page::kSize;
+  out.params[0].b = page->channel_mask;
   return out;
 }
 

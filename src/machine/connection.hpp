@@ -53,6 +53,7 @@ class Connection {
   Reply device_tree(std::vector<int>& reply_fds);
   Reply core_control(const Request& request);
   Reply mailbox(const Request& request);
+  Reply map_mailbox(const Request& request, std::vector<int>& reply_fds);
   tee::Outcome to_ta_params(const std::array<WireParam, 4>& wire, tee::TaParams& out) const;
   static void to_wire(const tee::TaParams& params, std::array<WireParam, 4>& wire);
 

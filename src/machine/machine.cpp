@@ -1,5 +1,7 @@
 #include "machine/machine.hpp"
 
+#include <fcntl.h>
+
 #include "platform/remoteproc_pta.hpp"
 #include "protocol/pta_remoteproc.hpp"
 #include "protocol/ta_remoteproc.hpp"
@@ -72,7 +74,21 @@ void Machine::release_shared_memory(uint64_t bytes) {
   shm_bytes_ -= bytes;
 }
 
+Result<Machine::MailboxPageFd> Machine::mailbox_page(size_t processor) {
+  std::lock_guard lock(pages_mutex_);
+  if (processor >= description_.layout.processors.size())
+    return make_error(TeeCode::kBadParameters, "no processor {}", processor);
+  pages_.resize(description_.layout.processors.size());
+  if (!pages_[processor]) {
+    RPROCTEE_ASSIGN(pages_[processor], MailboxPage::create(*soc_, processor));
+  }
+  const int fd = ::fcntl(pages_[processor]->fd(), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return make_error(TeeCode::kOutOfMemory, "no descriptor for the mailbox page");
+  return MailboxPageFd{fd, pages_[processor]->channel_mask()};
+}
+
 Machine::~Machine() {
+  pages_.clear();
   core_.reset();
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "machine/client_limits.hpp"
+#include "machine/mailbox_page.hpp"
 #include "platform/rollback_store.hpp"
 #include "platform/secure_config.hpp"
 #include "soc/soc.hpp"
@@ -53,6 +54,14 @@ class Machine {
   bool reserve_shared_memory(uint64_t bytes);
   void release_shared_memory(uint64_t bytes);
 
+  /// A new descriptor of processor `processor`'s mailbox page (made on first use, shared by
+  /// every client), and the channels it serves. BAD_PARAMETERS without a mailbox.
+  struct MailboxPageFd {
+    int fd = -1;
+    uint32_t channel_mask = 0;
+  };
+  Result<MailboxPageFd> mailbox_page(size_t processor);
+
  private:
   explicit Machine(platform::Description d) : description_(std::move(d)) {}
   platform::Description description_;
@@ -62,7 +71,9 @@ class Machine {
   size_t shm_count_ = 0;
   std::unique_ptr<soc::Soc> soc_;
   std::unique_ptr<platform::RollbackStore> rollback_;
-  std::unique_ptr<tee::TeeCore> core_;  // destroyed first: its TAs use the SoC
+  std::unique_ptr<tee::TeeCore> core_;  // destroyed early: its TAs use the SoC
+  std::mutex pages_mutex_;
+  std::vector<std::unique_ptr<MailboxPage>> pages_;  // by processor; destroyed first (IPCCs)
 };
 
 }  // namespace rproctee::machine

@@ -32,15 +32,20 @@ enum class MessageKind : uint32_t {
   kMapRegions = 7,      // reply: the regions the normal world may map, one fd each
   kCoreControl = 8,     // session = processor index, command 1 start (shm_size = boot da) / 2 stop;
                         // only for processors the normal world controls (ELF mode)
-  kMailbox = 9,         // session = processor index, command = MailboxCommand, params[0].a = the
+  kMailbox = 9,         // (older clients; kMapMailbox is the fast path) session = processor
+                        // index, command = MailboxCommand, params[0].a = the
                         // channel, shm_size = timeout in ms; reply params[0].a/.b = the IPCC's
                         // received/occupied flags, params[1].a/.b = the core's crash count and
                         // last crash kind (CrashKind), params[2].a/.b = its pc / address
   kGetDeviceTree = 10,  // reply: one fd, a sealed memfd holding the normal-world device tree
                         // (the platform's, without its secure-world node); params[0].a = its
                         // size in bytes
+  kMapMailbox = 11,     // session = processor index; reply: one fd, the processor's mailbox
+                        // page (protocol/mailbox_page.hpp), a memfd sealed against growing and
+                        // shrinking to map shared and writable; params[0].a = its size,
+                        // params[0].b = the channels it serves (bit n = IPCC channel n)
 };
-inline constexpr uint32_t kLastMessageKind = 10;
+inline constexpr uint32_t kLastMessageKind = 11;
 
 /// Why a remote core stopped on its own (reported beside the mailbox flags, and in core dumps).
 enum class CrashKind : uint32_t {

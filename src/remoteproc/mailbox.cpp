@@ -1,33 +1,91 @@
 #include "remoteproc/mailbox.hpp"
 
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "common/scope_guard.hpp"
+#include "protocol/mailbox_page.hpp"
 #include "teec/machine_connection.hpp"
 
 namespace rproctee::remoteproc {
 namespace {
 
-// How long one receive poll may block in the machine: bounds how long closing takes.
+namespace page = protocol::mailbox_page;
+using std::chrono::microseconds;
+
+// How long the receive thread sleeps before it checks that the machine is still there; also
+// bounds how long closing takes.
 constexpr std::chrono::milliseconds kReceivePoll{100};
+// One sleep of a sender waiting for an acknowledgement (it re-reads the page after each).
+constexpr std::chrono::milliseconds kAckPoll{10};
+constexpr microseconds kSpin{page::kSpinMicroseconds};
+
+/// Asks the machine for processor `processor`'s page: the descriptor and the channel mask.
+Result<std::pair<int, uint32_t>> map_request(protocol::Transport& link, uint32_t processor) {
+  protocol::Request r;
+  r.kind = protocol::MessageKind::kMapMailbox;
+  r.seq = 1;
+  r.session = processor;
+  std::vector<int> fds;
+  RPROCTEE_ASSIGN(const protocol::Reply reply, link.call(r, {}, fds));
+  ScopeGuard close_extra([&] {
+    for (size_t i = 1; i < fds.size(); ++i) ::close(fds[i]);
+  });
+  if (reply.code != 0 || fds.empty()) {
+    if (!fds.empty()) ::close(fds[0]);
+    return make_error(reply.code ? static_cast<TeeCode>(reply.code) : TeeCode::kCommunication,
+                      "the machine gives no mailbox page for processor {}", processor);
+  }
+  if (reply.params[0].a != page::kSize) {
+    ::close(fds[0]);
+    return make_error(TeeCode::kCommunication, "mailbox page of {} bytes (expected {})",
+                      reply.params[0].a, page::kSize);
+  }
+  return std::pair{fds[0], reply.params[0].b};
+}
 
 }  // namespace
 
 Result<std::unique_ptr<Mailbox>> Mailbox::open(const std::string& machine, uint32_t processor_index,
                                                std::vector<dt::MailboxChannel> channels) {
-  std::unique_ptr<Mailbox> m(new Mailbox());
+  RPROCTEE_ASSIGN(auto link, teec::connect_machine(machine));
+  RPROCTEE_ASSIGN(const auto mapped, map_request(*link, processor_index));
+  const auto [fd, mask] = mapped;
+  ScopeGuard close_fd([fd = fd] { ::close(fd); });
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(page::kSize))
+    return make_error(TeeCode::kCommunication, "the mailbox page descriptor is too small");
+  void* p = ::mmap(nullptr, page::kSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED)
+    return make_error(TeeCode::kOutOfMemory, "cannot map the mailbox page: {}",
+                      std::strerror(errno));
+  std::unique_ptr<Mailbox> m(new Mailbox(std::move(link), p));
+  if (m->words_.load(page::kMagic) != page::kMagicValue ||
+      m->words_.load(page::kVersion) != page::kVersionValue)
+    return make_error(TeeCode::kCommunication, "mailbox page magic {:#x} version {} not understood",
+                      m->words_.load(page::kMagic), m->words_.load(page::kVersion));
   m->processor_ = processor_index;
   m->channels_ = std::move(channels);
-  RPROCTEE_ASSIGN(m->tx_, teec::connect_machine(machine));
-  RPROCTEE_ASSIGN(m->rx_, teec::connect_machine(machine));
+  m->page_mask_ = mask;
   return m;
 }
 
+Mailbox::Mailbox(std::unique_ptr<protocol::Transport> link, void* page)
+    : link_(std::move(link)), page_(page), words_(page, page::kSize) {}
+
 Mailbox::~Mailbox() {
   stop_listening();
+  ::munmap(page_, page::kSize);
 }
 
 void Mailbox::stop_listening() {
   stopping_ = true;
+  words_.wake_all(page::kHostSeq);  // a sleeping receive thread looks at stopping_ again
   if (receiver_.joinable()) receiver_.join();
 }
 
@@ -37,50 +95,71 @@ const dt::MailboxChannel* Mailbox::find(std::string_view name) const {
   return nullptr;
 }
 
-Result<protocol::Reply> Mailbox::call(protocol::Transport& link, protocol::MailboxCommand command,
-                                      uint32_t channel, std::chrono::milliseconds timeout,
-                                      uint32_t crashes_seen) {
-  protocol::Request r;
-  r.kind = protocol::MessageKind::kMailbox;
-  r.seq = ++seq_;
-  r.session = processor_;
-  r.command = static_cast<uint32_t>(command);
-  r.params[0].a = channel;
-  r.params[0].b = crashes_seen;
-  r.shm_size = static_cast<uint64_t>(timeout.count());
-  std::vector<int> fds;
-  RPROCTEE_ASSIGN(protocol::Reply reply, link.call(r, {}, fds));
-  for (int fd : fds) ::close(fd);
-  if (reply.code != 0)
-    return make_error(static_cast<TeeCode>(reply.code), "the machine refused mailbox channel {}",
-                      channel);
-  return reply;
+Result<uint32_t> Mailbox::bit_of(std::string_view name) const {
+  const dt::MailboxChannel* c = find(name);
+  if (!c) return make_error(TeeCode::kItemNotFound, "no mailbox channel \"{}\"", name);
+  if (c->channel >= page::kMaxChannels || !(page_mask_ & (1u << c->channel)))
+    return make_error(TeeCode::kBadParameters,
+                      "mailbox channel \"{}\" (IPCC channel {}) is not on the mailbox page "
+                      "(channels {:#x})",
+                      name, c->channel, page_mask_);
+  return 1u << c->channel;
+}
+
+uint32_t Mailbox::ring(uint32_t word, uint32_t bits) {
+  words_.fetch_or(word, bits);  // before the doorbell: the machine swaps it after reading that
+  const uint32_t rung = words_.fetch_add(page::kDoorbell, 1) + 1;
+  words_.notify(page::kDoorbell, page::kMachineWaiters);
+  return rung;
 }
 
 Status Mailbox::send(std::string_view name) {
-  const dt::MailboxChannel* c = find(name);
-  if (!c) return make_error(TeeCode::kItemNotFound, "no mailbox channel \"{}\"", name);
-  std::lock_guard lock(tx_mutex_);
-  RPROCTEE_CHECK(call(*tx_, protocol::MailboxCommand::kSend, c->channel));
+  RPROCTEE_ASSIGN(const uint32_t bit, bit_of(name));
+  ring(page::kSend, bit);
   return {};
 }
 
 Result<bool> Mailbox::send_and_wait(std::string_view name, std::chrono::milliseconds timeout) {
-  const dt::MailboxChannel* c = find(name);
-  if (!c) return make_error(TeeCode::kItemNotFound, "no mailbox channel \"{}\"", name);
-  std::lock_guard lock(tx_mutex_);
-  RPROCTEE_CHECK(call(*tx_, protocol::MailboxCommand::kSend, c->channel));
+  RPROCTEE_ASSIGN(const uint32_t bit, bit_of(name));
+  const uint32_t rung = ring(page::kSend, bit);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const uint32_t bit = 1u << c->channel;
-  for (;;) {  // the machine bounds one wait; loop up to the caller's timeout
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    RPROCTEE_ASSIGN(const protocol::Reply reply,
-                    call(*tx_, protocol::MailboxCommand::kWaitFree, c->channel,
-                         std::max(left, std::chrono::milliseconds(0))));
-    if (!(reply.params[0].b & bit)) return true;
-    if (left.count() <= 0) return false;
+  for (;;) {
+    const uint32_t seq = words_.load(page::kSentSeq);
+    // Served up to our doorbell (so the flags include our send), and cleared since.
+    const bool served = static_cast<int32_t>(words_.load(page::kServed) - rung) >= 0;
+    if (served && !(words_.load(page::kOccupied) & bit)) return true;
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return false;
+    words_.wait_change(page::kSentSeq, page::kSentWaiters, seq, kSpin,
+                       std::min(std::chrono::duration_cast<microseconds>(left),
+                                std::chrono::duration_cast<microseconds>(kAckPoll)));
   }
+}
+
+Mailbox::CoreCrash Mailbox::read_crash(uint32_t& count) const {
+  CoreCrash c;
+  for (;;) {
+    count = words_.load(page::kCrashCount);
+    c.kind = static_cast<protocol::CrashKind>(words_.load(page::kCrashKind));
+    c.pc = words_.load(page::kCrashPc);
+    c.address = words_.load(page::kCrashAddress);
+    if (words_.load(page::kCrashCount) == count) return c;
+  }
+}
+
+// The socket is idle while the page carries the doorbells: a cheap question tells whether
+// the machine still answers.
+bool Mailbox::machine_alive() {
+  protocol::Request r;
+  r.kind = protocol::MessageKind::kMailbox;
+  r.seq = 2;
+  r.session = processor_;
+  r.command = static_cast<uint32_t>(protocol::MailboxCommand::kWaitReceived);
+  r.params[0].a = channels_.empty() ? 0 : channels_[0].channel;
+  std::vector<int> fds;
+  auto reply = link_->call(r, {}, fds);
+  for (int fd : fds) ::close(fd);
+  return static_cast<bool>(reply);
 }
 
 void Mailbox::listen(std::function<void(const std::string&)> on_message,
@@ -88,32 +167,46 @@ void Mailbox::listen(std::function<void(const std::string&)> on_message,
   if (receiver_.joinable() || channels_.empty()) return;
   on_message_ = std::move(on_message);
   on_crash_ = std::move(on_crash);
+  stopping_ = false;
   receiver_ = std::thread([this] { receive_loop(); });
 }
 
 void Mailbox::receive_loop() {
-  // Crashes from before this thread started are not news (a restarted normal world).
-  auto first = call(*rx_, protocol::MailboxCommand::kWaitReceived, channels_[0].channel,
-                    std::chrono::milliseconds(0), 0);
-  if (!first) return;
-  uint32_t crashes_seen = first->params[1].a;
+  // Crashes from before this thread started are not news (a restarted normal world); a
+  // message already waiting is.
+  uint32_t crashes_seen = 0;
+  (void)read_crash(crashes_seen);
+  std::array<uint32_t, page::kMaxChannels> rings_seen{};
+  const uint32_t pending = words_.load(page::kReceived);
+  for (uint32_t n = 0; n < page::kMaxChannels; ++n)
+    rings_seen[n] = words_.load(page::kRings + 4 * n) - ((pending >> n) & 1u);
+  std::vector<const dt::MailboxChannel*> fired;
   while (!stopping_) {
-    auto reply = call(*rx_, protocol::MailboxCommand::kWaitReceived, channels_[0].channel,
-                      kReceivePoll, crashes_seen);
-    if (!reply) return;  // the machine is gone: nothing more will arrive
-    if (reply->params[1].a != crashes_seen) {
-      crashes_seen = reply->params[1].a;
-      if (on_crash_)
-        on_crash_(CoreCrash{static_cast<protocol::CrashKind>(reply->params[1].b),
-                            reply->params[2].a, reply->params[2].b});
+    const uint32_t seq = words_.load(page::kHostSeq);  // before the state: no change is missed
+    uint32_t crashes = 0;
+    const CoreCrash crash = read_crash(crashes);
+    if (crashes != crashes_seen) {
+      crashes_seen = crashes;
+      if (on_crash_) on_crash_(crash);
     }
+    uint32_t acks = 0;
+    fired.clear();
     for (const dt::MailboxChannel& c : channels_) {
-      if (!(reply->params[0].a & (1u << c.channel))) continue;
-      // Cleared first, as stm32_ipcc_rx_irq does: handling is deferred work in Linux, so the
-      // firmware never waits on the host's handler to send again.
-      (void)call(*rx_, protocol::MailboxCommand::kAcknowledge, c.channel);
-      on_message_(c.name);
+      if (c.channel >= page::kMaxChannels || !(page_mask_ & (1u << c.channel))) continue;
+      const uint32_t rings = words_.load(page::kRings + 4 * c.channel);
+      if (rings == rings_seen[c.channel]) continue;
+      rings_seen[c.channel] = rings;
+      acks |= 1u << c.channel;
+      fired.push_back(&c);
     }
+    // Cleared first, as stm32_ipcc_rx_irq does: handling is deferred work in Linux, so the
+    // firmware never waits on the host's handler to send again.
+    if (acks) ring(page::kAck, acks);
+    for (const dt::MailboxChannel* c : fired) on_message_(c->name);
+    if (!fired.empty()) continue;  // look again before sleeping
+    const uint32_t now = words_.wait_change(page::kHostSeq, page::kHostWaiters, seq, kSpin,
+                                            std::chrono::duration_cast<microseconds>(kReceivePoll));
+    if (now == seq && !stopping_ && !machine_alive()) return;  // nothing more will arrive
   }
 }
 

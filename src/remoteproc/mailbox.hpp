@@ -1,20 +1,23 @@
 // The normal world's mailbox client of one processor (Linux stm32-ipcc behind the mailbox
 // framework, as stm32_rproc.c uses it): the named channels of the device tree ("vq0", "vq1",
 // "shutdown", "detach"), a send that can wait for the remote's acknowledgement, and a receive
-// thread that hands every remote -> host message to a callback, then acknowledges it.
+// thread that hands every remote -> host message to a callback after acknowledging it.
+// Everything goes through the processor's mailbox page (protocol/mailbox_page.hpp), mapped
+// from the machine: a doorbell is a store and a futex wake, no socket message. The socket is
+// only used to map the page and, while idle, to notice that the machine is gone.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/shared_words.hpp"
 #include "dt/layout.hpp"
 #include "protocol/machine_link.hpp"
 #include "protocol/transport.hpp"
@@ -23,10 +26,12 @@ namespace rproctee::remoteproc {
 
 class Mailbox {
  public:
-  /// Connects to the machine (named like a TEE) for processor `processor_index`'s channels.
+  /// Connects to the machine (named like a TEE) and maps processor `processor_index`'s page.
   static Result<std::unique_ptr<Mailbox>> open(const std::string& machine, uint32_t processor_index,
                                                std::vector<dt::MailboxChannel> channels);
   ~Mailbox();
+  Mailbox(const Mailbox&) = delete;
+  Mailbox& operator=(const Mailbox&) = delete;
 
   bool has(std::string_view name) const { return find(name) != nullptr; }
   /// Rings a channel (the remote sees it occupied).
@@ -46,18 +51,23 @@ class Mailbox {
   void stop_listening();
 
  private:
-  Mailbox() = default;
+  Mailbox(std::unique_ptr<protocol::Transport> link, void* page);
   const dt::MailboxChannel* find(std::string_view name) const;
-  Result<protocol::Reply> call(protocol::Transport& link, protocol::MailboxCommand command,
-                               uint32_t channel, std::chrono::milliseconds timeout = {},
-                               uint32_t crashes_seen = 0);
+  /// The page bit of a channel, or an error naming it when the page does not serve it.
+  Result<uint32_t> bit_of(std::string_view name) const;
+  /// Sets `bits` in the page word `word` and rings: returns the doorbell's new count.
+  uint32_t ring(uint32_t word, uint32_t bits);
+  /// The newest crash (consistent: the count did not move while reading).
+  CoreCrash read_crash(uint32_t& count) const;
+  bool machine_alive();
   void receive_loop();
 
   uint32_t processor_ = 0;
   std::vector<dt::MailboxChannel> channels_;
-  std::unique_ptr<protocol::Transport> tx_, rx_;  // a wait on one never holds up the other
-  std::mutex tx_mutex_;
-  std::atomic<uint32_t> seq_{0};
+  uint32_t page_mask_ = 0;
+  std::unique_ptr<protocol::Transport> link_;  // used by the receive thread only
+  void* page_ = nullptr;
+  mutable SharedWords words_;
   std::function<void(const std::string&)> on_message_;
   std::function<void(const CoreCrash&)> on_crash_;
   std::atomic<bool> stopping_{false};

@@ -456,8 +456,12 @@ void Rproc::report_crash(CrashType type) {
   {
     std::lock_guard lock(work_mutex_);
     // Only the first report counts: one already queued or being handled (the recovery runs
-    // with the state crashed, then offline, then running) is this same crash.
-    if (work_busy_ || !work_.empty() || state_ == RprocState::kCrashed) {
+    // with the state crashed, then offline, then running) is this same crash. Once the
+    // recovery has the processor running again, a report is a crash of the restarted firmware
+    // (it may come before the worker is free: the mailbox page reports within microseconds);
+    // it is queued, as Linux queues crash work again while it runs.
+    const bool recovering = work_busy_ && state_ != RprocState::kRunning;
+    if (recovering || !work_.empty() || state_ == RprocState::kCrashed) {
       info("crash reported in {} (type {}) while one is handled: ignored", name_,
            crash_type_name(type));
       return;

@@ -11,6 +11,10 @@ namespace rproctee::rpmsg {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+constexpr std::chrono::milliseconds kTxWaitSlice{10};
+}  // namespace
+
 std::shared_ptr<RpmsgDevice> RpmsgDevice::create(VirtioPort& port, DeviceOptions options) {
   return std::shared_ptr<RpmsgDevice>(new RpmsgDevice(port, options));
 }
@@ -90,6 +94,7 @@ int RpmsgDevice::setup_locked() {
   tx_.emplace(std::span(vrings[1].va, static_cast<size_t>(layouts[1]->size)), *layouts[1]);
   rx_->reset();
   tx_->reset();
+  tx_->want_interrupts(false);  // returned TX buffers are reclaimed by the next send
   rx_with_device_.assign(buffers_per_direction_, false);
   tx_with_device_.assign(buffers_per_direction_, false);
   free_tx_.clear();
@@ -168,7 +173,7 @@ void RpmsgDevice::receive() {
       if (auto delivery = delivery_locked(*id, used.len)) batch.push_back(std::move(*delivery));
     }
     for (uint16_t id : repost) repost_rx_locked(id);
-    if (!repost.empty()) kick_unlocked(lock, rx_notifyid_);
+    if (!repost.empty() && rx_->device_wants_kick()) kick_unlocked(lock, rx_notifyid_);
   }
   for (const Delivery& d : batch)
     d.binding->visit([&](const Receiver& receiver) { receiver(d.src, d.payload); });
@@ -260,14 +265,14 @@ SysStatus RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t>
     reclaim_locked();  // buffers the device returned without an interrupt
     if (stats_.tx_broken) return sys_error(EIO, "vring1 broken by the remote processor");
     if (!free_tx_.empty()) break;
-    if (tx_cv_.wait_until(lock, deadline) == std::cv_status::timeout && free_tx_.empty() &&
-        running_ && !(cancel && cancel->load())) {
+    if (Clock::now() >= deadline) {
       ++stats_.tx_timeouts;
       return sys_error(ETIMEDOUT,
                        "no free rpmsg TX buffer within {} ms (the remote processor did not "
                        "return any)",
                        timeout.count());
     }
+    wait_for_tx_locked(lock, deadline);
   }
   const uint16_t id = free_tx_.back();
   free_tx_.pop_back();
@@ -278,8 +283,20 @@ SysStatus RpmsgDevice::send(uint32_t src, uint32_t dst, std::span<const uint8_t>
   tx_->post(id, buffer_da_ + offset, kHeaderSize + len, 0);
   ++stats_.tx_messages;
   stats_.tx_bytes += len;
-  kick_unlocked(lock, tx_notifyid_);
+  if (tx_->device_wants_kick()) kick_unlocked(lock, tx_notifyid_);
   return {};
+}
+
+// With vring1 interrupts asked for while any sender waits (then re-checked). The wait is cut
+// in slices that look at vring1 again: a hint of the other side can be seen late (the emulated
+// core's DMB is no fence on the host), which then costs a slice, never the whole timeout.
+void RpmsgDevice::wait_for_tx_locked(std::unique_lock<std::mutex>& lock,
+                                     Clock::time_point deadline) {
+  if (tx_waiters_++ == 0) tx_->want_interrupts(true);
+  reclaim_locked();
+  if (free_tx_.empty() && running_)
+    tx_cv_.wait_until(lock, std::min(deadline, Clock::now() + kTxWaitSlice));
+  if (--tx_waiters_ == 0 && running_) tx_->want_interrupts(false);
 }
 
 size_t RpmsgDevice::free_tx_buffers() const {
@@ -410,8 +427,10 @@ std::shared_ptr<Channel> RpmsgDevice::wait_channel(std::string_view name,
   std::unique_lock lock(mutex_);
   std::shared_ptr<Channel> found;
   channel_cv_.wait_for(lock, timeout, [&] {
+    // The first announced, as find_channel(): two announcements handled in one interrupt
+    // (ST's firmware announces two "rpmsg-tty") must not change which one a caller gets.
     for (const auto& c : channels_)
-      if (c->name() == name) found = c;
+      if (!found && c->name() == name) found = c;
     return found || (started_ && !running_);
   });
   return found;

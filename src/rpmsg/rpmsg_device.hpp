@@ -4,6 +4,11 @@
 // DRIVER_OK only then, and kicks vring0. Interrupts of vring0 deliver messages to endpoints,
 // of vring1 give TX buffers back to senders.
 //
+// Notification suppression as Linux and OpenAMP do it: the host kicks a vring only when the
+// device did not set VRING_USED_F_NO_NOTIFY (the firmware sets it while busy with the ring),
+// and asks for vring1 interrupts (clears VRING_AVAIL_F_NO_INTERRUPT) only while a sender waits
+// for a TX buffer; each interrupt consumes every used entry and refills vring0 with one kick.
+//
 // The firmware writes the vrings and buffers, so nothing it writes is trusted: used.idx may
 // run at most num entries ahead (else the vring is marked broken, as Linux's BAD_RING), a used
 // id must name a buffer the device holds, lengths must fit, and anything else is dropped and
@@ -125,6 +130,8 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
   /// The message in RX buffer `id` for its endpoint; else dropped and counted.
   std::optional<Delivery> delivery_locked(uint16_t id, uint32_t len);
   void reclaim_locked();
+  void wait_for_tx_locked(std::unique_lock<std::mutex>& lock,
+                          std::chrono::steady_clock::time_point deadline);
   void repost_rx_locked(uint16_t id);
   /// Kicks `notifyid` without the lock; stop() waits for such kicks to finish.
   void kick_unlocked(std::unique_lock<std::mutex>& lock, uint32_t notifyid);
@@ -150,6 +157,7 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
   std::condition_variable channel_cv_;  // a channel appeared, or stop
   bool started_ = false, running_ = false;
   int kicks_in_flight_ = 0;
+  int tx_waiters_ = 0;  // senders waiting for a TX buffer: vring1 interrupts wanted meanwhile
   uint32_t buffers_per_direction_ = 0;
   uint32_t rx_notifyid_ = 0, tx_notifyid_ = 0;
   std::optional<DriverVring> rx_, tx_;

@@ -1,6 +1,7 @@
 #include "rpmsg/vring.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
 
@@ -58,6 +59,16 @@ void DriverVring::post(uint16_t id, uint64_t addr, uint32_t len, uint16_t flags)
   store_le(mem_, layout_.avail + 4 + 2ull * (avail_idx_ % layout_.num), id, 2);
   ++avail_idx_;
   store_index(mem_.data() + layout_.avail + 2, avail_idx_);  // release: entry before index
+}
+
+bool DriverVring::device_wants_kick() const {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // avail.idx before used.flags
+  return !(load_index(mem_.data() + layout_.used) & kUsedFlagNoNotify);
+}
+
+void DriverVring::want_interrupts(bool wanted) {
+  store_index(mem_.data() + layout_.avail, wanted ? 0 : kAvailFlagNoInterrupt);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // avail.flags before used.idx
 }
 
 Result<uint32_t> DriverVring::pending() const {

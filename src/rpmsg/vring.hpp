@@ -17,6 +17,9 @@ namespace rproctee::rpmsg {
 
 inline constexpr uint16_t kDescFlagNext = 1;
 inline constexpr uint16_t kDescFlagWrite = 2;  // the device writes this buffer (RX)
+// Notification suppression (legacy layout): hints each side gives the other.
+inline constexpr uint16_t kUsedFlagNoNotify = 1;      // the device needs no kick now
+inline constexpr uint16_t kAvailFlagNoInterrupt = 1;  // the driver needs no interrupt now
 
 struct VringLayout {
   uint32_t num = 0, align = 0;
@@ -45,6 +48,13 @@ class DriverVring {
   Result<uint32_t> pending() const;
   /// Consumes the next used entry (call only while pending() > 0).
   UsedElem pop_used();
+  /// After post(): whether the device asked to be kicked (VRING_USED_F_NO_NOTIFY clear). A
+  /// full barrier comes first, so a device that asks again either sees the new buffers or is
+  /// kicked.
+  bool device_wants_kick() const;
+  /// Asks the device for interrupts on this ring, or not (VRING_AVAIL_F_NO_INTERRUPT), then a
+  /// full barrier: a caller asking again re-checks pending() after this.
+  void want_interrupts(bool wanted);
 
   uint32_t num() const { return layout_.num; }
   uint16_t last_used() const { return last_used_; }

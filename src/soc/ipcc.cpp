@@ -5,6 +5,29 @@ namespace rproctee::soc {
 void Ipcc::wake_waiters() {
   { std::lock_guard lock(mutex_); }  // a waiter is either before its check or inside wait
   changed_.notify_all();
+  notify_host();
+}
+
+void Ipcc::notify_host() {
+  std::lock_guard lock(host_listeners_mutex_);
+  for (const auto& [id, listener] : host_listeners_) listener();
+}
+
+uint64_t Ipcc::add_host_listener(std::function<void()> listener) {
+  std::lock_guard lock(host_listeners_mutex_);
+  host_listeners_.emplace_back(next_host_listener_, std::move(listener));
+  return next_host_listener_++;
+}
+
+void Ipcc::remove_host_listener(uint64_t id) {
+  std::lock_guard lock(host_listeners_mutex_);
+  std::erase_if(host_listeners_, [id](const auto& l) { return l.first == id; });
+}
+
+void Ipcc::count_rings(uint32_t scr) {
+  const uint32_t rung = (scr >> 16) & channel_mask_;
+  for (uint32_t n = 0; n < channels_; ++n)
+    if (rung & (1u << n)) ++rings_[n];
 }
 namespace {
 
@@ -83,6 +106,7 @@ void Ipcc::write(uint32_t offset, uint32_t value) {
         break;
       case kC2SCR:
         apply_scr(value, c2toc1_, c1toc2_);
+        count_rings(value);
         break;
       default:
         return;  // read-only or reserved
@@ -91,11 +115,17 @@ void Ipcc::write(uint32_t offset, uint32_t value) {
   }
   changed_.notify_all();
   if (listener) listener();
+  notify_host();
 }
 
 Ipcc::Flags Ipcc::flags() const {
   std::lock_guard lock(mutex_);
   return Flags{c2toc1_, c1toc2_};
+}
+
+Ipcc::HostView Ipcc::host_view() const {
+  std::lock_guard lock(mutex_);
+  return HostView{Flags{c2toc1_, c1toc2_}, rings_};
 }
 
 Ipcc::Flags Ipcc::wait(const std::function<bool(const Flags&)>& done,
@@ -132,6 +162,7 @@ void Ipcc::reset() {
     c1toc2_ = c2toc1_ = 0;
   }
   changed_.notify_all();
+  notify_host();
 }
 
 }  // namespace rproctee::soc

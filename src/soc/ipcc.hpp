@@ -9,11 +9,14 @@
 // (CySCR.CHnC), which tells the sender the channel is free again.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 namespace rproctee::soc {
 
@@ -49,6 +52,19 @@ class Ipcc {
     bool operator==(const Flags&) const = default;
   };
   Flags flags() const;
+  /// The flags with, per channel, how many times the remote rang it towards the host (wrote
+  /// its set bit), whether or not the flag was still set: each ring may announce new work,
+  /// also one that comes while the host's acknowledgement of the previous one is on its way.
+  struct HostView {
+    Flags flags;
+    std::array<uint32_t, kMaxChannels> rings{};
+  };
+  HostView host_view() const;
+  /// Told (outside the lock, on the thread that made the change) after every change of the
+  /// flags, every reset and every wake_waiters(): the machine's mailbox pages republish then.
+  /// remove_host_listener() returns once the listener is not running and will not run again.
+  uint64_t add_host_listener(std::function<void()> listener);
+  void remove_host_listener(uint64_t id);
   /// Waits until `done(flags)` holds or `timeout` passes; returns the flags seen last.
   Flags wait(const std::function<bool(const Flags&)>& done, std::chrono::milliseconds timeout);
 
@@ -71,6 +87,8 @@ class Ipcc {
  private:
   uint32_t read_locked(uint32_t offset) const;
   void apply_scr(uint32_t value, uint32_t& own, uint32_t& other) const;
+  void count_rings(uint32_t scr);
+  void notify_host();
   const uint64_t base_;
   const uint32_t channels_;
   const uint32_t channel_mask_;  // one bit per channel
@@ -81,6 +99,10 @@ class Ipcc {
   uint32_t c1cr_ = 0, c2cr_ = 0;
   uint32_t c1mr_, c2mr_;  // every channel masked at reset
   uint32_t c1toc2_ = 0, c2toc1_ = 0;
+  std::array<uint32_t, kMaxChannels> rings_{};
+  std::mutex host_listeners_mutex_;  // held while the listeners run
+  std::vector<std::pair<uint64_t, std::function<void()>>> host_listeners_;
+  uint64_t next_host_listener_ = 1;
 };
 
 }  // namespace rproctee::soc

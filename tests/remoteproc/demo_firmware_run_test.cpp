@@ -12,9 +12,12 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <memory>
+#include <semaphore>
 #include <string>
 #include <thread>
 #include <vector>
@@ -88,6 +91,54 @@ TEST_F(DemoFirmwareRun, BackToBackExchangesNeverWaitForTheNextMessage) {
     ASSERT_TRUE(echo.has_value()) << "exchange " << i << " got no echo within 5 s";
     ASSERT_EQ(*echo, payload) << "exchange " << i;
   }
+}
+
+// A pipelined stream (8 messages in flight, fewer than the 16 TX buffers, so that no sender
+// waits): every echo comes back once and in order, and notification suppression keeps the
+// firmware from ringing a doorbell per buffer: returned TX buffers ring vq1 never (the host
+// asks for those interrupts only while a sender waits), echoes ring vq0 at most once each.
+TEST_F(DemoFirmwareRun, PipelinedEchoRingsNoDoorbellPerBuffer) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign"));
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  soc::Ipcc* ipcc = machine_->machine().soc().ipcc(0x40490000);
+  ASSERT_NE(ipcc, nullptr);
+  const auto before = ipcc->host_view().rings;
+  constexpr uint32_t kMessages = 512, kWindow = 8;
+  std::counting_semaphore<kWindow> in_flight(kWindow);
+  std::atomic<bool> failed{false};
+  std::thread sender([&] {
+    for (uint32_t seq = 0; seq < kMessages && !failed; ++seq) {
+      while (!in_flight.try_acquire_for(10ms))
+        if (failed) return;
+      Bytes payload(496, 0x5a);
+      std::memcpy(payload.data(), &seq, sizeof seq);
+      if (!channel->send(payload)) failed = true;
+    }
+  });
+  for (uint32_t seq = 0; seq < kMessages && !failed; ++seq) {
+    const auto echo = channel->receive(5s);
+    if (!echo || echo->size() != 496) {
+      failed = true;
+      ADD_FAILURE() << "echo " << seq << (echo ? " has the wrong size" : " never came");
+      break;
+    }
+    uint32_t got = 0;
+    std::memcpy(&got, echo->data(), sizeof got);
+    if (got != seq) {
+      failed = true;
+      ADD_FAILURE() << "echo " << got << " where " << seq << " was due";
+      break;
+    }
+    in_flight.release();
+  }
+  sender.join();
+  EXPECT_FALSE(channel->receive(50ms).has_value()) << "an echo came twice";
+  const auto after = ipcc->host_view().rings;
+  EXPECT_EQ(after[1] - before[1], 0u) << "vq1 rung for returned TX buffers";
+  EXPECT_LE(after[0] - before[0], kMessages);
+  EXPECT_GT(after[0] - before[0], 0u);
 }
 
 TEST_F(DemoFirmwareRun, FaultIsACrashWithACoreDumpAndRecoveryReauthenticates) {

@@ -1,0 +1,42 @@
+// 32-bit words in memory shared with another process (a MAP_SHARED mapping of a memfd): atomic
+// loads, stores and read-modify-writes, and futex waits and wakes on them. The futexes are
+// shared ones (never FUTEX_PRIVATE_FLAG), so the other process's waiters are woken too. The
+// other side is not trusted: any word may hold any value at any time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace rproctee {
+
+class SharedWords {
+ public:
+  /// `base` is 4-byte aligned and `size` bytes long; offsets are checked against `size`
+  /// (an offset beyond it reads 0 and ignores writes).
+  SharedWords(void* base, uint32_t size) : base_(static_cast<uint8_t*>(base)), size_(size) {}
+
+  uint32_t load(uint32_t offset) const;
+  void store(uint32_t offset, uint32_t value);
+  uint32_t fetch_or(uint32_t offset, uint32_t bits);
+  uint32_t fetch_add(uint32_t offset, uint32_t n);
+  uint32_t exchange(uint32_t offset, uint32_t value);
+
+  /// Wakes every thread (of any process) sleeping on the word.
+  void wake_all(uint32_t offset);
+  /// Waits until the word at `seq` differs from `seen`: spins for up to `spin` first, then
+  /// sleeps on its futex (counting itself in the word at `waiters` meanwhile, so that the
+  /// writer knows to wake it) until a wake or `timeout`. Returns the word's value at the end,
+  /// which may still be `seen` (a timeout, a wake without a change): callers loop.
+  uint32_t wait_change(uint32_t seq, uint32_t waiters, uint32_t seen,
+                       std::chrono::microseconds spin, std::chrono::microseconds timeout);
+  /// After changing the word at `seq` (an increment): wakes its sleepers when `waiters` says
+  /// there are any (no system call otherwise).
+  void notify(uint32_t seq, uint32_t waiters);
+
+ private:
+  uint32_t* word(uint32_t offset) const;
+  uint8_t* base_;
+  uint32_t size_;
+};
+
+}  // namespace rproctee
