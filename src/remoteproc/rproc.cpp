@@ -455,8 +455,10 @@ void Rproc::report_crash(CrashType type) {
   {
     std::lock_guard lock(work_mutex_);
     // Only the first report counts: one already queued or being handled (the recovery runs
-    // with the state crashed, then offline, then running) is this same crash.
-    if (work_busy_ || !work_.empty() || state_ == RprocState::kCrashed) {
+    // with the state crashed, then offline, then running) is this same crash. Once the
+    // recovered firmware runs, a report is a new crash, even before the worker is idle again.
+    const bool handling = work_busy_ && state_ != RprocState::kRunning;
+    if (handling || !work_.empty() || state_ == RprocState::kCrashed) {
       info("crash reported in {} (type {}) while one is handled: ignored", name_,
            crash_type_name(type));
       return;
