@@ -22,7 +22,9 @@ namespace rproctee::machine {
 struct MachineOptions {
   platform::Description description;
   std::string state_dir;  // anti-rollback counters; empty: in memory only
-  bool populate = true;   // make the memories resident at start (tests skip it for speed)
+  /// Make the memories resident at start (zeroes every page at once); off: a fresh memfd is
+  /// all holes, which read as zero, and the first LOAD touches only the pages it writes.
+  bool populate = false;
   /// Run the firmware on emulated Cortex-M cores; false: cores that only record hold-boot and
   /// reset (tests of the layers above with firmware that is not real code).
   bool emulate_cores = true;

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "soc/gdb_target.hpp"
+#include "soc/virtual_clock.hpp"
 
 namespace rproctee::soc {
 namespace {
@@ -94,7 +95,10 @@ struct CortexMCore::Impl {
   };
 
   explicit Impl(CortexMOptions o)
-      : options(std::move(o)), scs(options.clock_hz), iwdg(options.clock_hz) {}
+      : options(std::move(o)),
+        scs(options.clock_hz),
+        iwdg(options.clock_hz),
+        clock(options.clock_hz) {}
 
   uc_engine* uc = nullptr;
   CortexMOptions options;
@@ -113,15 +117,24 @@ struct CortexMCore::Impl {
   Iwdg iwdg;
   DebugBlocks debug;
   bool stop_requested = false;
-  // "Leave the emulator at the next block": a new interrupt, SCS change or stop request.
+  // "Leave the emulator at the next block": a new interrupt, SCS change, deadline or stop
+  // request (request_attention).
   std::atomic<bool> attention{false};
+  VirtualClock clock;          // virtual time (soc/virtual_clock.hpp)
+  uint64_t deadline = kNever;  // next SysTick request, watchdog expiry or timer event (cycles)
+  // The engine runs (from the core thread's last look at `attention` until uc_emu_start
+  // returns), and whether a hook stopped it this time (otherwise it stopped at WFI).
+  bool in_engine = false, stop_issued = false;
+  // The timer thread: raises `attention` at `deadline`.
+  std::thread timer;
+  std::condition_variable timer_wake;
+  VirtualClock::Host::time_point timer_due = VirtualClock::Host::time_point::max();
+  bool timer_quit = false;
 
   // The core thread's own state (hooks run on it).
-  uint64_t cycles = 0;          // virtual time, processor clock cycles
-  uint64_t deadline = kNever;   // next SysTick request or watchdog expiry
   bool masked_pending = false;  // an exception pends but PRIMASK/BASEPRI hold it back
   int masked_priority = 0;
-  bool sleeping = false, yielded = false, hook_stopped = false;
+  bool sleeping = false, yielded = false;
   std::optional<CrashReport> crash;
   std::optional<uint32_t> fault_address;
   unsigned fault_size = 0;       // bytes of the access that faulted
@@ -158,28 +171,82 @@ struct CortexMCore::Impl {
   std::optional<DebugStop> watch_hit;  // core thread: an access hit a watchpoint
 
   ~Impl() {
+    {
+      std::lock_guard lock(mutex);
+      timer_quit = true;
+    }
+    timer_wake.notify_all();
+    if (timer.joinable()) timer.join();
     if (uc) uc_close(uc);
   }
 
-  // --- hooks -----------------------------------------------------------------------------
+  // --- leaving the engine ----------------------------------------------------------------
+  //
+  // Unicorn 2.0.1 can stop safely only at the start of a translated block: a uc_emu_stop that
+  // lands after a load or store inside a block (the exit check Unicorn emits after every
+  // memory access) resumes at the start of that block, so its first instructions run twice
+  // (a PUSH would move SP twice; a store in an MMIO callback would repeat for ever). So other
+  // threads never call uc_emu_stop: they set `attention`, and the block hook, the only thing
+  // that runs at block starts, stops the engine there.
 
-  static void on_block(uc_engine* u, uint64_t, uint32_t size, void* user) {
-    auto* s = static_cast<Impl*>(user);
-    s->cycles += std::max<uint32_t>(size / 2, 1);  // about one instruction per halfword
-    if (s->attention.load(std::memory_order_relaxed) || s->cycles >= s->deadline ||
-        (s->masked_pending && s->unmasked_now())) {
-      s->hook_stopped = true;
-      uc_emu_stop(u);
+  /// Something for the core thread to look at (any thread, `mutex` held): a running engine
+  /// stops at the next block, a core outside it looks before it enters.
+  void request_attention() { attention.store(true, std::memory_order_release); }
+
+  /// uc_emu_stop where it is safe: in a hook at a block or an instruction (core thread).
+  void stop_engine_from_hook() {
+    stop_issued = true;
+    uc_emu_stop(uc);
+  }
+
+  /// A new next event in virtual time (`mutex` held): wakes the timer thread if it is earlier
+  /// than the one it waits for.
+  void set_deadline(uint64_t cycles) {
+    deadline = cycles;
+    if (in_engine && timer_due > clock.when(deadline)) timer_wake.notify_one();
+  }
+
+  /// The per-core timer thread: at the next deadline (SysTick, watchdog, timers) of a core in
+  /// the engine it raises `attention`. A core outside the engine needs nothing from it: it
+  /// looks at the deadline before it enters and sleeps in WFI until it.
+  void timer_loop() {
+    std::unique_lock lock(mutex);
+    while (!timer_quit) {
+      auto next = VirtualClock::Host::time_point::max();
+      if (in_engine) {
+        const auto due = clock.when(deadline);
+        if (VirtualClock::Host::now() >= due)
+          request_attention();
+        else
+          next = due;
+      }
+      timer_due = next;
+      if (next == VirtualClock::Host::time_point::max())
+        timer_wake.wait(lock);
+      else
+        timer_wake.wait_until(lock, next);
     }
+  }
+
+  // --- the block hook ----------------------------------------------------------------------
+
+  // One relaxed load per block: virtual time is the host's clock (nothing to count), and the
+  // deadlines, interrupts and stop requests arrive as `attention`. While (and only while) an
+  // exception pends masked by PRIMASK/BASEPRI/FAULTMASK, it also looks for the instruction
+  // that unmasked it (CPSIE, MSR).
+  static void on_block(uc_engine*, uint64_t, uint32_t, void* user) {
+    auto* s = static_cast<Impl*>(user);
+    if (s->attention.load(std::memory_order_relaxed) || (s->masked_pending && s->unmasked_now()))
+      s->stop_engine_from_hook();
   }
 
   // --- the debugger's hooks (only in the engine while they have work) ----------------------
 
-  static void on_breakpoint(uc_engine* u, uint64_t, uint32_t, void* user) {
+  static void on_breakpoint(uc_engine*, uint64_t, uint32_t, void* user) {
     auto* s = static_cast<Impl*>(user);
     std::lock_guard lock(s->mutex);
     if (!s->dbg.pending) s->dbg.pending = DebugStop{DebugStop::kSigtrap};
-    uc_emu_stop(u);
+    s->stop_engine_from_hook();
   }
 
   // A watched access: the core stops after the instruction (on_traced_instruction).
@@ -195,12 +262,12 @@ struct CortexMCore::Impl {
                                      std::max(static_cast<uint32_t>(address), w->address)};
   }
 
-  static void on_traced_instruction(uc_engine* u, uint64_t, uint32_t, void* user) {
+  static void on_traced_instruction(uc_engine*, uint64_t, uint32_t, void* user) {
     auto* s = static_cast<Impl*>(user);
     if (!s->watch_hit) return;
     std::lock_guard lock(s->mutex);
     s->take_watch_hit();
-    uc_emu_stop(u);
+    s->stop_engine_from_hook();
   }
 
   /// A watchpoint hit becomes the reason of the next halt (`mutex` held).
@@ -262,12 +329,14 @@ struct CortexMCore::Impl {
     dbg.pending.reset();
     dbg.halt_request = false;
     dbg.halted = true;
+    clock.pause();  // virtual time stands still while the debugger holds the core
     lock.unlock();
     snapshot_registers();
     lock.lock();
     dbg.changed.notify_all();
     wake.wait(lock, [&] { return !dbg.halted || stop_requested; });
     dbg.halted = false;
+    clock.resume();
   }
 
   /// The debugger may look at the engine: the core is halted or does not run.
@@ -299,7 +368,7 @@ struct CortexMCore::Impl {
         break;
       }
     }
-    if (s->crash) uc_emu_stop(u);
+    if (s->crash) s->stop_engine_from_hook();
   }
 
   // WFE and YIELD arrive here (QEMU's EXCP_YIELD, PC after the instruction): they are hints,
@@ -330,17 +399,18 @@ struct CortexMCore::Impl {
   static uint64_t scs_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
     auto* s = static_cast<Impl*>(user);
     std::lock_guard lock(s->mutex);
-    return s->scs.read(static_cast<uint32_t>(offset), size, s->cycles);
+    return s->scs.read(static_cast<uint32_t>(offset), size, s->clock.now());
   }
 
   static void scs_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* user) {
     auto* s = static_cast<Impl*>(user);
     std::lock_guard lock(s->mutex);
     const bool tracing = s->scs.trace_enabled();
-    s->scs.write(static_cast<uint32_t>(offset), static_cast<uint32_t>(value), size, s->cycles);
-    if (tracing != s->scs.trace_enabled()) s->debug.retime(tracing, s->cycles);
-    s->deadline = s->next_deadline();
-    s->attention.store(true);  // pending/enable/priority/reset may have changed
+    const uint64_t now = s->clock.now();
+    s->scs.write(static_cast<uint32_t>(offset), static_cast<uint32_t>(value), size, now);
+    if (tracing != s->scs.trace_enabled()) s->debug.retime(tracing, now);
+    s->set_deadline(s->next_deadline());
+    s->request_attention();  // pending/enable/priority/reset may have changed
   }
 
   static uint64_t iwdg_read(uc_engine*, uint64_t offset, unsigned, void* user) {
@@ -353,15 +423,15 @@ struct CortexMCore::Impl {
     auto* s = static_cast<Impl*>(user);
     std::lock_guard lock(s->mutex);
     s->iwdg.write(static_cast<uint32_t>(offset & ~uint64_t{3}), static_cast<uint32_t>(value),
-                  s->cycles);
-    s->deadline = s->next_deadline();
+                  s->clock.now());
+    s->set_deadline(s->next_deadline());
   }
 
   static uint64_t debug_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
     auto* s = static_cast<Impl*>(user);
     std::lock_guard lock(s->mutex);
     const uint32_t word = s->debug.read(static_cast<uint32_t>(offset & ~uint64_t{3}),
-                                        s->scs.trace_enabled(), s->cycles);
+                                        s->scs.trace_enabled(), s->clock.now());
     return narrow(word, offset, size);
   }
 
@@ -369,7 +439,7 @@ struct CortexMCore::Impl {
     auto* s = static_cast<Impl*>(user);
     std::lock_guard lock(s->mutex);
     s->debug.write(static_cast<uint32_t>(offset & ~uint64_t{3}), static_cast<uint32_t>(value),
-                   s->scs.trace_enabled(), s->cycles);
+                   s->scs.trace_enabled(), s->clock.now());
   }
 
   /// The bytes of a register word a narrow load at `offset` reads.
@@ -390,7 +460,7 @@ struct CortexMCore::Impl {
   static uint64_t device_read(uc_engine*, uint64_t offset, unsigned size, void* user) {
     auto* slot = static_cast<DeviceSlot*>(user);
     MmioDevice& d = *slot->impl->devices[slot->index].device;
-    d.advance(slot->impl->cycles);
+    d.advance(slot->impl->clock.now());
     return narrow(d.read32(static_cast<uint32_t>(offset & ~uint64_t{3})), offset, size);
   }
 
@@ -401,12 +471,13 @@ struct CortexMCore::Impl {
     const uint32_t shift = static_cast<uint32_t>(offset & 3) * 8;
     const auto v = static_cast<uint32_t>(value);
     const uint32_t word_offset = static_cast<uint32_t>(offset & ~uint64_t{3});
-    d.advance(s.cycles);
+    d.advance(s.clock.now());
     if (size >= 4)
       d.write32(word_offset, v);
     else
       d.write_masked(word_offset, v << shift, ((1u << (size * 8)) - 1) << shift);
-    s.deadline = std::min(s.deadline, d.deadline());  // a timer may have been started
+    std::lock_guard lock(s.mutex);
+    s.set_deadline(std::min(s.deadline, d.deadline()));  // a timer may have been started
   }
 
   // --- peripherals nothing models ----------------------------------------------------------
@@ -465,14 +536,14 @@ struct CortexMCore::Impl {
     const uint32_t levels = m.device->irq_lines();
     for (size_t line = 0; line < m.irqs.size() && line < 32; ++line)
       scs.set_line(m.irqs[line], (levels >> line) & 1);
-    attention.store(true);
+    request_attention();
   }
 
-  /// Brings the devices that count time to `cycles` (`mutex` held).
-  void advance_devices() {
+  /// Brings the devices that count time to `now` (`mutex` held).
+  void advance_devices(uint64_t now) {
     for (size_t i = 0; i < devices.size(); ++i) {
-      if (devices[i].alias || devices[i].device->deadline() > cycles) continue;
-      devices[i].device->advance(cycles);
+      if (devices[i].alias || devices[i].device->deadline() > now) continue;
+      devices[i].device->advance(now);
       sample_lines_locked(i);
     }
   }
@@ -633,7 +704,8 @@ struct CortexMCore::Impl {
 
   // --- the engine ----------------------------------------------------------------------------
 
-  /// A new Unicorn engine with the memories, the SCS, the watchdog, the devices and the hooks.
+  /// A new Unicorn engine with the memories, the SCS, the watchdog, the devices and the
+  /// exception hooks.
   /// Built again for every run: Unicorn 2.0.1 recycles its translation buffer only when it is
   /// full (1 GiB) and a full flush touches all of it, so a fresh engine per run (about 1 ms) is
   /// what keeps the resident memory flat over thousands of boots.
@@ -681,6 +753,8 @@ struct CortexMCore::Impl {
         return make_error(TeeCode::kBadParameters, "cannot map the peripherals at 0x{:08x}: {}",
                           base, uc_strerror(err));
     }
+    // One block hook (on_block: a flag test per block), the exception hooks; the debugger's
+    // hooks only while it has breakpoints or watchpoints.
     uc_hook h{};
     if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Impl::on_block), this, 1, 0) ||
         uc_hook_add(uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&Impl::on_interrupt), this, 1,
@@ -722,9 +796,9 @@ struct CortexMCore::Impl {
       if (!m.alias) m.device->reset();
     warned.clear();
     boot_address = boot;
-    cycles = 0;
+    clock.restart();
     deadline = kNever;
-    masked_pending = sleeping = yielded = hook_stopped = false;
+    masked_pending = sleeping = yielded = false;
     fault_address.reset();
     for (size_t i = 0; i < devices.size(); ++i) sample_lines_locked(i);
     return {};
@@ -869,6 +943,7 @@ Result<std::unique_ptr<CortexMCore>> CortexMCore::create(std::vector<CoreMemory>
   RPROCTEE_CHECK(s.build_engine());
   std::unique_ptr<CortexMCore> core(new CortexMCore(std::move(impl)));
   Impl* raw = core->impl_.get();
+  raw->timer = std::thread([raw] { raw->timer_loop(); });
   for (size_t i = 0; i < raw->devices.size(); ++i) {
     if (raw->devices[i].alias) continue;
     raw->devices[i].device->set_irq_listener([raw, i] { raw->sample_lines(i); });
@@ -916,7 +991,7 @@ void CortexMCore::stop() {
   {
     std::lock_guard lock(s.mutex);
     s.stop_requested = true;
-    s.attention.store(true);
+    s.request_attention();
   }
   s.wake.notify_all();
   if (!thread_.joinable() || thread_.get_id() == std::this_thread::get_id()) return;
@@ -931,7 +1006,6 @@ ArmRegisters CortexMCore::registers() const {
 
 void CortexMCore::run() {
   Impl& s = *impl_;
-  const double ns_per_cycle = 1e9 / static_cast<double>(s.options.clock_hz);
   while (true) {
     bool step = false;
     {
@@ -967,9 +1041,10 @@ void CortexMCore::run() {
         }
         resets_.fetch_add(1);
       }
-      s.scs.advance(s.cycles);
-      s.advance_devices();
-      if (s.iwdg.expired(s.cycles)) {
+      const uint64_t now = s.clock.now();
+      s.scs.advance(now);
+      s.advance_devices(now);
+      if (s.iwdg.expired(now)) {
         uint32_t pc = reg(s.uc, UC_ARM_REG_PC);
         s.set_crash(CrashKind::kWatchdog, pc, 0,
                     fmt::format("watchdog: IWDG not refreshed for {:.0f} ms (pc 0x{:08x})",
@@ -983,37 +1058,38 @@ void CortexMCore::run() {
         if (s.scs.best_pending()) {
           s.sleeping = false;  // WFI wakes on a pending exception even when it is masked
         } else {
-          // Idle: sleep until an interrupt, a stop, or the next SysTick request (virtual time
-          // follows the wall clock meanwhile).
-          auto wait = std::chrono::seconds(1);
-          bool timed = s.deadline != kNever;
-          auto t0 = std::chrono::steady_clock::now();
-          auto until_deadline = std::chrono::nanoseconds(static_cast<int64_t>(std::min(
-              1e9, static_cast<double>(timed ? s.deadline - s.cycles : 0) * ns_per_cycle)));
-          s.wake.wait_for(lock, timed ? until_deadline : std::chrono::nanoseconds(wait),
-                          [&] { return s.stop_requested || s.attention.load(); });
-          auto slept =
-              std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0);
-          s.cycles += static_cast<uint64_t>(slept.count() / ns_per_cycle);
-          if (timed && !s.attention.load() && !s.stop_requested)
-            s.cycles = std::max(s.cycles, s.deadline);
+          // Idle: sleep until an interrupt, a stop, or the next deadline (virtual time is the
+          // host's clock, so it went on meanwhile).
+          const auto until = std::min(s.clock.when(s.deadline),
+                                      VirtualClock::Host::now() + std::chrono::seconds(1));
+          s.wake.wait_until(lock, until, [&] { return s.stop_requested || s.attention.load(); });
           continue;
         }
       }
+      // Whatever arrived since the top of the loop is looked at before the engine starts;
+      // from here on the block hook sees it.
+      if (s.attention.load() || s.clock.now() >= s.deadline) continue;
+      s.in_engine = true;
+      s.stop_issued = false;
+      if (s.timer_due > s.clock.when(s.deadline)) s.timer_wake.notify_one();
     }
-    s.hook_stopped = s.yielded = false;
+    s.yielded = false;
     s.fault_address.reset();
     uc_err err = uc_emu_start(s.uc, reg(s.uc, UC_ARM_REG_PC) | 1, kUntil, 0, step ? 1 : 0);
     {
       std::lock_guard lock(s.mutex);
+      s.in_engine = false;
       if (err != UC_ERR_OK && !s.crash) s.fault(err);
       if (step && !s.dbg.pending) s.dbg.pending = DebugStop{DebugStop::kSigtrap};
       // Stopped for the debugger (a breakpoint, a watchpoint, Ctrl-C, a step), not by WFI.
-      if (s.dbg.pending || s.dbg.halt_request || s.watch_hit) s.hook_stopped = true;
+      if (s.dbg.pending || s.dbg.halt_request || s.watch_hit) s.stop_issued = true;
     }
     s.snapshot_registers();
     if (s.crash) continue;
-    if (!s.hook_stopped && !s.yielded) s.sleeping = true;  // WFI: the idle point
+    // The engine returns on its own only at WFI (and WFE/YIELD, which on_invalid marks): the
+    // idle point. A WFI that meets a stop request completes at once, as the architecture
+    // allows.
+    if (!s.stop_issued && !s.yielded) s.sleeping = true;
   }
   {
     std::lock_guard lock(s.mutex);
@@ -1044,8 +1120,7 @@ void CortexMCore::halt_and_wait(std::unique_lock<std::mutex>& lock) {
   Impl& s = *impl_;
   if (!running_.load() || s.dbg.halted) return;
   s.dbg.halt_request = true;
-  s.attention.store(true);
-  uc_emu_stop(s.uc);
+  s.request_attention();
   s.wake.notify_all();
   while (!s.dbg.halted && running_.load())
     s.dbg.changed.wait_for(lock, std::chrono::milliseconds(20));
@@ -1087,8 +1162,7 @@ void CortexMCore::debug_interrupt() {
       s.dbg.event = DebugStop{DebugStop::kSigint};
     } else {
       s.dbg.halt_request = true;
-      s.attention.store(true);
-      uc_emu_stop(s.uc);
+      s.request_attention();
     }
     s.dbg.changed.notify_all();
   }
@@ -1162,7 +1236,7 @@ size_t CortexMCore::debug_read_memory(uint32_t address, std::span<uint8_t> out) 
   if (address < Scs::kBase || offset >= Scs::kSize || address % 4 || out.size() % 4) return 0;
   const size_t n = std::min<uint64_t>(out.size(), Scs::kSize - offset);
   for (size_t i = 0; i < n; i += 4) {
-    const uint32_t word = s.scs.read(static_cast<uint32_t>(offset + i), 4, s.cycles);
+    const uint32_t word = s.scs.read(static_cast<uint32_t>(offset + i), 4, s.clock.now());
     std::memcpy(out.data() + i, &word, 4);
   }
   return n;

@@ -4,9 +4,11 @@
 // none. The core runs on its own thread between start() and stop() or a crash.
 //
 // Threading: start/stop/running/registers may be called from any thread (not concurrently
-// with each other for start/stop). The crash callback runs on the core's thread, once per run,
-// after running() turned false; it must not call stop()/start() synchronously (stop() called
-// there returns at once without joining).
+// with each other for start/stop). Devices report interrupt lines from any thread through
+// their listener; the core leaves the engine at the next translated block (a per-core timer
+// thread does the same at SysTick, watchdog and timer deadlines). The crash callback runs on the
+// core's thread, once per run, after running() turned false; it must not call stop()/start()
+// synchronously (stop() called there returns at once without joining).
 #pragma once
 
 #include <atomic>
@@ -46,8 +48,8 @@ enum class UnmodelledPolicy {
 };
 
 struct CortexMOptions {
-  /// Nominal processor clock: SysTick counts at this rate of virtual time (one cycle per
-  /// emulated instruction while running, wall-clock time while sleeping in WFI).
+  /// Nominal processor clock: SysTick, DWT CYCCNT, the timers and the watchdog count at this
+  /// rate of virtual time, which follows the host's monotonic clock (soc/virtual_clock.hpp).
   uint64_t clock_hz = 64'000'000;
   /// Base address of the independent watchdog (soc/iwdg.hpp) in the core's address space;
   /// 0: the core has none. Its expiry is a kWatchdog crash.

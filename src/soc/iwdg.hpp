@@ -1,7 +1,7 @@
 // The STM32 independent watchdog (IWDG) of the simulated SoC, seen by the remote core: the
 // register layout of the real part (KR, PR, RLR, SR), counting down on its own 32 kHz clock
 // (LSI). Pure state like the SCS: the core serialises every call and supplies the virtual time
-// in processor clock cycles, so a slow emulator never makes the watchdog bite early.
+// in processor clock cycles (the host's clock, soc/virtual_clock.hpp).
 //
 // Once started (KR = 0xCCCC) it cannot be stopped, only refreshed (KR = 0xAAAA); PR and RLR
 // are writable after KR = 0x5555. Expiry resets the remote processor on a board; here the core

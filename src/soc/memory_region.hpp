@@ -41,11 +41,14 @@ class MemoryRegion {
   std::span<uint8_t> all() { return {data_, static_cast<size_t>(size_)}; }
   std::span<const uint8_t> all() const { return {data_, static_cast<size_t>(size_)}; }
 
-  /// Makes every page resident (as memory is on a board), so that loading firmware does not
-  /// take a page fault per page.
+  /// Makes every page resident, so that loading firmware does not take a page fault per page.
+  /// Costs the zeroing of the whole region at once, and the next wipe() gives the pages back:
+  /// only benchmarks that want resident memories ask for it.
   void populate();
 
-  /// Fills the whole region with zeros.
+  /// Fills the whole region with zeros by giving its pages back to the kernel
+  /// (FALLOC_FL_PUNCH_HOLE: every mapping reads zeros afterwards); memset of the pages that
+  /// hold data where the kernel refuses.
   void wipe();
   /// True when every byte is zero (only pages that hold data are read).
   bool is_zero() const;
