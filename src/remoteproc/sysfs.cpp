@@ -1,6 +1,7 @@
 #include "remoteproc/sysfs.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <optional>
@@ -132,9 +133,22 @@ SysfsTree::SysfsTree(std::vector<Rproc*> rprocs, DevcoredumpStore& dumps, Kernel
   }
 }
 
-const std::string* SysfsTree::link_at(std::string_view path) const {
-  const auto it = links_.find(path);
-  return it == links_.end() ? nullptr : &it->second;
+std::optional<std::string> SysfsTree::link_at(std::string_view path) const {
+  if (const auto it = links_.find(path); it != links_.end()) return it->second;
+  // sys/class/devcoredump/devcdN/failing_device -> the device that crashed (devcd_dev_groups'
+  // link to the failing device), while the dump exists.
+  constexpr std::string_view kLinkName = "/failing_device";
+  if (path.size() <= kDevcd.size() + 1 + kLinkName.size() ||
+      path.rfind(std::string(kDevcd) + "/", 0) != 0 || !path.ends_with(kLinkName))
+    return {};
+  const std::string_view devcd =
+      path.substr(kDevcd.size() + 1, path.size() - kDevcd.size() - 1 - kLinkName.size());
+  const auto n = number_after(devcd, "devcd");
+  if (!n || !dumps_.get(*n)) return {};
+  const std::string device = dumps_.device(*n);
+  for (size_t i = 0; i < rprocs_.size(); ++i)
+    if (rprocs_[i]->dev_name() == device) return "../../../" + device_dirs_[i].substr(4);
+  return {};
 }
 
 std::optional<std::vector<std::string>> SysfsTree::resolve(std::string_view path,
@@ -149,7 +163,7 @@ std::optional<std::vector<std::string>> SysfsTree::resolve(std::string_view path
       if (i + 1 == count && !follow_last) break;
       if (i) prefix += '/';
       prefix += parts[i];
-      const std::string* target = link_at(prefix);
+      const auto target = link_at(prefix);
       if (!target) continue;
       std::vector<std::string> next(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(i));
       for (auto t : split(*target)) {  // relative to the link's folder
@@ -174,7 +188,7 @@ SysfsTree::Parsed SysfsTree::parse(std::string_view path, bool follow_last) cons
   const std::vector<std::string>& owned = *resolved;
   std::vector<std::string_view> parts(owned.begin(), owned.end());
   const std::string joined = join(parts, parts.size());
-  if (const std::string* target = link_at(joined)) {
+  if (const auto target = link_at(joined)) {
     p.kind = Parsed::kLink;
     p.file = *target;
     return p;
@@ -250,9 +264,6 @@ SysfsTree::Parsed SysfsTree::parse(std::string_view path, bool follow_last) cons
       p.children = {"data", "failing_device"};
     } else if (parts.size() == 5 && parts[4] == "data") {
       p.kind = Parsed::kDevcdData;
-    } else if (parts.size() == 5 && parts[4] == "failing_device") {
-      p.kind = Parsed::kRprocAttr;  // read-only text
-      p.file = "failing_device";
     }
   }
   return p;
@@ -328,10 +339,6 @@ int SysfsTree::read(std::string_view path, std::string& out) const {
     }
     case Parsed::kRprocAttr:
       break;
-  }
-  if (p.file == "failing_device") {
-    out = dumps_.device(p.devcd) + "\n";
-    return 0;
   }
   Rproc& r = *p.rproc;
   const std::string& f = p.file;
@@ -427,16 +434,73 @@ int SysfsTree::write(std::string_view path, std::string_view value) {
 // dropped); the optional "UUID [KEY=VALUE ...]" arguments are not supported here (EINVAL).
 // No udev listens on this board: the event is only logged.
 int SysfsTree::write_uevent(Rproc& r, std::string_view value) {
-  std::string_view action = value;
-  if (!action.empty() && (action.back() == '\n' || action.back() == '\0')) action.remove_suffix(1);
-  const bool known = std::find(std::begin(kUeventActions), std::end(kUeventActions), action) !=
-                     std::end(kUeventActions);
-  if (!known) {
-    log_.log("remoteproc " + r.dev_name(), "uevent: failed to send synthetic uevent: {}", -EINVAL);
+  const std::string dev = "remoteproc " + r.dev_name();
+  const auto refuse = [&](std::string_view why) {
+    log_.log(dev, "synth uevent: {}: {}", device_dirs_[index_of(r)].substr(3), why);
+    log_.log(dev, "uevent: failed to send synthetic uevent: {}", -EINVAL);
     return -EINVAL;
-  }
-  log_.log("remoteproc " + r.dev_name(), "synthetic uevent {} DEVTYPE=remoteproc", action);
+  };
+  std::string why;
+  const auto synth = parse_synthetic_uevent(value, why);
+  if (!synth) return refuse(why);
+  std::string env = "DEVTYPE=remoteproc SYNTH_UUID=" + (synth->uuid.empty() ? "0" : synth->uuid);
+  for (const auto& [key, val] : synth->args) env += fmt::format(" SYNTH_ARG_{}={}", key, val);
+  log_.log(dev, "synthetic uevent {} {}", synth->action, env);
   return 0;
+}
+
+size_t SysfsTree::index_of(const Rproc& r) const {
+  return static_cast<size_t>(std::find(rprocs_.begin(), rprocs_.end(), &r) - rprocs_.begin());
+}
+
+// kobject_synth_uevent (lib/kobject_uevent.c): "ACTION [UUID [KEY=VALUE ...]]", one trailing
+// newline or NUL dropped; KEY and VALUE alphanumeric, single spaces between.
+std::optional<SyntheticUevent> parse_synthetic_uevent(std::string_view text, std::string& why) {
+  const auto chop = [](std::string_view& s) {
+    if (!s.empty() && (s.back() == '\n' || s.back() == '\0')) s.remove_suffix(1);
+  };
+  std::string_view all = text;
+  chop(all);
+  if (all.empty()) return why = "unknown uevent action string", std::nullopt;
+  const size_t space = all.find(' ');
+  const std::string_view word = all.substr(0, space);
+  const bool known = std::find(std::begin(kUeventActions), std::end(kUeventActions), word) !=
+                     std::end(kUeventActions);
+  if (!known) return why = "unknown uevent action string", std::nullopt;
+  SyntheticUevent out{std::string(word), {}, {}};
+  if (space == std::string_view::npos) return out;
+  // The arguments are what follows the space in the original text (their own newline dropped).
+  std::string_view args = text.substr(space + 1);
+  chop(args);
+  const std::string bad = "incorrect uevent action arguments";
+  constexpr size_t kUuidLength = 36;
+  if (args.size() < kUuidLength) return why = bad, std::nullopt;
+  for (size_t i = 0; i < kUuidLength; ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? args[i] != '-' : !std::isxdigit(static_cast<unsigned char>(args[i])))
+      return why = bad, std::nullopt;
+  }
+  out.uuid = std::string(args.substr(0, kUuidLength));
+  const auto alnum_run = [&](size_t from, char delim) {  // end of a word, or npos if none
+    size_t at = from;
+    while (at < args.size() && args[at] != delim) {
+      if (!std::isalnum(static_cast<unsigned char>(args[at]))) return std::string_view::npos;
+      ++at;
+    }
+    return at == from ? std::string_view::npos : at;
+  };
+  size_t next = kUuidLength;
+  while (next < args.size()) {
+    if (args[next] != ' ' || ++next >= args.size()) return why = bad, std::nullopt;
+    const size_t eq = alnum_run(next, '=');
+    if (eq == std::string_view::npos || eq >= args.size()) return why = bad, std::nullopt;
+    const size_t value_end = eq + 1 < args.size() ? alnum_run(eq + 1, ' ') : std::string_view::npos;
+    if (value_end == std::string_view::npos) return why = bad, std::nullopt;
+    out.args.emplace_back(std::string(args.substr(next, eq - next)),
+                          std::string(args.substr(eq + 1, value_end - eq - 1)));
+    next = value_end;
+  }
+  return out;
 }
 
 }  // namespace rproctee::remoteproc

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "remoteproc/devcoredump.hpp"
@@ -61,9 +62,10 @@ class SysfsTree {
   /// or nullopt when it names nothing.
   std::optional<std::vector<std::string>> resolve(std::string_view path, bool follow_last) const;
   /// The target of the symbolic link at `path` (relative, as readlink gives it), if one is.
-  const std::string* link_at(std::string_view path) const;
+  std::optional<std::string> link_at(std::string_view path) const;
   Parsed parse(std::string_view path, bool follow_last = true) const;
   int write_uevent(Rproc& r, std::string_view value);
+  size_t index_of(const Rproc& r) const;
 
   std::vector<Rproc*> rprocs_;
   std::vector<std::string> device_dirs_;  // "sys/devices/DIR/remoteproc/remoteprocN"
@@ -74,6 +76,17 @@ class SysfsTree {
   DevcoredumpStore& dumps_;
   KernelLog& log_;
 };
+
+/// A write to a device's `uevent`, as kobject_synth_uevent parses it: "ACTION [UUID
+/// [KEY=VALUE ...]]".
+struct SyntheticUevent {
+  std::string action;                                     // add, remove, change, ...
+  std::string uuid;                                       // empty: none given
+  std::vector<std::pair<std::string, std::string>> args;  // SYNTH_ARG_KEY=VALUE
+};
+/// nullopt with the kernel's reason in `why` ("unknown uevent action string", "incorrect
+/// uevent action arguments") when the kernel answers EINVAL.
+std::optional<SyntheticUevent> parse_synthetic_uevent(std::string_view text, std::string& why);
 
 /// sysfs_streq: equal, ignoring one trailing newline on either side.
 bool sysfs_streq(std::string_view a, std::string_view b);

@@ -286,7 +286,9 @@ TEST_F(UpLifecycle, CrashThroughDebugfsPublishesAnElfCoreAtRecovery) {
   const auto dumps = devcds(mnt_);
   ASSERT_EQ(dumps.size(), 1u) << read("/dmesg");
   const std::string dir = mnt_ + "/sys/class/devcoredump/" + dumps[0];
-  EXPECT_EQ(slurp(dir + "/failing_device"), "remoteproc0\n");
+  EXPECT_EQ(std::filesystem::read_symlink(dir + "/failing_device"),
+            "../../../devices/platform/m33/remoteproc/remoteproc0");
+  EXPECT_EQ(slurp(dir + "/failing_device/name"), "m33\n");
   const std::string data = slurp(dir + "/data");
   ASSERT_NO_FATAL_FAILURE(ExpectElfCore(std::vector<uint8_t>(data.begin(), data.end())));
   EXPECT_NE(

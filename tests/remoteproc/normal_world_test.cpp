@@ -328,7 +328,11 @@ TEST_F(NormalWorldTest, CrashIsDumpedAndRecoveryReauthenticates) {
   const auto list = nw_->dumps().list();
   ASSERT_EQ(list.size(), 1u);
   const std::string dir = fmt::format("sys/class/devcoredump/devcd{}", list[0]);
-  EXPECT_EQ(Read(dir + "/failing_device"), "remoteproc0\n");
+  // failing_device: a link to the device that crashed, as devcoredump makes it.
+  std::string target;
+  ASSERT_EQ(nw_->sysfs().readlink(dir + "/failing_device", target), 0);
+  EXPECT_EQ(target, "../../../devices/platform/m33/remoteproc/remoteproc0");
+  EXPECT_EQ(Read(dir + "/failing_device/name"), "m33\n");
   const std::string data = Read(dir + "/data");
   ASSERT_GT(data.size(), 52u);
   EXPECT_EQ(data.substr(0, 4),

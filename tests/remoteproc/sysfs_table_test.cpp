@@ -559,13 +559,19 @@ std::vector<Row> table() {
     cases.push_back({"", {0, O}, {0, R}, {0, C}});
     add(dbg("crash"), cases, true);
   }
-  // uevent (the driver core's): an action word synthesises an event; anything else EINVAL.
+  // uevent (the driver core's kobject_synth_uevent): an action word, optionally a UUID and
+  // KEY=VALUE pairs, synthesises an event; anything else EINVAL.
   {
     const std::string ev = "DEVTYPE=remoteproc\n";
+    const std::string uuid = "0b6c8b4e-3b2a-4e5f-9a1d-7c2e5f6a8b9c";
     std::vector<Case> cases;
-    for (const std::string v : {"change", "add\n", "online"})
+    for (const std::string& v : {std::string("change"), std::string("add\n"), std::string("online"),
+                                 "add " + uuid, "change " + uuid + " A=1 Key2=v2\n"})
       cases.push_back({v, {0, O, ev}, {0, R, ev}, {0, C, ev}});
-    for (const std::string v : {"bogus", "\n", "Change"})
+    for (const std::string& v : {std::string("bogus"), std::string("\n"), std::string("Change"),
+                                 std::string("add "), std::string("add not-a-uuid"),
+                                 "add " + uuid + " A", "add " + uuid + " A=", "add " + uuid + " =1",
+                                 "add " + uuid + "  A=1", "add " + uuid + " A-b=1"})
       cases.push_back({v, {EINVAL, O, ev}, {EINVAL, R, ev}, {EINVAL, C, ev}});
     add(cls("uevent"), cases);
   }
@@ -1028,6 +1034,31 @@ class SysfsLayout : public FwScript {
     return fmt::format("{}{:04o}", S_ISDIR(st.st_mode) ? 'd' : 'f', st.st_mode & 07777);
   }
 };
+
+// kobject_synth_uevent's syntax: what it accepts, what becomes SYNTH_UUID and SYNTH_ARG_*, and
+// the kernel's two reasons for EINVAL.
+TEST(SyntheticUevent, ParsedAsTheKernelDoes) {
+  std::string why;
+  auto plain = remoteproc::parse_synthetic_uevent("change\n", why);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->action, "change");
+  EXPECT_TRUE(plain->uuid.empty());
+  auto full = remoteproc::parse_synthetic_uevent(
+      "add 0b6c8b4e-3b2a-4e5f-9a1d-7c2e5f6a8b9c A=1 Key2=v2\n", why);
+  ASSERT_TRUE(full) << why;
+  EXPECT_EQ(full->uuid, "0b6c8b4e-3b2a-4e5f-9a1d-7c2e5f6a8b9c");
+  ASSERT_EQ(full->args.size(), 2u);
+  EXPECT_EQ(full->args[1], std::make_pair(std::string("Key2"), std::string("v2")));
+  EXPECT_FALSE(remoteproc::parse_synthetic_uevent("adds", why));
+  EXPECT_EQ(why, "unknown uevent action string");
+  for (const char* bad :
+       {"add ", "add 0b6c8b4e-3b2a-4e5f-9a1d-7c2e5f6a8b9",
+        "add 0b6c8b4e-3b2a-4e5f-9a1d-7c2e5f6a8b9c ", "add 0b6c8b4e-3b2a-4e5f-9a1d-7c2e5f6a8b9cX",
+        "add 0b6c8b4e-3b2a-4e5f-9a1d-7c2e5f6a8b9c A=1 "}) {
+    EXPECT_FALSE(remoteproc::parse_synthetic_uevent(bad, why)) << bad;
+    EXPECT_EQ(why, "incorrect uevent action arguments") << bad;
+  }
+}
 
 TEST_P(SysfsLayout, ClassEntryIsALinkIntoDevicesWithUeventDeviceSubsystem) {
   const std::string dev = "sys/devices/platform/m33/remoteproc/remoteproc0";
