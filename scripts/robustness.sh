@@ -6,7 +6,7 @@
 # Exits 1 when any campaign found a failure (the logs are kept and named), 2 on a usage error.
 #
 #   scripts/robustness.sh [--preset release|asan] [--fuzz-seconds S] [--walk-seeds N]
-#                         [--walk-steps N] [--cycles N] [--keep DIR]
+#                         [--walk-steps N] [--cycles N] [--crash-cycles N] [--keep DIR]
 #
 # Needs ./scripts/build.sh PRESET (and ./scripts/build.sh fuzz for the fuzz figures; without it
 # that part says "not run"). Defaults: 30 s per fuzz target, walk seeds 1..2 with the test's
@@ -16,10 +16,10 @@ cd "$(dirname "$0")/.."
 
 usage() {
   echo "usage: $0 [--preset release|asan] [--fuzz-seconds S] [--walk-seeds N] [--walk-steps N]" \
-    "[--cycles N] [--keep DIR]" >&2
+    "[--cycles N] [--crash-cycles N] [--keep DIR]" >&2
   exit 2
 }
-preset=release fuzz_seconds=30 walk_seeds=2 walk_steps="" cycles="" keep=""
+preset=release fuzz_seconds=30 walk_seeds=2 walk_steps="" cycles="" crash_cycles="" keep=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --preset) preset=${2:-}; shift 2 || usage ;;
@@ -27,6 +27,7 @@ while [[ $# -gt 0 ]]; do
     --walk-seeds) walk_seeds=${2:-}; shift 2 || usage ;;
     --walk-steps) walk_steps=${2:-}; shift 2 || usage ;;
     --cycles) cycles=${2:-}; shift 2 || usage ;;
+    --crash-cycles) crash_cycles=${2:-}; shift 2 || usage ;;
     --keep) keep=${2:-}; shift 2 || usage ;;
     -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage ;;
@@ -36,6 +37,7 @@ done
   usage
 [[ -z $walk_steps || $walk_steps =~ ^[1-9][0-9]*$ ]] || usage
 [[ -z $cycles || $cycles =~ ^[1-9][0-9]*$ ]] || usage
+[[ -z $crash_cycles || $crash_cycles =~ ^[1-9][0-9]*$ ]] || usage
 
 tests=build/$preset/tests/rproctee_tests
 if [[ ! -x $tests ]]; then
@@ -89,6 +91,7 @@ run kills 'UpProcessFaults.*'
 # 4. Load: cycles and concurrent clients.
 cycles_env=()
 [[ -z $cycles ]] || cycles_env=(RPROCTEE_CYCLES="$cycles")
+[[ -z $crash_cycles ]] || cycles_env+=(RPROCTEE_CRASH_CYCLES="$crash_cycles")
 run cycles 'Cycles.*' "${cycles_env[@]}"
 run clients 'ConcurrentClients.*'
 # 5. Fuzzing, when the fuzz build exists.
@@ -119,9 +122,10 @@ printf 'Process-kill scenarios\n  %s passed (every fault point of a boot, machin
   "$(passed "$work/kills.json")"
 printf '  running and during an rpmsg exchange, normal world killed)\n\n'
 printf 'Load\n'
-printf '  boot/stop cycles: %s (resident memory grown %s KiB); crash/recovery cycles: %s; tests %s\n' \
+printf '  boot/stop cycles: %s (resident memory grown %s KiB); crash/recovery cycles: %s (grown %s KiB); tests %s\n' \
   "$(values cycles "$work/cycles.json" | sum)" "$(values rss_growth_kib "$work/cycles.json" | sum)" \
-  "$(values crash_cycles "$work/cycles.json" | sum)" "$(passed "$work/cycles.json")"
+  "$(values crash_cycles "$work/cycles.json" | sum)" \
+  "$(values crash_rss_growth_kib "$work/cycles.json" | sum)" "$(passed "$work/cycles.json")"
 printf '  concurrent TEE clients: %s, %s calls, %s undocumented answers; tests %s\n\n' \
   "$(values clients "$work/clients.json" | sum)" "$(values calls "$work/clients.json" | sum)" \
   "$(values violations "$work/clients.json" | sum)" "$(passed "$work/clients.json")"
