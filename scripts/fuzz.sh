@@ -6,14 +6,30 @@
 # a target crashed, timed out or ran out of memory, naming the reproducer written under
 # build/fuzz/artifacts/<target>/. Full logs: build/fuzz/logs/<target>.log.
 #
-#   scripts/fuzz.sh SECONDS [TARGET]...     (default: every built target)
+#   scripts/fuzz.sh [--runs N] [--grow-seeds] SECONDS [TARGET]...   (default: every built target)
+#
+# --runs N stops a target after N executions (SECONDS still bounds it): a campaign's volume.
+# Seeds: fuzz/corpus/<target>/ (made by hand and by make_corpus.py) and fuzz/grown/<target>/ (the
+# inputs earlier campaigns found). --grow-seeds merges this run's new inputs into fuzz/grown/
+# (libFuzzer's -merge=1 keeps only those that add coverage), so the next run starts there.
+# The targets' scratch files go to /dev/shm when TMPDIR is unset: fuzz_state_dir fsyncs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: $0 SECONDS [TARGET]..." >&2; exit 2; }
+usage() { echo "usage: $0 [--runs N] [--grow-seeds] SECONDS [TARGET]..." >&2; exit 2; }
+runs=-1 grow=0
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage; runs=$2; shift 2 ;;
+    --grow-seeds) grow=1; shift ;;
+    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) break ;;
+  esac
+done
 [[ $# -ge 1 && $1 =~ ^[1-9][0-9]*$ ]] || usage
 seconds=$1
 shift
+if [[ -z ${TMPDIR:-} && -d /dev/shm && -w /dev/shm ]]; then export TMPDIR=/dev/shm; fi
 
 build=build/fuzz
 bin_dir=$build/fuzz
@@ -47,7 +63,7 @@ for t in "${targets[@]}"; do
   fi
   corpus=$work/$t
   mkdir -p "$corpus"
-  for src in fuzz/corpus/$t fuzz/regressions/$t; do
+  for src in fuzz/corpus/$t fuzz/grown/$t fuzz/regressions/$t; do
     if [[ -d $src ]]; then
       find "$src" -maxdepth 1 -type f ! -name 'README*' ! -name '.*' -exec cp -t "$corpus" {} +
     fi
@@ -57,8 +73,17 @@ for t in "${targets[@]}"; do
   mkdir -p "$artifacts"
   log=$build/logs/$t.log
   status=0
-  "$exe" "$corpus" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+  "$exe" "$corpus" -max_total_time="$seconds" -runs="$runs" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
+  if [[ $status -eq 0 && $grow -eq 1 ]]; then
+    # libFuzzer names the inputs it adds by their SHA-1; the copied seeds keep their names.
+    found=$work/$t.found
+    mkdir -p "$found" "fuzz/grown/$t"
+    find "$corpus" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9a-f]{40}' \
+      -exec mv -t "$found" {} +
+    "$exe" -merge=1 "fuzz/grown/$t" "$found" >"$build/logs/$t.merge.log" 2>&1 ||
+      failures+=("$t: merging the grown corpus failed, see $build/logs/$t.merge.log")
+  fi
 
   execs=$(final_stat number_of_executed_units "$log")
   rate=$(final_stat average_exec_per_sec "$log")
@@ -87,4 +112,8 @@ if [[ ${#failures[@]} -gt 0 ]]; then
   printf '  %s\n' "${failures[@]}" >&2
   exit 1
 fi
-echo "fuzz.sh: ${#targets[@]} target(s), ${seconds} s each, no crash"
+if [[ $runs -gt 0 ]]; then
+  echo "fuzz.sh: ${#targets[@]} target(s), up to $runs executions or ${seconds} s each, no crash"
+else
+  echo "fuzz.sh: ${#targets[@]} target(s), ${seconds} s each, no crash"
+fi
