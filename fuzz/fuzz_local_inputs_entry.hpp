@@ -7,9 +7,10 @@
 //   file that is a symlink is never trusted.
 // fuzz_client_limits: `machine --client-limits TEXT`. Checked: what parses formats back to a
 //   text that parses to the same limits.
-// fuzz_control: the control socket's protocol, one SOCK_SEQPACKET message per request, on a
-//   real ControlServer over the fuzz_sysfs normal world. Checked: every reply starts with an
-//   errno in [0, 4095] and a newline; a "shutdown" only calls its callback.
+// fuzz_control: the control socket's protocol over the fuzz_sysfs normal world: every request
+//   through the server's handler, and one input in 64 also as SOCK_SEQPACKET messages to a
+//   real ControlServer. Checked: every reply starts with an errno in [0, 4095] and a newline;
+//   an empty message gets none; a "shutdown" only calls its callback.
 #pragma once
 
 #include <cstdint>

@@ -63,6 +63,7 @@ World& world() {
     remoteproc::NormalWorldOptions nw;
     nw.firmware_path = {kFirmwareDir};
     nw.echo_log = false;
+    nw.log_capacity = 16 * 1024;  // wraps every few inputs (and `dmesg` reads stay cheap)
     nw.shutdown_timeout = std::chrono::milliseconds(1);
     nw.inline_dump_timeout = std::chrono::milliseconds(1);
     auto created = remoteproc::NormalWorld::create("inproc:fuzz-sysfs", std::move(nw));

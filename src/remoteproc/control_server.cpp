@@ -104,7 +104,11 @@ void ControlServer::serve(int client) {
   auto message = receive_message(client, kMaxRequest);
   if (message && !message->bytes.empty()) {
     for (int fd : message->fds) ::close(fd);
-    const std::string reply = handle(std::string(message->bytes.begin(), message->bytes.end()));
+    const std::string reply = handle_control_request(
+        *tree_,
+        std::string_view(reinterpret_cast<const char*>(message->bytes.data()),
+                         message->bytes.size()),
+        on_shutdown_);
     const auto* bytes = reinterpret_cast<const uint8_t*>(reply.data());
     for (size_t at = 0; at < reply.size(); at += kReplyChunk)
       if (!send_message(client, {bytes + at, std::min(kReplyChunk, reply.size() - at)}, {})) break;
@@ -115,27 +119,28 @@ void ControlServer::serve(int client) {
   if (--running_ == 0) drained_.notify_all();
 }
 
-std::string ControlServer::handle(const std::string& request) {
+std::string handle_control_request(SysfsTree& tree, std::string_view request,
+                                   const std::function<void()>& on_shutdown) {
   const size_t space = request.find(' ');
-  const std::string verb = request.substr(0, space);
-  std::string rest = space == std::string::npos ? "" : request.substr(space + 1);
+  const std::string_view verb = request.substr(0, space);
+  const std::string rest(space == std::string::npos ? "" : request.substr(space + 1));
   std::string data;
   int err = 0;
   if (verb == "read") {
-    err = tree_->read(rest, data);
+    err = tree.read(rest, data);
   } else if (verb == "list") {
     std::vector<std::string> names;
-    err = tree_->list(rest, names);
+    err = tree.list(rest, names);
     for (const auto& n : names) data += n + "\n";
   } else if (verb == "write") {
     const size_t nl = rest.find('\n');
     if (nl == std::string::npos) {
       err = -EINVAL;
     } else {
-      err = tree_->write(rest.substr(0, nl), std::string_view(rest).substr(nl + 1));
+      err = tree.write(rest.substr(0, nl), std::string_view(rest).substr(nl + 1));
     }
   } else if (verb == "shutdown") {
-    if (on_shutdown_) on_shutdown_();
+    if (on_shutdown) on_shutdown();
   } else {
     err = -EINVAL;
     data = "unknown request";

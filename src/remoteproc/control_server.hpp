@@ -43,7 +43,6 @@ class ControlServer {
   ControlServer() = default;
   void accept_loop();
   void serve(int client);
-  std::string handle(const std::string& request);
 
   SysfsTree* tree_ = nullptr;
   std::function<void()> on_shutdown_;
@@ -58,6 +57,10 @@ class ControlServer {
   std::vector<int> clients_;  // sockets of the clients being served
   size_t running_ = 0;        // client threads not yet returned
 };
+
+/// The reply to one request (the protocol above), as the server sends it.
+std::string handle_control_request(SysfsTree& tree, std::string_view request,
+                                   const std::function<void()>& on_shutdown);
 
 /// One request to a control server; the reply's errno (0 ok) and data.
 Result<std::pair<int, std::string>> control_request(const std::string& socket_path,

@@ -13,19 +13,22 @@ namespace rproctee::remoteproc {
 
 class KernelLog {
  public:
-  explicit KernelLog(bool echo = true);
+  /// The default capacity: the last 1 MiB, as a kernel's log buffer (CONFIG_LOG_BUF_SHIFT=20).
+  static constexpr size_t kDefaultCapacity = size_t{1} << 20;
+  explicit KernelLog(bool echo = true, size_t capacity = kDefaultCapacity);
   /// Appends one line for `device` ("remoteproc remoteproc0").
   void write(std::string_view device, std::string_view message);
   template <typename... Args>
   void log(std::string_view device, fmt::format_string<Args...> format, Args&&... args) {
     write(device, fmt::format(format, std::forward<Args>(args)...));
   }
-  /// Everything logged so far (bounded to the last 1 MiB, like a ring buffer).
+  /// Everything logged so far (the newest whole lines that fit in the capacity).
   std::string contents() const;
 
  private:
   const std::chrono::steady_clock::time_point start_;
   const bool echo_;
+  const size_t capacity_;
   mutable std::mutex mutex_;
   // A ring of whole lines, as the kernel's log buffer: allocated once, so a long-running
   // process logs without allocating (and without moving what it keeps).

@@ -29,6 +29,7 @@ inline constexpr uint64_t kFirmwareSlack = 64ull << 20;
 struct NormalWorldOptions {
   std::vector<std::string> firmware_path = {"."};
   bool echo_log = true;  // the kernel log also goes to stderr
+  size_t log_capacity = KernelLog::kDefaultCapacity;  // bytes of the kernel log kept
   std::chrono::milliseconds inline_dump_timeout{5000};
   /// How long a stop waits for the firmware to acknowledge the shutdown request (the "shutdown"
   /// mailbox channel; ST's driver waits 500 ms).
@@ -52,7 +53,7 @@ class NormalWorld {
 
  private:
   NormalWorld(NormalWorldOptions o)
-      : log_(o.echo_log), firmware_(o.firmware_path), options_(std::move(o)) {}
+      : log_(o.echo_log, o.log_capacity), firmware_(o.firmware_path), options_(std::move(o)) {}
   KernelLog log_;
   DevcoredumpStore dumps_;
   FirmwareLoader firmware_;

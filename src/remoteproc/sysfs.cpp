@@ -30,7 +30,10 @@ std::vector<std::string_view> split(std::string_view path) {
 
 std::string join(const std::vector<std::string_view>& parts, size_t n) {
   std::string s;
-  for (size_t i = 0; i < n && i < parts.size(); ++i) s += (i ? "/" : "") + std::string(parts[i]);
+  for (size_t i = 0; i < n && i < parts.size(); ++i) {
+    if (i) s += '/';
+    s += parts[i];
+  }
   return s;
 }
 
@@ -60,12 +63,6 @@ uint32_t attr_mode(bool debug, std::string_view f) {
   if (!debug) return writable_attr(false, f) ? 0644 : 0444;
   if (f == "crash") return 0200;
   return writable_attr(true, f) ? 0600 : 0400;
-}
-
-std::vector<std::string> split_owned(std::string_view path) {
-  std::vector<std::string> out;
-  for (auto p : split(path)) out.emplace_back(p);
-  return out;
 }
 
 // kobject_action_type(): the words a device's `uevent` takes.
@@ -131,15 +128,24 @@ SysfsTree::SysfsTree(std::vector<Rproc*> rprocs, DevcoredumpStore& dumps, Kernel
       }
     }
   }
+  link_names_.emplace_back("failing_device");
+  for (const auto& [link, target] : links_) {
+    std::string name = link.substr(link.rfind('/') + 1);
+    if (std::find(link_names_.begin(), link_names_.end(), name) == link_names_.end())
+      link_names_.push_back(std::move(name));
+  }
 }
 
 std::optional<std::string> SysfsTree::link_at(std::string_view path) const {
+  // Most lookups ask about a folder on the way; its name tells it is no link.
+  const std::string_view name = path.substr(path.rfind('/') + 1);  // (npos + 1 == 0)
+  if (std::find(link_names_.begin(), link_names_.end(), name) == link_names_.end()) return {};
   if (const auto it = links_.find(path); it != links_.end()) return it->second;
   // sys/class/devcoredump/devcdN/failing_device -> the device that crashed (devcd_dev_groups'
   // link to the failing device), while the dump exists.
   constexpr std::string_view kLinkName = "/failing_device";
   if (path.size() <= kDevcd.size() + 1 + kLinkName.size() ||
-      path.rfind(std::string(kDevcd) + "/", 0) != 0 || !path.ends_with(kLinkName))
+      !path.starts_with(kDevcd) || path[kDevcd.size()] != '/' || !path.ends_with(kLinkName))
     return {};
   const std::string_view devcd =
       path.substr(kDevcd.size() + 1, path.size() - kDevcd.size() - 1 - kLinkName.size());
@@ -151,32 +157,34 @@ std::optional<std::string> SysfsTree::link_at(std::string_view path) const {
   return {};
 }
 
-std::optional<std::vector<std::string>> SysfsTree::resolve(std::string_view path,
-                                                           bool follow_last) const {
-  std::vector<std::string> parts = split_owned(path);
-  std::string prefix;
+std::optional<std::string> SysfsTree::resolve(std::string_view path, bool follow_last) const {
+  // One string, the path so far; a link found at one of its prefixes is spliced in and the
+  // walk starts over. No allocation while no prefix is a link (most lookups).
+  std::string current = join(split(path), SIZE_MAX);
   for (int hops = 0; hops < 40; ++hops) {
-    bool replaced = false;
-    const size_t count = parts.size();
-    prefix.clear();
-    for (size_t i = 0; i < count && !replaced; ++i) {
-      if (i + 1 == count && !follow_last) break;
-      if (i) prefix += '/';
-      prefix += parts[i];
-      const auto target = link_at(prefix);
-      if (!target) continue;
-      std::vector<std::string> next(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(i));
-      for (auto t : split(*target)) {  // relative to the link's folder
-        if (t != "..")
-          next.emplace_back(t);
-        else if (!next.empty())
-          next.pop_back();
+    std::optional<std::string> next;
+    for (size_t end = current.find('/');; end = current.find('/', end + 1)) {
+      const bool last = end == std::string::npos;
+      if (last && !follow_last) break;
+      const std::string_view prefix = std::string_view(current).substr(0, end);
+      if (const auto target = link_at(prefix)) {
+        // The target is relative to the link's folder.
+        std::vector<std::string_view> parts = split(prefix);
+        parts.pop_back();
+        for (auto t : split(*target)) {
+          if (t != "..")
+            parts.push_back(t);
+          else if (!parts.empty())
+            parts.pop_back();
+        }
+        if (!last) parts.push_back(std::string_view(current).substr(end + 1));
+        next = join(parts, parts.size());
+        break;
       }
-      next.insert(next.end(), parts.begin() + static_cast<std::ptrdiff_t>(i) + 1, parts.end());
-      parts = std::move(next);
-      replaced = true;
+      if (last) break;
     }
-    if (!replaced) return parts;
+    if (!next) return current;
+    current = std::move(*next);
   }
   return std::nullopt;  // ELOOP; none of the tree's links loop
 }
@@ -185,9 +193,8 @@ SysfsTree::Parsed SysfsTree::parse(std::string_view path, bool follow_last) cons
   Parsed p;
   const auto resolved = resolve(path, follow_last);
   if (!resolved) return p;
-  const std::vector<std::string>& owned = *resolved;
-  std::vector<std::string_view> parts(owned.begin(), owned.end());
-  const std::string joined = join(parts, parts.size());
+  const std::string& joined = *resolved;
+  const std::vector<std::string_view> parts = split(joined);
   if (const auto target = link_at(joined)) {
     p.kind = Parsed::kLink;
     p.file = *target;
@@ -211,7 +218,8 @@ SysfsTree::Parsed SysfsTree::parse(std::string_view path, bool follow_last) cons
   }
   for (size_t i = 0; i < rprocs_.size(); ++i) {
     const std::string& dev = device_dirs_[i];
-    if (joined != dev && joined.rfind(dev + "/", 0) != 0) continue;
+    if (!joined.starts_with(dev) || (joined.size() > dev.size() && joined[dev.size()] != '/'))
+      continue;
     p.rproc = rprocs_[i];
     if (joined == dev) {
       p.kind = Parsed::kDir;

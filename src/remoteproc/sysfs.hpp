@@ -60,7 +60,7 @@ class SysfsTree {
   struct Parsed;
   /// The path with the tree's symbolic links resolved (the last one too when `follow_last`),
   /// or nullopt when it names nothing.
-  std::optional<std::vector<std::string>> resolve(std::string_view path, bool follow_last) const;
+  std::optional<std::string> resolve(std::string_view path, bool follow_last) const;
   /// The target of the symbolic link at `path` (relative, as readlink gives it), if one is.
   std::optional<std::string> link_at(std::string_view path) const;
   Parsed parse(std::string_view path, bool follow_last = true) const;
@@ -73,6 +73,7 @@ class SysfsTree {
   // above the per-device ones with their children.
   std::map<std::string, std::string, std::less<>> links_;
   std::vector<std::pair<std::string, std::vector<std::string>>> dirs_;
+  std::vector<std::string> link_names_;  // the last names of every link (a quick "not a link")
   DevcoredumpStore& dumps_;
   KernelLog& log_;
 };

@@ -1324,5 +1324,15 @@ TEST(RprocKernelLog, RingKeepsTheNewestWholeLinesAcrossWraps) {
   }
 }
 
+TEST(RprocKernelLog, ASmallCapacityKeepsOnlyTheNewestWholeLines) {
+  KernelLog log(false, 100);  // room for two 36-byte lines, not three
+  for (int i = 0; i < 50; ++i) log.write("d", fmt::format("line {:012}", i));
+  const std::string text = log.contents();
+  EXPECT_EQ(text.size(), 2u * 36) << text;
+  EXPECT_EQ(text.find("line 000000000048\n"), 18u) << text;
+  EXPECT_TRUE(text.ends_with("] d: line 000000000049\n")) << text;
+  EXPECT_EQ(text.front(), '[') << text;
+}
+
 }  // namespace
 }  // namespace rproctee::test
