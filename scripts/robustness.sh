@@ -122,10 +122,14 @@ printf 'Process-kill scenarios\n  %s passed (every fault point of a boot, machin
   "$(passed "$work/kills.json")"
 printf '  running and during an rpmsg exchange, normal world killed)\n\n'
 printf 'Load\n'
-printf '  boot/stop cycles: %s (resident memory grown %s KiB); crash/recovery cycles: %s (grown %s KiB); tests %s\n' \
+printf '  boot/stop cycles: %s (resident memory grown %s KiB, held %s KiB)\n' \
   "$(values cycles "$work/cycles.json" | sum)" "$(values rss_growth_kib "$work/cycles.json" | sum)" \
+  "$(values held_growth_kib "$work/cycles.json" | sum)"
+printf '  crash/recovery cycles: %s (resident memory grown %s KiB, held %s KiB); tests %s\n' \
   "$(values crash_cycles "$work/cycles.json" | sum)" \
-  "$(values crash_rss_growth_kib "$work/cycles.json" | sum)" "$(passed "$work/cycles.json")"
+  "$(values crash_rss_growth_kib "$work/cycles.json" | sum)" \
+  "$(values crash_held_growth_kib "$work/cycles.json" | sum)" "$(passed "$work/cycles.json")"
+printf '  (held: after the allocator gave its free pages back, malloc_trim)\n'
 printf '  concurrent TEE clients: %s, %s calls, %s undocumented answers; tests %s\n\n' \
   "$(values clients "$work/clients.json" | sum)" "$(values calls "$work/clients.json" | sum)" \
   "$(values violations "$work/clients.json" | sum)" "$(passed "$work/clients.json")"
