@@ -1,6 +1,7 @@
 #include "fuzz_local_inputs_entry.hpp"
 
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,11 +13,14 @@
 #include <string>
 #include <string_view>
 
+#include "common/file_input.hpp"
 #include "common/seqpacket.hpp"
+#include "dt/presets.hpp"
 #include "fuzz_invariant.hpp"
 #include "fuzz_sysfs_entry.hpp"
 #include "machine/client_limits.hpp"
 #include "platform/rollback_store.hpp"
+#include "platform/secure_config.hpp"
 #include "remoteproc/control_server.hpp"
 
 namespace rproctee::fuzz {
@@ -142,6 +146,143 @@ std::vector<std::vector<uint8_t>> fuzz_state_dir_seeds() {
           seed(kKeyPresent | kCountersPresent | kCountersDirectory, counters),
           seed(kKeyPresent | kCountersPresent, garbage),
           seed(0, {})};
+}
+
+namespace {
+
+// fuzz_device_tree's first byte: what the named file is.
+enum class FileKind : uint8_t { kRegular, kSymlink, kFifo, kDirectory, kSparse, kCount };
+
+/// The file `--dtb` names, as the input wants it; its size as stat gives it (0: not a file).
+uint64_t make_input_file(const fs::path& path, FileKind kind, std::span<const uint8_t> bytes) {
+  switch (kind) {
+    case FileKind::kRegular:
+      write_file(path, bytes);
+      return bytes.size();
+    case FileKind::kSymlink: {
+      const fs::path target = path.string() + ".target";
+      write_file(target, bytes);
+      fs::create_symlink(target, path);
+      return bytes.size();
+    }
+    case FileKind::kFifo:
+      if (::mkfifo(path.c_str(), 0600) != 0) std::abort();
+      return 0;
+    case FileKind::kDirectory:
+      fs::create_directory(path);
+      return 0;
+    default: {  // the bytes, then a hole up to the size the first 4 bytes ask (up to 4 GiB)
+      uint32_t size = 0;
+      if (bytes.size() >= 4) std::memcpy(&size, bytes.data(), 4);
+      bytes = bytes.subspan(std::min<size_t>(4, bytes.size()));
+      write_file(path, bytes);
+      fs::resize_file(path, std::max<uint64_t>(size, bytes.size()));
+      return std::max<uint64_t>(size, bytes.size());
+    }
+  }
+}
+
+/// What the normal world gets of a description: the blob parses, holds no secure-world node
+/// and none of the secure world's key bytes, and describes the same regions.
+void check_normal_world_view(const platform::Description& d) {
+  auto nw = dt::DeviceTree::from_blob(d.normal_world_dtb, "normal world");
+  FUZZ_INVARIANT(nw, "the normal world's blob does not parse: %s", nw.error().message.c_str());
+  FUZZ_INVARIANT(nw->find_compatible(dt::kSecureWorldCompatible).empty(),
+                 "the normal world's blob holds the secure-world node");
+  if (d.secure.aes_key) {
+    const auto key = d.secure.aes_key->bytes();
+    FUZZ_INVARIANT(::memmem(d.normal_world_dtb.data(), d.normal_world_dtb.size(), key.data(),
+                            key.size()) == nullptr,
+                   "the normal world's blob holds the AES key");
+  }
+  auto layout = dt::parse_layout(*nw);
+  FUZZ_INVARIANT(layout, "the normal world cannot read its layout: %s",
+                 layout.error().message.c_str());
+  FUZZ_INVARIANT(layout->regions.size() == d.layout.regions.size(),
+                 "the normal world sees %zu regions, the secure world %zu", layout->regions.size(),
+                 d.layout.regions.size());
+  for (size_t i = 0; i < layout->regions.size(); ++i)
+    FUZZ_INVARIANT(layout->regions[i].pa == d.layout.regions[i].pa &&
+                       layout->regions[i].size == d.layout.regions[i].size,
+                   "region %zu differs between the worlds", i);
+}
+
+/// The layout's promises: regions neither wrap nor overlap, every index is in range, and no
+/// firewalled region is exported.
+void check_description(const platform::Description& d) {
+  const auto& regions = d.layout.regions;
+  for (size_t i = 0; i < regions.size(); ++i) {
+    FUZZ_INVARIANT(regions[i].size == 0 || regions[i].pa <= UINT64_MAX - (regions[i].size - 1),
+                   "region %s wraps (pa 0x%llx size 0x%llx)", regions[i].name.c_str(),
+                   static_cast<unsigned long long>(regions[i].pa),
+                   static_cast<unsigned long long>(regions[i].size));
+    for (size_t j = 0; j < i; ++j) {
+      const auto& a = regions[i];
+      const auto& b = regions[j];
+      // Last bytes, not ends: a region may end at 2^64 (checked not to wrap above).
+      const bool overlap =
+          a.size && b.size && a.pa <= b.pa + (b.size - 1) && b.pa <= a.pa + (a.size - 1);
+      FUZZ_INVARIANT(!overlap, "regions %s and %s overlap", a.name.c_str(), b.name.c_str());
+    }
+  }
+  for (const dt::Processor& p : d.layout.processors)
+    for (size_t r : p.regions)
+      FUZZ_INVARIANT(r < regions.size(), "processor %s names region %zu of %zu", p.name.c_str(), r,
+                     regions.size());
+  for (const platform::SecureProcessor& p : d.secure.processors)
+    for (size_t r : p.secure_regions) {
+      FUZZ_INVARIANT(r < regions.size(), "secure region %zu of %zu", r, regions.size());
+      FUZZ_INVARIANT(!platform::exported_to_normal_world(d, r), "firewalled region %s is exported",
+                     regions[r].name.c_str());
+    }
+}
+
+}  // namespace
+
+void fuzz_device_tree_one(std::span<const uint8_t> data) {
+  const fs::path dir = private_directory() / "dt";
+  fs::remove_all(dir);
+  fs::create_directory(dir);
+  const auto kind =
+      static_cast<FileKind>((data.empty() ? 0 : data[0]) % static_cast<uint8_t>(FileKind::kCount));
+  const auto bytes = data.empty() ? data : data.subspan(1);
+  const fs::path path = dir / "board.dtb";
+  const uint64_t size = make_input_file(path, kind, bytes);
+
+  auto description = platform::load_device_tree_file(path.string());
+  if (kind == FileKind::kFifo || kind == FileKind::kDirectory || size > kMaxDeviceTreeFile) {
+    FUZZ_INVARIANT(!description && description.error().code == TeeCode::kBadParameters,
+                   "a %s of %llu bytes was not refused as an input",
+                   kind == FileKind::kFifo        ? "FIFO"
+                   : kind == FileKind::kDirectory ? "directory"
+                                                  : "file",
+                   static_cast<unsigned long long>(size));
+    return;
+  }
+  if (!description) return;
+  check_description(*description);
+  check_normal_world_view(*description);
+}
+
+std::vector<std::vector<uint8_t>> fuzz_device_tree_seeds() {
+  // Every preset as a regular file, and the first one as each other kind of file.
+  std::vector<std::vector<uint8_t>> seeds;
+  const auto with_kind = [](FileKind kind, std::span<const uint8_t> prefix,
+                            std::span<const uint8_t> blob) {
+    std::vector<uint8_t> s{static_cast<uint8_t>(kind)};
+    for (uint8_t b : prefix) s.push_back(b);
+    for (uint8_t b : blob) s.push_back(b);  // (not insert: GCC 12's -Warray-bounds)
+    return s;
+  };
+  for (const dt::Preset& p : dt::presets())
+    seeds.push_back(with_kind(FileKind::kRegular, {}, p.dtb));
+  const auto first = dt::presets().front().dtb;
+  const uint8_t over_limit[4] = {0x01, 0x00, 0x10, 0x00};  // 1 MiB + 1: one byte over
+  seeds.push_back(with_kind(FileKind::kSymlink, {}, first));
+  seeds.push_back(with_kind(FileKind::kFifo, {}, {}));
+  seeds.push_back(with_kind(FileKind::kDirectory, {}, {}));
+  seeds.push_back(with_kind(FileKind::kSparse, over_limit, first));
+  return seeds;
 }
 
 void fuzz_client_limits_one(std::span<const uint8_t> data) {

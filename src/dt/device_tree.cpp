@@ -8,19 +8,120 @@ extern "C" {
 
 #include <algorithm>
 
+#include "common/byte_reader.hpp"
+
 namespace rproctee::dt {
+
+namespace {
+
+uint32_t be32(std::span<const uint8_t> b) {
+  return uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
+}
+
+/// Walks the structure block's tags once, each read bounds-checked, before libfdt sees the
+/// blob: libfdt 1.6.1 (Debian 12) trusts a property's length when it steps to the next tag, so
+/// a length of 0xfffffff4 brings it back to the same tag and fdt_check_full never returns.
+Status check_structure_block(std::span<const uint8_t> blob, std::string_view source) {
+  const ByteReader header(blob, "device tree header", TeeCode::kBadFormat);
+  const auto field = [&](uint64_t offset, std::string_view name) -> Result<uint32_t> {
+    RPROCTEE_ASSIGN(auto b, header.bytes(offset, 4, name));
+    return be32(b);
+  };
+  RPROCTEE_ASSIGN(const uint32_t total, field(4, "totalsize"));
+  RPROCTEE_ASSIGN(const uint32_t off_struct, field(8, "off_dt_struct"));
+  RPROCTEE_ASSIGN(const uint32_t size_strings, field(32, "size_dt_strings"));
+  RPROCTEE_ASSIGN(const uint32_t size_struct, field(36, "size_dt_struct"));
+  if (total > blob.size())
+    return make_error(TeeCode::kBadFormat, "{}: totalsize says {} bytes, the file has {}", source,
+                      total, blob.size());
+  RPROCTEE_ASSIGN(const ByteReader tags,
+                  ByteReader(blob.first(total), "device tree", TeeCode::kBadFormat)
+                      .sub(off_struct, size_struct, "structure block"));
+  const auto tag_error = [&](uint64_t at, std::string_view what) {
+    return make_error(TeeCode::kBadFormat, "{}: structure block offset {:#x}: {}", source, at,
+                      what);
+  };
+  for (uint64_t at = 0;;) {
+    RPROCTEE_ASSIGN(auto word, tags.bytes(at, 4, "tag"));
+    const uint32_t tag = be32(word);
+    const uint64_t next = at + 4;
+    switch (tag) {
+      case FDT_BEGIN_NODE: {
+        const auto rest = tags.data().subspan(static_cast<size_t>(next));
+        const auto nul = std::find(rest.begin(), rest.end(), uint8_t{0});
+        if (nul == rest.end()) return tag_error(at, "a node name without its NUL");
+        at = (next + static_cast<uint64_t>(nul - rest.begin()) + 1 + 3) & ~uint64_t{3};
+        break;
+      }
+      case FDT_PROP: {
+        RPROCTEE_ASSIGN(auto len, tags.bytes(next, 4, "property length"));
+        RPROCTEE_ASSIGN(auto nameoff, tags.bytes(next + 4, 4, "property name offset"));
+        if (!tags.contains(next + 8, be32(len)))
+          return tag_error(at, fmt::format("a property of {} bytes runs past the block's end "
+                                           "({} bytes)",
+                                           be32(len), tags.size()));
+        if (be32(nameoff) >= size_strings)
+          return tag_error(at, fmt::format("a property name at {} of a {}-byte strings block",
+                                           be32(nameoff), size_strings));
+        at = (next + 8 + be32(len) + 3) & ~uint64_t{3};
+        break;
+      }
+      case FDT_END_NODE:
+      case FDT_NOP:
+        at = next;
+        break;
+      case FDT_END:
+        return {};
+      default:
+        return tag_error(at, fmt::format("unknown tag {:#x}", tag));
+    }
+  }
+}
+
+}  // namespace
 
 Result<DeviceTree> DeviceTree::from_blob(std::vector<uint8_t> blob, std::string source) {
   if (blob.size() < sizeof(fdt_header))
     return make_error(TeeCode::kBadFormat, "{}: {} bytes is too small for a device tree blob",
                       source, blob.size());
+  const std::span<const uint8_t> bytes(blob);
+  if (const uint32_t magic = be32(bytes.first(4)); magic != FDT_MAGIC)
+    return make_error(TeeCode::kBadFormat, "{}: not a device tree blob (magic {:#x})", source,
+                      magic);
+  // Version 17 (dtc's output since 2007) is the first whose header sizes the structure block.
+  if (const uint32_t version = be32(bytes.subspan(20, 4)); version < 17)
+    return make_error(TeeCode::kBadFormat, "{}: device tree blob version {} (17 or later needed)",
+                      source, version);
+  if (const int err = fdt_check_header(blob.data()); err != 0)
+    return make_error(TeeCode::kBadFormat, "{}: not a valid device tree blob: {}", source,
+                      fdt_strerror(err));
+  RPROCTEE_CHECK(check_structure_block(blob, source));
   if (const int err = fdt_check_full(blob.data(), blob.size()); err != 0)
     return make_error(TeeCode::kBadFormat, "{}: not a valid device tree blob: {}", source,
                       fdt_strerror(err));
   DeviceTree t;
   t.blob_ = std::move(blob);
   t.source_ = std::move(source);
+  t.index_nodes();
   return t;
+}
+
+void DeviceTree::index_nodes() {
+  // One walk over the validated tree: libfdt finds a parent or a phandle by walking from the
+  // root each time, which makes a tree of n nodes cost n^2 to read.
+  std::vector<int> above;  // the open node at each depth
+  int depth = 0;
+  for (int node = 0; node >= 0 && depth >= 0; node = fdt_next_node(fdt(), node, &depth)) {
+    above.resize(static_cast<size_t>(depth) + 1);
+    above[static_cast<size_t>(depth)] = node;
+    parents_.emplace_back(node, depth > 0 ? above[static_cast<size_t>(depth) - 1] : -1);
+    const uint32_t phandle = fdt_get_phandle(fdt(), node);
+    if (phandle != 0 && phandle != UINT32_MAX) phandles_.emplace_back(phandle, node);
+  }
+  // Sorted by phandle, tree order among equals: the first node with a phandle wins, as
+  // fdt_node_offset_by_phandle answers.
+  std::stable_sort(phandles_.begin(), phandles_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
 DeviceTree::~DeviceTree() {
@@ -50,7 +151,11 @@ std::vector<int> DeviceTree::subnodes(int node) const {
 }
 
 int DeviceTree::parent(int node) const {
-  return fdt_parent_offset(fdt(), node);
+  // parents_ is in tree order, which is offset order.
+  const auto it = std::lower_bound(parents_.begin(), parents_.end(), node,
+                                   [](const auto& entry, int n) { return entry.first < n; });
+  if (it != parents_.end() && it->first == node) return it->second;
+  return fdt_parent_offset(fdt(), node);  // not a node's offset: libfdt's answer (an error)
 }
 
 std::string DeviceTree::name(int node) const {
@@ -59,9 +164,16 @@ std::string DeviceTree::name(int node) const {
 }
 
 std::string DeviceTree::path(int node) const {
-  char buf[512];
-  if (fdt_get_path(fdt(), node, buf, sizeof buf) != 0) return name(node);
-  return buf;
+  if (node == 0) return "/";
+  std::vector<int> chain;
+  for (int n = node; n > 0; n = parent(n)) chain.push_back(n);
+  std::string out;
+  for (auto n = chain.rbegin(); n != chain.rend(); ++n) {
+    out += '/';
+    out += name(*n);
+    if (out.size() >= 512) return name(node);  // as fdt_get_path's buffer did
+  }
+  return out;
 }
 
 bool DeviceTree::has(int node, std::string_view property) const {
@@ -136,7 +248,9 @@ std::vector<std::string> DeviceTree::strings(int node, std::string_view property
 }
 
 Result<int> DeviceTree::by_phandle(uint32_t phandle, std::string_view context) const {
-  const int off = fdt_node_offset_by_phandle(fdt(), phandle);
+  const auto it = std::lower_bound(phandles_.begin(), phandles_.end(), phandle,
+                                   [](const auto& entry, uint32_t p) { return entry.first < p; });
+  const int off = it != phandles_.end() && it->first == phandle ? it->second : -1;
   if (off < 0)
     return make_error(TeeCode::kBadFormat, "{}: {} refers to phandle {:#x}, which no node has",
                       source_, context, phandle);

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -62,8 +63,12 @@ class DeviceTree {
  private:
   const void* fdt() const { return blob_.data(); }
   DeviceTree() = default;
+  void index_nodes();
   std::vector<uint8_t> blob_;
   std::string source_;
+  std::vector<std::pair<int, int>> parents_;        // (node, its parent; -1 for the root)
+  std::vector<std::pair<uint32_t, int>> phandles_;  // (phandle, node), by phandle
+
 };
 
 /// Reads `count` cells starting at `index` as one number (1 or 2 cells).

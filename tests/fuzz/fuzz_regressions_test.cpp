@@ -84,6 +84,7 @@ INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegressions,
                                            Target{"fuzz_state_dir", fuzz_state_dir_one},
                                            Target{"fuzz_client_limits", fuzz_client_limits_one},
                                            Target{"fuzz_control", fuzz_control_one},
+                                           Target{"fuzz_device_tree", fuzz_device_tree_one},
                                            Target{"fuzz_gdb_packet", fuzz_gdb_packet_one}),
                          [](const auto& test_info) { return std::string(test_info.param.name); });
 
@@ -122,7 +123,8 @@ TEST(FuzzLocalInputs, HandWrittenSeedsHoldTheirInvariants) {
     void (*run)(std::span<const uint8_t>);
   } targets[] = {{"fuzz_state_dir", fuzz_state_dir_seeds(), fuzz_state_dir_one},
                  {"fuzz_client_limits", fuzz_client_limits_seeds(), fuzz_client_limits_one},
-                 {"fuzz_control", fuzz_control_seeds(), fuzz_control_one}};
+                 {"fuzz_control", fuzz_control_seeds(), fuzz_control_one},
+                 {"fuzz_device_tree", fuzz_device_tree_seeds(), fuzz_device_tree_one}};
   for (const auto& t : targets) {
     for (size_t i = 0; i < t.seeds.size(); ++i) {
       const fs::path file = kFuzzDir / "corpus" / t.name / ("seed-" + std::to_string(i) + ".bin");
