@@ -18,10 +18,15 @@ uint32_t be32(std::span<const uint8_t> b) {
   return uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
 }
 
-/// Walks the structure block's tags once, each read bounds-checked, before libfdt sees the
-/// blob: libfdt 1.6.1 (Debian 12) trusts a property's length when it steps to the next tag, so
-/// a length of 0xfffffff4 brings it back to the same tag and fdt_check_full never returns.
-Status check_structure_block(std::span<const uint8_t> blob, std::string_view source) {
+/// Checks the blob's layout and walks the structure block's tags once, each read
+/// bounds-checked, before libfdt sees it. libfdt 1.6.1 (Debian 12) trusts what this checks:
+/// - a property's length when it steps to the next tag: 0xfffffff4 brings it back to the same
+///   tag, and fdt_check_full never returns;
+/// - that the memory reservation map ends before the structure block: fdt_pack moves the blocks
+///   up behind a longer map, past the end of the buffer (a heap overflow in normal_world_blob).
+/// Both found by fuzz_device_tree. The blocks must be in dtc's order: header, reservation map,
+/// structure, strings.
+Status check_blocks(std::span<const uint8_t> blob, std::string_view source) {
   const ByteReader header(blob, "device tree header", TeeCode::kBadFormat);
   const auto field = [&](uint64_t offset, std::string_view name) -> Result<uint32_t> {
     RPROCTEE_ASSIGN(auto b, header.bytes(offset, 4, name));
@@ -29,11 +34,34 @@ Status check_structure_block(std::span<const uint8_t> blob, std::string_view sou
   };
   RPROCTEE_ASSIGN(const uint32_t total, field(4, "totalsize"));
   RPROCTEE_ASSIGN(const uint32_t off_struct, field(8, "off_dt_struct"));
+  RPROCTEE_ASSIGN(const uint32_t off_strings, field(12, "off_dt_strings"));
+  RPROCTEE_ASSIGN(const uint32_t off_rsvmap, field(16, "off_mem_rsvmap"));
   RPROCTEE_ASSIGN(const uint32_t size_strings, field(32, "size_dt_strings"));
   RPROCTEE_ASSIGN(const uint32_t size_struct, field(36, "size_dt_struct"));
   if (total > blob.size())
     return make_error(TeeCode::kBadFormat, "{}: totalsize says {} bytes, the file has {}", source,
                       total, blob.size());
+  // In 64 bits: none of these sums wraps.
+  if (off_rsvmap < 40 || off_rsvmap % 8 != 0 || off_struct < off_rsvmap ||
+      uint64_t{off_struct} + size_struct > off_strings ||
+      uint64_t{off_strings} + size_strings > total)
+    return make_error(TeeCode::kBadFormat,
+                      "{}: blocks out of dtc's order or overlapping (reservation map at {:#x}, "
+                      "structure {:#x}+{:#x}, strings {:#x}+{:#x}, total {:#x})",
+                      source, off_rsvmap, off_struct, size_struct, off_strings, size_strings,
+                      total);
+  // The reservation map: 16-byte (address, size) entries up to one of size 0, all before the
+  // structure block.
+  for (uint64_t entry = off_rsvmap;; entry += 16) {
+    if (entry + 16 > off_struct)
+      return make_error(TeeCode::kBadFormat,
+                        "{}: the memory reservation map at {:#x} runs into the structure block "
+                        "at {:#x} (no terminating entry)",
+                        source, off_rsvmap, off_struct);
+    RPROCTEE_ASSIGN(auto size_hi, header.bytes(entry + 8, 4, "reservation size"));
+    RPROCTEE_ASSIGN(auto size_lo, header.bytes(entry + 12, 4, "reservation size"));
+    if (be32(size_hi) == 0 && be32(size_lo) == 0) break;
+  }
   RPROCTEE_ASSIGN(const ByteReader tags,
                   ByteReader(blob.first(total), "device tree", TeeCode::kBadFormat)
                       .sub(off_struct, size_struct, "structure block"));
@@ -95,7 +123,7 @@ Result<DeviceTree> DeviceTree::from_blob(std::vector<uint8_t> blob, std::string 
   if (const int err = fdt_check_header(blob.data()); err != 0)
     return make_error(TeeCode::kBadFormat, "{}: not a valid device tree blob: {}", source,
                       fdt_strerror(err));
-  RPROCTEE_CHECK(check_structure_block(blob, source));
+  RPROCTEE_CHECK(check_blocks(blob, source));
   if (const int err = fdt_check_full(blob.data(), blob.size()); err != 0)
     return make_error(TeeCode::kBadFormat, "{}: not a valid device tree blob: {}", source,
                       fdt_strerror(err));

@@ -603,9 +603,10 @@ size_t first_property(std::span<const uint8_t> dtb) {
   return off_struct + 8;
 }
 
-// libfdt 1.6.1 steps from a property to the next tag by its length unchecked: 0xfffffff4 brings
-// it back to the same property, and fdt_check_full never returned (found by fuzz_device_tree).
-TEST(PlatformDescription, APropertyLengthThatLoopsIsRefusedBeforeLibfdtSeesIt) {
+// Found by fuzz_device_tree: libfdt 1.6.1 steps from a property to the next tag by its length
+// unchecked (0xfffffff4 brings it back to the same property: fdt_check_full never returned), and
+// trusts the memory reservation map to end before the structure block.
+TEST(PlatformDescription, BlobsLibfdtWouldMishandleAreRefusedBeforeItSeesThem) {
   const auto& preset = dt::presets()[0];
   std::vector<uint8_t> blob(preset.dtb.begin(), preset.dtb.end());
   const size_t prop = first_property(blob);
@@ -629,6 +630,24 @@ TEST(PlatformDescription, APropertyLengthThatLoopsIsRefusedBeforeLibfdtSeesIt) {
   auto tagged = dt::DeviceTree::from_blob(bad_tag, "tag.dtb");
   ASSERT_FALSE(tagged);
   EXPECT_EQ(tagged.error().message, "tag.dtb: structure block offset 0x8: unknown tag 0x7");
+
+  // The reservation map's terminator made an entry: the map runs into the structure block, and
+  // fdt_pack (removing the secure node) wrote past the end of the buffer.
+  std::vector<uint8_t> long_map(preset.dtb.begin(), preset.dtb.end());
+  ASSERT_EQ(get_u32_be(long_map, 16), 40u);  // off_mem_rsvmap: right after the header
+  put_u32_be(long_map, 40 + 12, 1);
+  auto mapped = dt::DeviceTree::from_blob(long_map, "map.dtb");
+  ASSERT_FALSE(mapped);
+  EXPECT_EQ(mapped.error().message,
+            fmt::format("map.dtb: the memory reservation map at 0x28 runs into the structure "
+                        "block at {:#x} (no terminating entry)",
+                        get_u32_be(long_map, 8)));
+
+  std::vector<uint8_t> reordered(preset.dtb.begin(), preset.dtb.end());
+  put_u32_be(reordered, 12, get_u32_be(reordered, 8));  // strings where the structure is
+  auto misordered = dt::DeviceTree::from_blob(reordered, "order.dtb");
+  ASSERT_FALSE(misordered);
+  EXPECT_THAT(misordered.error().message, HasSubstr("blocks out of dtc's order or overlapping"));
 
   std::vector<uint8_t> old(preset.dtb.begin(), preset.dtb.end());
   put_u32_be(old, 20, 16);  // version
