@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "common/descriptor_budget.hpp"
 #include "common/seqpacket.hpp"
 #include "machine/connection.hpp"
@@ -71,11 +73,10 @@ void SocketServer::fit_to_descriptors() {
   const size_t budget = descriptors_for_clients() / (1 + kMaxRequestFds);
   connection_cap_ = std::min(machine_.limits().connections, std::max<size_t>(budget, 1));
   if (connection_cap_ < machine_.limits().connections)
-    std::fprintf(stderr, "%s",
-                 fmt::format("machine: the descriptor limit (ulimit -n) leaves room for {} "
-                             "connections, not the {} of the client limits: serving at most {}\n",
-                             budget, machine_.limits().connections, connection_cap_)
-                     .c_str());
+    fmt::print(stderr,
+               "machine: the descriptor limit (ulimit -n) leaves room for {} connections, not "
+               "the {} of the client limits: serving at most {}\n",
+               budget, machine_.limits().connections, connection_cap_);
 }
 
 SocketServer::~SocketServer() {
