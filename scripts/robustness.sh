@@ -78,6 +78,7 @@ passed() {
 }
 
 started=$(date +%s)
+commit=$(git describe --always --dirty 2>/dev/null || echo '?')  # (a later commit may follow)
 # 1. Lifecycle random walk, seeds 1..N over both transports.
 walk_env=()
 [[ -z $walk_steps ]] || walk_env=(RPROCTEE_WALK_STEPS="$walk_steps")
@@ -107,9 +108,8 @@ walk_violations=$(values violations "$work"/walk-*.json | sum)
 walk_crashes=$(values crashes "$work"/walk-*.json | sum)
 walk_runs=$(values seed "$work"/walk-*.json | wc -l)
 
-printf 'rproctee robustness report: build/%s at %s, %s, %d s\n\n' "$preset" \
-  "$(git describe --always --dirty 2>/dev/null || echo '?')" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
-  "$elapsed"
+printf 'rproctee robustness report: build/%s, tree at %s when it started, %s, %d s\n\n' \
+  "$preset" "$commit" "$(date -u '+%Y-%m-%d %H:%M UTC' -d "@$started")" "$elapsed"
 printf 'Lifecycle random walk (seeds 1..%s, socket and in-process transports)\n' "$walk_seeds"
 printf '  %s walks, %s steps, %s violations, %s firmware crashes handled\n\n' "$walk_runs" \
   "$walk_steps_run" "$walk_violations" "$walk_crashes"
