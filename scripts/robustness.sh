@@ -138,7 +138,11 @@ printf 'Fuzzing (%s s per target; crash reproducers kept as regression inputs: %
 if [[ -n $fuzz_out ]]; then
   sed 's/^/  /' <<<"$fuzz_out"
 else
-  echo "  not run (build the targets with ./scripts/build.sh fuzz; --fuzz-seconds 0 skips)"
+  if [[ $fuzz_seconds -eq 0 ]]; then
+    echo "  skipped (--fuzz-seconds 0)"
+  else
+    echo "  not run (build the targets with ./scripts/build.sh fuzz)"
+  fi
 fi
 echo
 
