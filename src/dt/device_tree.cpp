@@ -238,9 +238,7 @@ Result<std::vector<uint32_t>> DeviceTree::cells(int node, std::string_view prope
     return error(node, property,
                  fmt::format("is {} bytes long: not a list of 32-bit cells", bytes->size()));
   std::vector<uint32_t> out;
-  for (size_t i = 0; i < bytes->size(); i += 4)
-    out.push_back(uint32_t{(*bytes)[i]} << 24 | uint32_t{(*bytes)[i + 1]} << 16 |
-                  uint32_t{(*bytes)[i + 2]} << 8 | (*bytes)[i + 3]);
+  for (size_t i = 0; i < bytes->size(); i += 4) out.push_back(be32(bytes->subspan(i, 4)));
   return out;
 }
 

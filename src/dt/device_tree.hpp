@@ -68,7 +68,6 @@ class DeviceTree {
   std::string source_;
   std::vector<std::pair<int, int>> parents_;        // (node, its parent; -1 for the root)
   std::vector<std::pair<uint32_t, int>> phandles_;  // (phandle, node), by phandle
-
 };
 
 /// Reads `count` cells starting at `index` as one number (1 or 2 cells).

@@ -9,7 +9,9 @@
 namespace rproctee::remoteproc {
 
 KernelLog::KernelLog(bool echo, size_t capacity)
-    : start_(std::chrono::steady_clock::now()), echo_(echo), capacity_(std::max<size_t>(capacity, 1)) {}
+    : start_(std::chrono::steady_clock::now()),
+      echo_(echo),
+      capacity_(std::max<size_t>(capacity, 1)) {}
 
 void KernelLog::write(std::string_view device, std::string_view message) {
   const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -20,7 +22,8 @@ void KernelLog::write(std::string_view device, std::string_view message) {
   if (echo_) std::fputs(line.c_str(), stderr);
   if (ring_.empty()) ring_.resize(capacity_);
   const std::string_view kept = std::string_view(line).substr(
-      line.size() > capacity_ ? line.size() - capacity_ : 0);  // (a line longer than the whole ring)
+      line.size() > capacity_ ? line.size() - capacity_
+                              : 0);  // (a line longer than the whole ring)
   while (used_ + kept.size() > capacity_) drop_oldest_line();
   const size_t tail = (head_ + used_) % capacity_;
   const size_t first = std::min(kept.size(), capacity_ - tail);

@@ -28,7 +28,7 @@ inline constexpr uint64_t kFirmwareSlack = 64ull << 20;
 
 struct NormalWorldOptions {
   std::vector<std::string> firmware_path = {"."};
-  bool echo_log = true;  // the kernel log also goes to stderr
+  bool echo_log = true;                               // the kernel log also goes to stderr
   size_t log_capacity = KernelLog::kDefaultCapacity;  // bytes of the kernel log kept
   std::chrono::milliseconds inline_dump_timeout{5000};
   /// How long a stop waits for the firmware to acknowledge the shutdown request (the "shutdown"

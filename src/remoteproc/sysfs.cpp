@@ -144,8 +144,8 @@ std::optional<std::string> SysfsTree::link_at(std::string_view path) const {
   // sys/class/devcoredump/devcdN/failing_device -> the device that crashed (devcd_dev_groups'
   // link to the failing device), while the dump exists.
   constexpr std::string_view kLinkName = "/failing_device";
-  if (path.size() <= kDevcd.size() + 1 + kLinkName.size() ||
-      !path.starts_with(kDevcd) || path[kDevcd.size()] != '/' || !path.ends_with(kLinkName))
+  if (path.size() <= kDevcd.size() + 1 + kLinkName.size() || !path.starts_with(kDevcd) ||
+      path[kDevcd.size()] != '/' || !path.ends_with(kLinkName))
     return {};
   const std::string_view devcd =
       path.substr(kDevcd.size() + 1, path.size() - kDevcd.size() - 1 - kLinkName.size());

@@ -64,8 +64,8 @@ TEST_F(Cycles, BootStopCyclesLeaveNoDescriptorOrMemoryBehind) {
   EXPECT_EQ(open_descriptors(), fds);
   const long grown = resident_kib() - rss, held_grown = held_kib() - held;
   std::cout << "boot/stop cycles: " << cycles << ", descriptors " << fds << " -> "
-            << open_descriptors() << ", resident memory grew by " << grown << " KiB ("
-            << held_grown << " KiB once free pages are given back)\n";
+            << open_descriptors() << ", resident memory grew by " << grown << " KiB (" << held_grown
+            << " KiB once free pages are given back)\n";
   RecordProperty("cycles", cycles);
   RecordProperty("rss_growth_kib", static_cast<int>(grown));
   RecordProperty("held_growth_kib", static_cast<int>(held_grown));
