@@ -65,8 +65,13 @@ void fuzz_gdb_packet_one(std::span<const uint8_t> data) {
   Session session(core, -1, stopping);
   PacketDecoder decoder(4096);
   decoder.feed(data);
+  // A few packets per input reach every state the session has; inputs of hundreds of packets,
+  // each answered with a register dump, only slowed the campaign from 10,000 to 700 inputs/s.
+  constexpr int kMaxPacketsPerInput = 16;
+  int packets = 0;
   while (auto frame = decoder.next()) {
     if (frame->kind != Frame::Kind::kPacket) continue;
+    if (++packets > kMaxPacketsPerInput) break;
     (void)expand_run_length(frame->payload);
     auto request = parse_request(frame->payload);
     if (!request) continue;
