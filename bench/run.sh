@@ -341,6 +341,8 @@ awk '
   /"run_name":/       { name = $2; gsub(/[",]/, "", name); sub(/\/.*/, "", name) }
   /"aggregate_name":/ { agg = $2; gsub(/[",]/, "", agg) }
   /"mips":/           { if (agg == "median") { m = $2; gsub(/,/, "", m); mips[name] = m } }
+  /"ns_per_store":/   { v = $2; gsub(/,/, "", v); store = v }
+  /"ns_per_plain_turn":/ { v = $2; gsub(/,/, "", v); plain = v }
   END {
     e = mips["BM_EmulatedCoreLoop"]; u = mips["BM_BareUnicornLoop"]
     print ""
@@ -348,6 +350,9 @@ awk '
     printf "%-34s %7.0f MIPS | %-22s %7.0f MIPS | %6.2fx | core model costs %.0f%%\n",
            "emulated core (subs/bne loop):", e, "bare Unicorn loop:", u, (u > 0 ? e / u : 0),
            (u > 0 ? 100 * (1 - e / u) : 0)
+    if (store != "")
+      printf "%-34s %7.1f ns   | %-22s %7.1f ns   | a 496 B copy (124 stores): >= %.1f us\n",
+             "bare Unicorn, one guest store:", store, "plain loop turn:", plain, store * 124 / 1000
   }' "$results/bench_unicorn_loop.json"
 awk '
   { k = $1; sub(/\/iterations:.*/, "", k); v[k] = $2 }

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 
 namespace rproctee {
@@ -21,6 +22,11 @@ uint32_t* SharedWords::word(uint32_t offset) const {
   }
   // An aligned u32 of the shared mapping; the cast only serves the atomic access.
   return reinterpret_cast<uint32_t*>(base_ + offset);
+}
+
+const uint32_t* SharedWords::address(uint32_t offset) const {
+  if (offset % 4 != 0 || offset >= size_ || size_ - offset < 4) return nullptr;
+  return reinterpret_cast<const uint32_t*>(base_ + offset);
 }
 
 uint32_t SharedWords::load(uint32_t offset) const {
@@ -77,6 +83,58 @@ uint32_t SharedWords::wait_change(uint32_t seq, uint32_t waiters, uint32_t seen,
   }
   fetch_add(waiters, static_cast<uint32_t>(-1));
   return now;
+}
+
+namespace {
+long futex_waitv(struct futex_waitv* waiters, unsigned count, const struct timespec* deadline) {
+  return ::syscall(SYS_futex_waitv, waiters, count, 0, deadline, CLOCK_MONOTONIC);
+}
+}  // namespace
+
+bool SharedWords::can_wait_either() {
+  static const bool available = [] {
+    // A value that differs from the word's: answered at once with EAGAIN when supported.
+    uint32_t word = 1;
+    struct futex_waitv w {};
+    w.val = 0;
+    w.uaddr = reinterpret_cast<uintptr_t>(&word);
+    w.flags = FUTEX_32 | FUTEX_PRIVATE_FLAG;
+    return futex_waitv(&w, 1, nullptr) == -1 && errno == EAGAIN;
+  }();
+  return available;
+}
+
+void SharedWords::wait_either(uint32_t seq, uint32_t waiters, uint32_t seen,
+                              const std::atomic<uint32_t>& own, uint32_t own_seen,
+                              std::chrono::microseconds spin, Clock::time_point deadline) {
+  const auto changed = [&] { return load(seq) != seen || own.load() != own_seen; };
+  const auto start = Clock::now();
+  for (uint32_t i = 0;; ++i) {
+    if (changed()) return;
+    if ((i & 15) == 15 && Clock::now() - start >= spin) break;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+  fetch_add(waiters, 1);
+  if (!changed()) {
+    struct futex_waitv w[2] {};
+    w[0].val = seen;
+    w[0].uaddr = reinterpret_cast<uintptr_t>(word(seq));
+    w[0].flags = FUTEX_32;  // shared: the other process wakes it
+    w[1].val = own_seen;
+    // The futex is the atomic's 32-bit value (std::atomic<uint32_t> is lock-free, same size).
+    w[1].uaddr = reinterpret_cast<uintptr_t>(&own);
+    w[1].flags = FUTEX_32 | FUTEX_PRIVATE_FLAG;
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        deadline.time_since_epoch())
+                        .count();
+    const struct timespec ts {
+      static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)
+    };
+    futex_waitv(w, 2, &ts);  // EAGAIN (a value changed), ETIMEDOUT, a wake: all mean "look"
+  }
+  fetch_add(waiters, static_cast<uint32_t>(-1));
 }
 
 }  // namespace rproctee

@@ -4,6 +4,7 @@
 // other side is not trusted: any word may hold any value at any time.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -32,6 +33,20 @@ class SharedWords {
   /// After changing the word at `seq` (an increment): wakes its sleepers when `waiters` says
   /// there are any (no system call otherwise).
   void notify(uint32_t seq, uint32_t waiters);
+
+  /// wait_change() on the word at `seq` and, at the same time, on a word of this process
+  /// (`own`, woken by FUTEX_WAKE on its address): returns when either differs from its `seen`
+  /// value, on a wake, or at `deadline` (CLOCK_MONOTONIC, the steady clock). One sleep on two
+  /// futexes (futex_waitv, Linux 5.16), so the thread needs no helper to watch the other.
+  void wait_either(uint32_t seq, uint32_t waiters, uint32_t seen, const std::atomic<uint32_t>& own,
+                   uint32_t own_seen, std::chrono::microseconds spin,
+                   std::chrono::steady_clock::time_point deadline);
+  /// Whether this kernel has futex_waitv (wait_either needs it).
+  static bool can_wait_either();
+
+  /// The address of the word at `offset` (for a hot loop that only compares it; null beyond
+  /// the size).
+  const uint32_t* address(uint32_t offset) const;
 
  private:
   uint32_t* word(uint32_t offset) const;

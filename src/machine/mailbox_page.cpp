@@ -49,7 +49,9 @@ Result<std::unique_ptr<MailboxPage>> MailboxPage::create(soc::Soc& soc, size_t p
   p->publish(true);
   p->words_.store(page::kMagic, page::kMagicValue);
   p->listener_ = ipcc->add_host_listener([q = p.get()] { q->publish(false); });
-  p->thread_ = std::thread([q = p.get()] { q->serve(); });
+  p->served_ = p->words_.load(page::kDoorbell);
+  p->thread_ = std::thread([q = p.get()] { q->serve_loop(); });
+  p->attached_ = soc.attach_doorbell(processor, p.get());
   return p;
 }
 
@@ -64,33 +66,66 @@ MailboxPage::MailboxPage(soc::Soc& soc, size_t processor, soc::Ipcc& ipcc, uint3
       words_(memory, page::kSize) {}
 
 MailboxPage::~MailboxPage() {
+  if (attached_) soc_.detach_doorbell(processor_);  // the core no longer looks at the page
   stopping_ = true;
   words_.fetch_add(page::kDoorbell, 1);
   words_.wake_all(page::kDoorbell);
+  handover_.fetch_add(1);
+  handover_.notify_all();
   if (thread_.joinable()) thread_.join();
   ipcc_.remove_host_listener(listener_);
   ::munmap(memory_, page::kSize);
   ::close(fd_);
 }
 
+uint32_t MailboxPage::rung_offset() const {
+  return page::kDoorbell;
+}
+
+uint32_t MailboxPage::sleepers_offset() const {
+  return page::kMachineWaiters;
+}
+
 // The normal world's doorbells. Only the bits of the processor's channels are applied; the
 // doorbell count is only compared and echoed in kServed.
-void MailboxPage::serve() {
-  uint32_t seen = words_.load(page::kDoorbell);
+uint32_t MailboxPage::serve() {
+  std::lock_guard lock(serve_mutex_);
+  // Read before the swaps: the host sets its bits before it increments the count, so every
+  // ring up to this value is in what the swaps take.
+  const uint32_t rung = words_.load(page::kDoorbell);
+  const uint32_t acks = words_.exchange(page::kAck, 0) & mask_;
+  const uint32_t sends = words_.exchange(page::kSend, 0) & mask_;
+  for (uint32_t n = 0; n < page::kMaxChannels; ++n)
+    if (acks & (1u << n)) ipcc_.host_ack(n);
+  for (uint32_t n = 0; n < page::kMaxChannels; ++n)
+    if (sends & (1u << n)) ipcc_.host_send(n);
+  words_.store(page::kServed, rung);
+  served_ = rung;
+  if (sends) published_sent();  // kServed moved: a sender may wait for it
+  return rung;
+}
+
+void MailboxPage::served_by_core(bool yes) {
+  core_serves_ = yes;
+  publish(false);  // kAckWakes
+  if (yes) return;
+  handover_.fetch_add(1);
+  handover_.notify_all();
+}
+
+// This thread serves whenever the core's thread does not.
+void MailboxPage::serve_loop() {
   while (!stopping_) {
+    if (core_serves_) {
+      const uint32_t handed = handover_.load();
+      if (core_serves_ && !stopping_) handover_.wait(handed);
+      continue;
+    }
     const uint32_t rung =
-        words_.wait_change(page::kDoorbell, page::kMachineWaiters, seen,
+        words_.wait_change(page::kDoorbell, page::kMachineWaiters, served_,
                            std::chrono::microseconds(page::kSpinMicroseconds), kServePoll);
     if (stopping_) return;
-    seen = rung;
-    const uint32_t acks = words_.exchange(page::kAck, 0) & mask_;
-    const uint32_t sends = words_.exchange(page::kSend, 0) & mask_;
-    for (uint32_t n = 0; n < page::kMaxChannels; ++n)
-      if (acks & (1u << n)) ipcc_.host_ack(n);
-    for (uint32_t n = 0; n < page::kMaxChannels; ++n)
-      if (sends & (1u << n)) ipcc_.host_send(n);
-    words_.store(page::kServed, rung);
-    if (sends) published_sent();  // kServed moved: a sender may wait for it
+    if (!core_serves_ && rung != served_) serve();
   }
 }
 
@@ -103,6 +138,14 @@ void MailboxPage::publish(bool force) {
   const bool news = force || view.flags.received != published_.flags.received ||
                     view.rings != published_.rings || crashes.generation != published_crashes_;
   const bool sent = force || view.flags.occupied != published_.flags.occupied;
+  // While the core's thread serves, it applies acknowledgements before the firmware runs:
+  // only a channel whose "free" interrupt the firmware waits for needs a wake. Otherwise this
+  // object's thread, asleep on the doorbell, must be woken for every one.
+  const uint32_t ack_wakes = core_serves_ ? view.free_watched & mask_ : ~0u;
+  if (force || ack_wakes != published_ack_wakes_) {
+    published_ack_wakes_ = ack_wakes;
+    words_.store(page::kAckWakes, ack_wakes);
+  }
   if (!news && !sent) return;
   published_ = view;
   published_crashes_ = crashes.generation;

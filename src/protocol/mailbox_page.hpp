@@ -13,7 +13,11 @@
 //   machine writes:              everything else
 //
 // Host -> remote: the host ORs channel bits into kSend (ring) or kAck (clear a remote -> host
-// flag), increments kDoorbell and, when kMachineWaiters is non-zero, FUTEX_WAKEs kDoorbell.
+// flag), increments kDoorbell and, when kMachineWaiters is non-zero, FUTEX_WAKEs kDoorbell;
+// for an acknowledgement only when one of its channels is in kAckWakes. The machine applies
+// the others at its next look (before the firmware runs again, and at once when its engine
+// runs: its block hook compares kDoorbell): a firmware asleep in WFI needs a wake only when it
+// waits for the channel's "free" interrupt, so an acknowledgement costs no thread wake-up.
 // The machine's mailbox thread swaps kSend/kAck to 0, keeps only the processor's channels
 // (kChannelMask), applies the acks then the sends to its IPCC (raising the core's interrupt),
 // and stores in kServed the kDoorbell value it read before swapping: every request rung up to
@@ -45,7 +49,7 @@ namespace rproctee::protocol::mailbox_page {
 
 inline constexpr uint32_t kSize = 4096;
 inline constexpr uint32_t kMagicValue = 0x424d5052;  // "RPMB"
-inline constexpr uint32_t kVersionValue = 1;
+inline constexpr uint32_t kVersionValue = 2;
 inline constexpr uint32_t kMaxChannels = 16;
 
 // Byte offsets of the u32 words.
@@ -69,6 +73,7 @@ inline constexpr uint32_t kCrashPc = 0x98;
 inline constexpr uint32_t kCrashAddress = 0x9c;
 inline constexpr uint32_t kSentSeq = 0xa0;      // futex word of senders waiting for a clear
 inline constexpr uint32_t kSentWaiters = 0xa4;  // non-zero while such a sender sleeps
+inline constexpr uint32_t kAckWakes = 0xa8;     // channels whose acknowledgement must wake
 inline constexpr uint32_t kRings = 0xc0;        // u32[kMaxChannels], see above
 
 /// How long a waiter spins on its word before it sleeps on the futex.

@@ -109,7 +109,9 @@ Result<uint32_t> Mailbox::bit_of(std::string_view name) const {
 uint32_t Mailbox::ring(uint32_t word, uint32_t bits) {
   words_.fetch_or(word, bits);  // before the doorbell: the machine swaps it after reading that
   const uint32_t rung = words_.fetch_add(page::kDoorbell, 1) + 1;
-  words_.notify(page::kDoorbell, page::kMachineWaiters);
+  // An acknowledgement wakes the machine only when it says it must (see kAckWakes).
+  if (word != page::kAck || (words_.load(page::kAckWakes) & bits))
+    words_.notify(page::kDoorbell, page::kMachineWaiters);
   return rung;
 }
 

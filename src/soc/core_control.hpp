@@ -11,6 +11,8 @@
 
 namespace rproctee::soc {
 
+class CoreDoorbell;
+
 /// r0-r15, xPSR, orig_r0: the ARM elf_gregset_t layout used in core dumps.
 using ArmRegisters = std::array<uint32_t, 18>;
 
@@ -25,6 +27,12 @@ class CoreControl {
   virtual bool running() const = 0;
   /// The registers as last seen (for core dumps); zeros for a core that never ran.
   virtual ArmRegisters registers() const { return {}; }
+  /// Lets the core's own thread serve `doorbell` while it runs (soc/core_doorbell.hpp); false
+  /// when this model cannot (the owner keeps serving it). `doorbell` stays valid until
+  /// detach_doorbell() returns.
+  virtual bool attach_doorbell(CoreDoorbell* /*doorbell*/) { return false; }
+  /// Returns once the core's thread no longer uses the doorbell and has handed it back.
+  virtual void detach_doorbell() {}
 };
 
 using protocol::crash_kind_name;

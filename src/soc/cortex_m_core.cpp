@@ -1,15 +1,20 @@
 #include "soc/cortex_m_core.hpp"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <unicorn/unicorn.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <limits>
 #include <map>
 #include <optional>
 #include <set>
 
+#include "soc/core_doorbell.hpp"
 #include "soc/gdb_target.hpp"
 #include "soc/virtual_clock.hpp"
 
@@ -125,6 +130,18 @@ struct CortexMCore::Impl {
   // The engine runs (from the core thread's last look at `attention` until uc_emu_start
   // returns), and whether a hook stopped it this time (otherwise it stopped at WFI).
   bool in_engine = false, stop_issued = false;
+  // The core thread's idle sleep also watches this word: every wake_core() bumps it.
+  std::atomic<uint32_t> wake_seq{0};
+  std::atomic<uint32_t> idle_sleepers{0};
+  // The normal world's doorbell (soc/core_doorbell.hpp): `doorbell` is what its owner attached
+  // (guarded by `mutex`); `serving` is what the core thread serves, changed only by that thread
+  // (under `mutex`), with the word's address for the block hook and the value served last.
+  CoreDoorbell* doorbell = nullptr;
+  CoreDoorbell* serving = nullptr;
+  const uint32_t* rung_word = nullptr;
+  uint32_t rung_served = 0;
+  bool serve_now = false;  // serve once whatever the word says (just taken over)
+  std::condition_variable doorbell_released;
   // The timer thread: raises `attention` at `deadline`.
   std::thread timer;
   std::condition_variable timer_wake;
@@ -193,6 +210,47 @@ struct CortexMCore::Impl {
   /// stops at the next block, a core outside it looks before it enters.
   void request_attention() { attention.store(true, std::memory_order_release); }
 
+  /// Wakes the core thread wherever it sleeps: idle in WFI (on `wake_seq`, with the doorbell)
+  /// or halted for the debugger (on `wake`). Callers changed what it looks at first.
+  void wake_core() {
+    wake_seq.fetch_add(1);
+    if (idle_sleepers.load() != 0)
+      ::syscall(SYS_futex, &wake_seq, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+    wake.notify_all();
+  }
+
+  /// The core thread serves the attached doorbell from now on (`mutex` held, core thread).
+  void take_doorbell() {
+    if (serving == doorbell) return;
+    give_doorbell();
+    if (!doorbell) return;
+    const uint32_t* word = doorbell->words().address(doorbell->rung_offset());
+    if (!word) return;
+    serving = doorbell;
+    rung_word = word;
+    serve_now = true;  // what was rung before the owner's thread stood down
+    serving->served_by_core(true);
+  }
+
+  /// Hands the doorbell back to its owner (`mutex` held, core thread): before the core thread
+  /// stops looking at it (exit, a debugger halt, a detach).
+  void give_doorbell() {
+    if (!serving) return;
+    serving->served_by_core(false);
+    serving = nullptr;
+    rung_word = nullptr;
+    doorbell_released.notify_all();
+  }
+
+  /// Applies the doorbell's news to the IPCC (core thread, no lock held: raising the interrupt
+  /// takes `mutex`).
+  void serve_doorbell() {
+    if (!serving) return;
+    if (!serve_now && __atomic_load_n(rung_word, __ATOMIC_ACQUIRE) == rung_served) return;
+    serve_now = false;
+    rung_served = serving->serve();
+  }
+
   /// uc_emu_stop where it is safe: in a hook at a block or an instruction (core thread).
   void stop_engine_from_hook() {
     stop_issued = true;
@@ -236,7 +294,8 @@ struct CortexMCore::Impl {
   // that unmasked it (CPSIE, MSR).
   static void on_block(uc_engine*, uint64_t, uint32_t, void* user) {
     auto* s = static_cast<Impl*>(user);
-    if (s->attention.load(std::memory_order_relaxed) || (s->masked_pending && s->unmasked_now()))
+    if (s->attention.load(std::memory_order_relaxed) || (s->masked_pending && s->unmasked_now()) ||
+        (s->rung_word && __atomic_load_n(s->rung_word, __ATOMIC_RELAXED) != s->rung_served))
       s->stop_engine_from_hook();
   }
 
@@ -329,6 +388,7 @@ struct CortexMCore::Impl {
     dbg.pending.reset();
     dbg.halt_request = false;
     dbg.halted = true;
+    give_doorbell();  // the IPCC still takes doorbells while the core is held
     clock.pause();  // virtual time stands still while the debugger holds the core
     lock.unlock();
     snapshot_registers();
@@ -337,6 +397,7 @@ struct CortexMCore::Impl {
     wake.wait(lock, [&] { return !dbg.halted || stop_requested; });
     dbg.halted = false;
     clock.resume();
+    take_doorbell();
   }
 
   /// The debugger may look at the engine: the core is halted or does not run.
@@ -527,7 +588,7 @@ struct CortexMCore::Impl {
       std::lock_guard lock(mutex);
       sample_lines_locked(index);
     }
-    wake.notify_all();
+    wake_core();
   }
 
   void sample_lines_locked(size_t index) {
@@ -986,6 +1047,25 @@ Status CortexMCore::start(uint32_t boot_address, bool secure_boot) {
   return {};
 }
 
+bool CortexMCore::attach_doorbell(CoreDoorbell* doorbell) {
+  if (!doorbell || !SharedWords::can_wait_either()) return false;
+  Impl& s = *impl_;
+  std::lock_guard lock(s.mutex);
+  s.doorbell = doorbell;
+  s.request_attention();  // a running core thread takes it over at its next look
+  s.wake_core();
+  return true;
+}
+
+void CortexMCore::detach_doorbell() {
+  Impl& s = *impl_;
+  std::unique_lock lock(s.mutex);
+  s.doorbell = nullptr;
+  s.request_attention();
+  s.wake_core();
+  s.doorbell_released.wait(lock, [&] { return s.serving == nullptr; });
+}
+
 void CortexMCore::stop() {
   Impl& s = *impl_;
   {
@@ -993,7 +1073,7 @@ void CortexMCore::stop() {
     s.stop_requested = true;
     s.request_attention();
   }
-  s.wake.notify_all();
+  s.wake_core();
   if (!thread_.joinable() || thread_.get_id() == std::this_thread::get_id()) return;
   thread_.join();
   running_ = false;
@@ -1008,10 +1088,15 @@ void CortexMCore::run() {
   Impl& s = *impl_;
   while (true) {
     bool step = false;
+    s.serve_doorbell();
     {
       std::unique_lock lock(s.mutex);
       s.attention.store(false);
       if (s.stop_requested) break;
+      if (s.serving != s.doorbell) {  // attached, detached or given back at a halt
+        s.take_doorbell();
+        if (s.serving) continue;  // serve what is pending first
+      }
       s.take_watch_hit();
       if (s.crash) {
         // A debugger sees the crash first (the core stays as it crashed); resuming hands it
@@ -1062,7 +1147,20 @@ void CortexMCore::run() {
           // host's clock, so it went on meanwhile).
           const auto until = std::min(s.clock.when(s.deadline),
                                       VirtualClock::Host::now() + std::chrono::seconds(1));
-          s.wake.wait_until(lock, until, [&] { return s.stop_requested || s.attention.load(); });
+          if (!s.serving) {
+            s.wake.wait_until(lock, until,
+                              [&] { return s.stop_requested || s.attention.load(); });
+            continue;
+          }
+          // One sleep on the core's wake word and the normal world's doorbell.
+          const uint32_t seen = s.wake_seq.load();
+          if (s.stop_requested || s.attention.load()) continue;
+          CoreDoorbell& db = *s.serving;
+          lock.unlock();
+          s.idle_sleepers.fetch_add(1);
+          db.words().wait_either(db.rung_offset(), db.sleepers_offset(), s.rung_served,
+                                 s.wake_seq, seen, std::chrono::microseconds(0), until);
+          s.idle_sleepers.fetch_sub(1);
           continue;
         }
       }
@@ -1093,6 +1191,7 @@ void CortexMCore::run() {
   }
   {
     std::lock_guard lock(s.mutex);
+    s.give_doorbell();
     // A debugger that resumed the core waits on for the next start (a recovery, a new
     // firmware); Ctrl-C ends its wait.
     s.dbg.halted = false;
@@ -1121,7 +1220,7 @@ void CortexMCore::halt_and_wait(std::unique_lock<std::mutex>& lock) {
   if (!running_.load() || s.dbg.halted) return;
   s.dbg.halt_request = true;
   s.request_attention();
-  s.wake.notify_all();
+  s.wake_core();
   while (!s.dbg.halted && running_.load())
     s.dbg.changed.wait_for(lock, std::chrono::milliseconds(20));
 }
@@ -1142,7 +1241,7 @@ void CortexMCore::debug_detach() {
     s.watch_hit.reset();
     s.dbg.halted = false;
   }
-  s.wake.notify_all();
+  s.wake_core();
 }
 
 void CortexMCore::debug_kill() {
@@ -1166,7 +1265,7 @@ void CortexMCore::debug_interrupt() {
     }
     s.dbg.changed.notify_all();
   }
-  s.wake.notify_all();
+  s.wake_core();
 }
 
 void CortexMCore::debug_resume(bool step) {
@@ -1182,7 +1281,7 @@ void CortexMCore::debug_resume(bool step) {
       s.dbg.event = DebugStop{DebugStop::kSigtrap};  // no core runs: nothing to execute
     }
   }
-  s.wake.notify_all();
+  s.wake_core();
 }
 
 std::optional<DebugStop> CortexMCore::debug_wait_stop(std::chrono::milliseconds timeout) {

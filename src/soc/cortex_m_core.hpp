@@ -90,6 +90,11 @@ class CortexMCore final : public CoreControl, public DebugTarget {
   /// r0-r15, xPSR, orig_r0 as last seen (updated whenever the core leaves the emulator loop,
   /// kept after a crash or a stop).
   ArmRegisters registers() const override;
+  /// While the core runs, its thread serves the normal world's doorbell itself: WFI sleeps on
+  /// the doorbell and the core's own wake word at once, and the block hook compares the
+  /// doorbell word (soc/core_doorbell.hpp). False without futex_waitv (Linux < 5.16).
+  bool attach_doorbell(CoreDoorbell* doorbell) override;
+  void detach_doorbell() override;
   /// Number of exceptions taken since start (tests, statistics).
   uint64_t exceptions_taken() const { return exceptions_taken_.load(); }
   /// Number of SYSRESETREQ resets since start.

@@ -125,7 +125,8 @@ Ipcc::Flags Ipcc::flags() const {
 
 Ipcc::HostView Ipcc::host_view() const {
   std::lock_guard lock(mutex_);
-  return HostView{Flags{c2toc1_, c1toc2_}, rings_};
+  const uint32_t free_watched = (c2cr_ & kTxFreeIe) ? ~(c2mr_ >> 16) & channel_mask_ : 0;
+  return HostView{Flags{c2toc1_, c1toc2_}, rings_, free_watched};
 }
 
 Ipcc::Flags Ipcc::wait(const std::function<bool(const Flags&)>& done,

@@ -55,9 +55,12 @@ class Ipcc {
   /// The flags with, per channel, how many times the remote rang it towards the host (wrote
   /// its set bit), whether or not the flag was still set: each ring may announce new work,
   /// also one that comes while the host's acknowledgement of the previous one is on its way.
+  /// `free_watched`: the remote's channels whose "free" interrupt is enabled and unmasked
+  /// (it waits for the host's acknowledgement of them).
   struct HostView {
     Flags flags;
     std::array<uint32_t, kMaxChannels> rings{};
+    uint32_t free_watched = 0;
   };
   HostView host_view() const;
   /// Told (outside the lock, on the thread that made the change) after every change of the

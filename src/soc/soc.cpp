@@ -1,6 +1,7 @@
 #include "soc/soc.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "soc/ipcc_mmio.hpp"
 #include "soc/peripheral_models.hpp"
@@ -28,6 +29,7 @@ Result<std::unique_ptr<Soc>> Soc::create(const dt::Layout& layout) {
   for (size_t i = 0; i < layout.processors.size(); ++i)
     soc->cores_.push_back(std::make_unique<HeldCore>());
   soc->crashes_.resize(layout.processors.size());
+  soc->doorbells_.resize(layout.processors.size());
   for (const dt::Processor& p : layout.processors)
     for (const dt::MailboxChannel& m : p.mailboxes)
       if (!soc->ipcc(m.controller))
@@ -42,7 +44,20 @@ Ipcc* Soc::ipcc(uint64_t base) {
 }
 
 void Soc::set_core(size_t processor_index, std::unique_ptr<CoreControl> core) {
+  CoreDoorbell* doorbell = doorbells_[processor_index];
+  if (doorbell) cores_[processor_index]->detach_doorbell();
   cores_[processor_index] = std::move(core);
+  if (doorbell) cores_[processor_index]->attach_doorbell(doorbell);
+}
+
+bool Soc::attach_doorbell(size_t processor_index, CoreDoorbell* doorbell) {
+  doorbells_[processor_index] = doorbell;
+  return cores_[processor_index]->attach_doorbell(doorbell);
+}
+
+void Soc::detach_doorbell(size_t processor_index) {
+  if (!std::exchange(doorbells_[processor_index], nullptr)) return;
+  cores_[processor_index]->detach_doorbell();
 }
 
 Status Soc::emulate_cores(Emulation emulation) {
@@ -109,7 +124,7 @@ Status Soc::emulate_cores(Emulation emulation) {
     if (!core)
       return make_error(core.error().code, "processor {}: {}", proc.name, core.error().message);
     CortexMCore& debugged = **core;
-    cores_[p] = std::move(*core);
+    set_core(p, std::move(*core));
     if (emulation.gdb_port) {
       const uint64_t port = *emulation.gdb_port ? *emulation.gdb_port + uint64_t{p} : 0;
       if (port > UINT16_MAX)

@@ -62,8 +62,13 @@ class Soc {
 
   /// Stops processor `processor_index`'s core and resets its mailboxes.
   void stop_core(size_t processor_index);
-  /// Replaces a core's model.
+  /// Replaces a core's model (an attached doorbell moves to the new one).
   void set_core(size_t processor_index, std::unique_ptr<CoreControl> core);
+  /// Lets processor `processor_index`'s core serve `doorbell` itself, now and after a
+  /// set_core (soc/core_doorbell.hpp); false when its model cannot.
+  bool attach_doorbell(size_t processor_index, CoreDoorbell* doorbell);
+  /// Returns once no core uses the processor's doorbell.
+  void detach_doorbell(size_t processor_index);
 
   /// Replaces every processor's core by an emulated Cortex-M (soc/cortex_m_core.hpp) that sees
   /// the processor's memories at their device addresses, its IPCC (on the NVIC inputs of
@@ -116,6 +121,7 @@ class Soc {
   mutable std::mutex crash_mutex_;
   std::vector<CrashRecord> crashes_;
   std::vector<std::unique_ptr<CoreControl>> cores_;
+  std::vector<CoreDoorbell*> doorbells_;  // by processor: attached by their owners
   std::vector<std::unique_ptr<GdbServer>> gdb_servers_;  // before the cores they debug
   std::vector<GdbEndpoint> gdb_endpoints_;
 };

@@ -22,7 +22,13 @@
 #include <thread>
 #include <vector>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "common/fault_injection.hpp"
+#include "common/shared_words.hpp"
+#include "protocol/mailbox_page.hpp"
+#include "soc/cortex_m_core.hpp"
 #include "remoteproc/platform_driver.hpp"
 #include "rpmsg/bus.hpp"
 #include "rpmsg/channel.hpp"
@@ -139,6 +145,94 @@ TEST_F(DemoFirmwareRun, PipelinedEchoRingsNoDoorbellPerBuffer) {
   EXPECT_EQ(after[1] - before[1], 0u) << "vq1 rung for returned TX buffers";
   EXPECT_LE(after[0] - before[0], kMessages);
   EXPECT_GT(after[0] - before[0], 0u);
+}
+
+/// Polls `done` for up to 10 s (the machine's threads act asynchronously).
+template <typename F>
+bool eventually(F done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return done();
+}
+
+/// Processor 0's mailbox page as the normal world maps it (read only here).
+class PageView {
+ public:
+  explicit PageView(machine::Machine& m) {
+    auto page = m.mailbox_page(0);
+    if (!page) return;
+    memory_ = ::mmap(nullptr, protocol::mailbox_page::kSize, PROT_READ, MAP_SHARED, page->fd, 0);
+    ::close(page->fd);
+    if (memory_ == MAP_FAILED) memory_ = nullptr;
+  }
+  ~PageView() {
+    if (memory_) ::munmap(memory_, protocol::mailbox_page::kSize);
+  }
+  PageView(const PageView&) = delete;
+  PageView& operator=(const PageView&) = delete;
+  bool ok() const { return memory_ != nullptr; }
+  uint32_t word(uint32_t offset) const {
+    return __atomic_load_n(static_cast<const uint32_t*>(memory_) + offset / 4, __ATOMIC_SEQ_CST);
+  }
+
+ private:
+  void* memory_ = nullptr;
+};
+
+// While the emulated core runs, its own thread serves the normal world's doorbells (one thread
+// hop from a ring to the firmware), and acknowledgements need no wake at all: the page says so
+// with kAckWakes 0 (the demo firmware waits for no "free" interrupt). A stopped core hands the
+// serving back to the machine's mailbox thread: every acknowledgement wakes it again.
+TEST_F(DemoFirmwareRun, TheRunningCoreServesItsDoorbellAndHandsItBackWhenStopped) {
+  if (!SharedWords::can_wait_either()) GTEST_SKIP() << "no futex_waitv (Linux < 5.16)";
+  ASSERT_NO_FATAL_FAILURE(Start());
+  PageView page(machine_->machine());
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page.word(protocol::mailbox_page::kAckWakes), ~0u) << "no core runs yet";
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign"));
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  EXPECT_TRUE(eventually([&] { return page.word(protocol::mailbox_page::kAckWakes) == 0; }));
+  for (uint32_t i = 0; i < 200; ++i) {
+    const Bytes payload = {static_cast<uint8_t>(i), 0x5a};
+    ASSERT_EQ(Exchange(*channel, payload), payload) << "exchange " << i;
+  }
+  ASSERT_EQ(rproc().shutdown(), 0);
+  EXPECT_EQ(Log().find("shutdown without ack"), std::string::npos) << Log();
+  EXPECT_EQ(page.word(protocol::mailbox_page::kAckWakes), ~0u);
+  // The machine's own thread serves again: a kick of the stopped processor still rings.
+  soc::Ipcc* ipcc = machine_->machine().soc().ipcc(0x40490000);
+  ASSERT_NE(ipcc, nullptr);
+  rproc().kick(1);
+  EXPECT_TRUE(eventually([&] { return (ipcc->read(soc::Ipcc::kC1TOC2SR) & 2u) != 0; }));
+}
+
+// A core held by the debugger does not serve: the IPCC still takes the normal world's
+// doorbells (as the hardware does), through the machine's thread, and the core takes the
+// serving back when it resumes.
+TEST_F(DemoFirmwareRun, DoorbellsRungWhileTheDebuggerHoldsTheCoreStillReachTheIpcc) {
+  if (!SharedWords::can_wait_either()) GTEST_SKIP() << "no futex_waitv (Linux < 5.16)";
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign"));
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  PageView page(machine_->machine());
+  ASSERT_TRUE(page.ok());
+  auto* core = dynamic_cast<soc::CortexMCore*>(&machine_->machine().soc().core(0));
+  ASSERT_NE(core, nullptr);
+  core->debug_attach();  // halts the core
+  EXPECT_EQ(page.word(protocol::mailbox_page::kAckWakes), ~0u);
+  soc::Ipcc* ipcc = machine_->machine().soc().ipcc(0x40490000);
+  ASSERT_NE(ipcc, nullptr);
+  ASSERT_TRUE(channel->send(text_bytes("held")));  // kicks vq1 unless the firmware polls
+  rproc().kick(1);
+  EXPECT_TRUE(eventually([&] { return (ipcc->read(soc::Ipcc::kC1TOC2SR) & 2u) != 0; }));
+  core->debug_detach();  // resumes
+  EXPECT_EQ(channel->receive(10s), text_bytes("held"));
+  EXPECT_TRUE(eventually([&] { return page.word(protocol::mailbox_page::kAckWakes) == 0; }));
+  EXPECT_EQ(Exchange(*channel, text_bytes("after")), text_bytes("after"));
 }
 
 TEST_F(DemoFirmwareRun, FaultIsACrashWithACoreDumpAndRecoveryReauthenticates) {
