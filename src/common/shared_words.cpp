@@ -53,14 +53,14 @@ void SharedWords::wake_all(uint32_t offset) {
   ::syscall(SYS_futex, word(offset), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
 }
 
-void SharedWords::notify(uint32_t seq, uint32_t waiters) {
-  (void)seq;
-  if (load(waiters) != 0) wake_all(seq);
+void SharedWords::notify(uint32_t seq, uint32_t waiters, uint32_t bitset) {
+  if (load(waiters) == 0 || bitset == 0) return;
+  ::syscall(SYS_futex, word(seq), FUTEX_WAKE_BITSET, INT_MAX, nullptr, nullptr, bitset);
 }
 
 uint32_t SharedWords::wait_change(uint32_t seq, uint32_t waiters, uint32_t seen,
-                                  std::chrono::microseconds spin,
-                                  std::chrono::microseconds timeout) {
+                                  std::chrono::microseconds spin, std::chrono::microseconds timeout,
+                                  uint32_t bitset) {
   const auto start = Clock::now();
   for (uint32_t i = 0;; ++i) {
     const uint32_t now = load(seq);
@@ -73,12 +73,15 @@ uint32_t SharedWords::wait_change(uint32_t seq, uint32_t waiters, uint32_t seen,
   fetch_add(waiters, 1);
   uint32_t now = load(seq);
   if (now == seen) {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+    // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time (the steady clock's).
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        (Clock::now() + timeout).time_since_epoch())
+                        .count();
     struct timespec ts {
       static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)
     };
     // Sleeps only while the word still holds `seen` (checked by the kernel atomically).
-    ::syscall(SYS_futex, word(seq), FUTEX_WAIT, seen, &ts, nullptr, 0);
+    ::syscall(SYS_futex, word(seq), FUTEX_WAIT_BITSET, seen, &ts, nullptr, bitset);
     now = load(seq);
   }
   fetch_add(waiters, static_cast<uint32_t>(-1));

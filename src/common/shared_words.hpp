@@ -28,11 +28,15 @@ class SharedWords {
   /// sleeps on its futex (counting itself in the word at `waiters` meanwhile, so that the
   /// writer knows to wake it) until a wake or `timeout`. Returns the word's value at the end,
   /// which may still be `seen` (a timeout, a wake without a change): callers loop.
+  /// `bitset`: this sleeper is woken only by wakes whose bitset shares a bit with it
+  /// (FUTEX_WAIT_BITSET; notify() wakes every bitset).
   uint32_t wait_change(uint32_t seq, uint32_t waiters, uint32_t seen,
-                       std::chrono::microseconds spin, std::chrono::microseconds timeout);
+                       std::chrono::microseconds spin, std::chrono::microseconds timeout,
+                       uint32_t bitset = kAllSleepers);
   /// After changing the word at `seq` (an increment): wakes its sleepers when `waiters` says
-  /// there are any (no system call otherwise).
-  void notify(uint32_t seq, uint32_t waiters);
+  /// there are any (no system call otherwise); only those whose bitset meets `bitset`.
+  void notify(uint32_t seq, uint32_t waiters, uint32_t bitset = kAllSleepers);
+  static constexpr uint32_t kAllSleepers = ~0u;
 
   /// wait_change() on the word at `seq` and, at the same time, on a word of this process
   /// (`own`, woken by FUTEX_WAKE on its address): returns when either differs from its `seen`

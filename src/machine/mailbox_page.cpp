@@ -159,7 +159,8 @@ void MailboxPage::publish(bool force) {
   words_.store(page::kCrashCount, crashes.generation);
   if (news) {
     words_.fetch_add(page::kHostSeq, 1);
-    words_.notify(page::kHostSeq, page::kHostWaiters);
+    const uint32_t bits = words_.load(page::kHostWakeBits);  // the host's choice, any value
+    words_.notify(page::kHostSeq, page::kHostWaiters, bits ? bits : SharedWords::kAllSleepers);
   }
   if (sent) published_sent();
 }

@@ -9,7 +9,7 @@
 //
 //   host (normal world) writes:  kSend, kAck (bits set with atomic OR), kDoorbell (incremented
 //                                after setting bits), kHostWaiters / kSentWaiters (while a
-//                                thread sleeps)
+//                                thread sleeps), kHostWakeBits
 //   machine writes:              everything else
 //
 // Host -> remote: the host ORs channel bits into kSend (ring) or kAck (clear a remote -> host
@@ -28,7 +28,9 @@
 // still set: the host acknowledges asynchronously, so a ring that comes before its
 // acknowledgement was applied still announces new work), the crash words; when kReceived,
 // kRings or the crash count changed it increments kHostSeq (the receive thread's futex) and,
-// when kHostWaiters is non-zero, FUTEX_WAKEs it; when kOccupied or kServed changed, the same
+// when kHostWaiters is non-zero, wakes it (FUTEX_WAKE_BITSET with kHostWakeBits, every sleeper
+// when that is 0: the host's receive thread sleeps with one bit, a thread waiting for its own
+// message with another, so that one ring wakes one thread); when kOccupied or kServed changed, the same
 // with kSentSeq / kSentWaiters (a sender waiting for the remote to clear its channel). The
 // receive thread is thus not woken by the host's own doorbells.
 // The crash words are written before kCrashCount, which a reader reads before and after them.
@@ -74,6 +76,7 @@ inline constexpr uint32_t kCrashAddress = 0x9c;
 inline constexpr uint32_t kSentSeq = 0xa0;      // futex word of senders waiting for a clear
 inline constexpr uint32_t kSentWaiters = 0xa4;  // non-zero while such a sender sleeps
 inline constexpr uint32_t kAckWakes = 0xa8;     // channels whose acknowledgement must wake
+inline constexpr uint32_t kHostWakeBits = 0xac; // which of the host's kHostSeq sleepers to wake
 inline constexpr uint32_t kRings = 0xc0;        // u32[kMaxChannels], see above
 
 /// How long a waiter spins on its word before it sleeps on the futex.

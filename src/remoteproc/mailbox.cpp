@@ -85,8 +85,9 @@ Mailbox::~Mailbox() {
 
 void Mailbox::stop_listening() {
   stopping_ = true;
-  words_.wake_all(page::kHostSeq);  // a sleeping receive thread looks at stopping_ again
+  words_.wake_all(page::kHostSeq);  // a sleeping receive thread (or poller) looks again
   if (receiver_.joinable()) receiver_.join();
+  std::lock_guard wait_for_pollers(receive_mutex_);  // a poller's callbacks have returned
 }
 
 const dt::MailboxChannel* Mailbox::find(std::string_view name) const {
@@ -169,47 +170,94 @@ void Mailbox::listen(std::function<void(const std::string&)> on_message,
   if (receiver_.joinable() || channels_.empty()) return;
   on_message_ = std::move(on_message);
   on_crash_ = std::move(on_crash);
+  {
+    // Crashes from before listening are not news (a restarted normal world); a message
+    // already waiting is.
+    std::lock_guard lock(receive_mutex_);
+    (void)read_crash(crashes_seen_);
+    const uint32_t pending = words_.load(page::kReceived);
+    for (uint32_t n = 0; n < page::kMaxChannels; ++n)
+      rings_seen_[n] = words_.load(page::kRings + 4 * n) - ((pending >> n) & 1u);
+  }
   stopping_ = false;
+  publish_wake_bits();
   receiver_ = std::thread([this] { receive_loop(); });
 }
 
+bool Mailbox::receive_once() {
+  uint32_t crashes = 0;
+  const CoreCrash crash = read_crash(crashes);
+  const bool crashed = crashes != crashes_seen_;
+  if (crashed) {
+    crashes_seen_ = crashes;
+    if (on_crash_) on_crash_(crash);
+  }
+  uint32_t acks = 0;
+  std::array<const dt::MailboxChannel*, page::kMaxChannels> fired{};
+  size_t count = 0;
+  for (const dt::MailboxChannel& c : channels_) {
+    if (c.channel >= page::kMaxChannels || !(page_mask_ & (1u << c.channel))) continue;
+    const uint32_t rings = words_.load(page::kRings + 4 * c.channel);
+    if (rings == rings_seen_[c.channel] || count == fired.size()) continue;
+    rings_seen_[c.channel] = rings;
+    acks |= 1u << c.channel;
+    fired[count++] = &c;
+  }
+  // Cleared first, as stm32_ipcc_rx_irq does: handling is deferred work in Linux, so the
+  // firmware never waits on the host's handler to send again.
+  if (acks) ring(page::kAck, acks);
+  for (size_t i = 0; i < count; ++i) on_message_(fired[i]->name);
+  return crashed || count != 0;
+}
+
+// The receive thread sleeps with bit 0, pollers with bit 1; kHostWakeBits tells the machine
+// whom to wake.
+namespace {
+constexpr uint32_t kReceiveThreadBit = 1, kPollerBit = 2;
+}  // namespace
+
+void Mailbox::publish_wake_bits() {
+  std::lock_guard lock(wake_bits_mutex_);
+  words_.store(page::kHostWakeBits, pollers_.load() ? kPollerBit : kReceiveThreadBit);
+}
+
+bool Mailbox::receive_now() {
+  std::lock_guard lock(receive_mutex_);
+  return !stopping_ && receive_once();
+}
+
 void Mailbox::receive_loop() {
-  // Crashes from before this thread started are not news (a restarted normal world); a
-  // message already waiting is.
-  uint32_t crashes_seen = 0;
-  (void)read_crash(crashes_seen);
-  std::array<uint32_t, page::kMaxChannels> rings_seen{};
-  const uint32_t pending = words_.load(page::kReceived);
-  for (uint32_t n = 0; n < page::kMaxChannels; ++n)
-    rings_seen[n] = words_.load(page::kRings + 4 * n) - ((pending >> n) & 1u);
-  std::vector<const dt::MailboxChannel*> fired;
   while (!stopping_) {
     const uint32_t seq = words_.load(page::kHostSeq);  // before the state: no change is missed
-    uint32_t crashes = 0;
-    const CoreCrash crash = read_crash(crashes);
-    if (crashes != crashes_seen) {
-      crashes_seen = crashes;
-      if (on_crash_) on_crash_(crash);
-    }
-    uint32_t acks = 0;
-    fired.clear();
-    for (const dt::MailboxChannel& c : channels_) {
-      if (c.channel >= page::kMaxChannels || !(page_mask_ & (1u << c.channel))) continue;
-      const uint32_t rings = words_.load(page::kRings + 4 * c.channel);
-      if (rings == rings_seen[c.channel]) continue;
-      rings_seen[c.channel] = rings;
-      acks |= 1u << c.channel;
-      fired.push_back(&c);
-    }
-    // Cleared first, as stm32_ipcc_rx_irq does: handling is deferred work in Linux, so the
-    // firmware never waits on the host's handler to send again.
-    if (acks) ring(page::kAck, acks);
-    for (const dt::MailboxChannel* c : fired) on_message_(c->name);
-    if (!fired.empty()) continue;  // look again before sleeping
+    if (receive_now()) continue;                        // look again before sleeping
     const uint32_t now = words_.wait_change(page::kHostSeq, page::kHostWaiters, seq, kSpin,
-                                            std::chrono::duration_cast<microseconds>(kReceivePoll));
+                                            std::chrono::duration_cast<microseconds>(kReceivePoll),
+                                            kReceiveThreadBit);
     if (now == seq && !stopping_ && !machine_alive()) return;  // nothing more will arrive
   }
+}
+
+bool Mailbox::poll(std::chrono::steady_clock::time_point deadline) {
+  if (!receiver_.joinable() || stopping_) return false;
+  pollers_.fetch_add(1);
+  publish_wake_bits();
+  for (;;) {
+    const uint32_t seq = words_.load(page::kHostSeq);
+    const bool handed = receive_now();
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (handed || stopping_ || left <= std::chrono::steady_clock::duration::zero()) break;
+    words_.wait_change(page::kHostSeq, page::kHostWaiters, seq, kSpin,
+                       std::min(std::chrono::duration_cast<microseconds>(left),
+                                std::chrono::duration_cast<microseconds>(kReceivePoll)),
+                       kPollerBit);
+  }
+  if (pollers_.fetch_sub(1) == 1) {
+    publish_wake_bits();
+    // What the machine announced after the last look but before the receive thread was its
+    // addressee again: the machine increments kHostSeq before it reads kHostWakeBits.
+    receive_now();
+  }
+  return true;
 }
 
 }  // namespace rproctee::remoteproc

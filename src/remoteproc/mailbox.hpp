@@ -7,10 +7,12 @@
 // only used to map the page and, while idle, to notice that the machine is gone.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -20,6 +22,7 @@
 #include "common/shared_words.hpp"
 #include "dt/layout.hpp"
 #include "protocol/machine_link.hpp"
+#include "protocol/mailbox_page.hpp"
 #include "protocol/transport.hpp"
 
 namespace rproctee::remoteproc {
@@ -49,6 +52,12 @@ class Mailbox {
               std::function<void(const CoreCrash&)> on_crash = {});
   /// Ends the receive thread (returns once no callback runs any more).
   void stop_listening();
+  /// Waits on the calling thread for the remote's next messages or crash and hands them to
+  /// the callbacks there, as the receive thread would; meanwhile the machine wakes this
+  /// thread, not the receive thread (one thread hop from the firmware to a reader waiting for
+  /// its answer, instead of two). Returns after a hand-over or at `deadline`: false only when
+  /// not listening (nothing was waited for). Not from within a callback.
+  bool poll(std::chrono::steady_clock::time_point deadline);
 
  private:
   Mailbox(std::unique_ptr<protocol::Transport> link, void* page);
@@ -61,6 +70,13 @@ class Mailbox {
   CoreCrash read_crash(uint32_t& count) const;
   bool machine_alive();
   void receive_loop();
+  /// Hands what the page announces since the last look to the callbacks; true when anything
+  /// was (`receive_mutex_` held).
+  bool receive_once();
+  /// receive_once() unless the receive thread was stopped (no callback runs after that).
+  bool receive_now();
+  /// Which of the host's sleepers the machine wakes: the pollers while there are any.
+  void publish_wake_bits();
 
   uint32_t processor_ = 0;
   std::vector<dt::MailboxChannel> channels_;
@@ -70,6 +86,11 @@ class Mailbox {
   mutable SharedWords words_;
   std::function<void(const std::string&)> on_message_;
   std::function<void(const CoreCrash&)> on_crash_;
+  std::mutex receive_mutex_;  // one receive_once() at a time; guards the two below
+  uint32_t crashes_seen_ = 0;
+  std::array<uint32_t, protocol::mailbox_page::kMaxChannels> rings_seen_{};
+  std::atomic<uint32_t> pollers_{0};
+  std::mutex wake_bits_mutex_;  // the count and the word it publishes move together
   std::atomic<bool> stopping_{false};
   std::thread receiver_;
 };

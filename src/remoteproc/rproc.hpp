@@ -103,6 +103,12 @@ class RprocOps {
   virtual int coredump(Rproc& rproc, std::vector<uint8_t>& out);
   /// Notifies the processor that vring `vqid` has new buffers (mailbox vq1).
   virtual void kick(Rproc&, int vqid) { (void)vqid; }
+  /// Waits on the calling thread, until `deadline`, for the processor's next interrupts and
+  /// handles them there (as the interrupt thread would); false when this platform cannot.
+  virtual bool wait_interrupt(Rproc&, std::chrono::steady_clock::time_point deadline) {
+    (void)deadline;
+    return false;
+  }
   /// The processor is going away: stop delivering its interrupts (sends still work).
   virtual void quiesce() {}
 };
@@ -178,6 +184,10 @@ class Rproc {
   uint64_t vq_interrupts() const { return vq_interrupts_; }
   /// Tells the processor that vring `notifyid` has new buffers (ops->kick).
   void kick(uint32_t notifyid);
+  /// ops->wait_interrupt: a reader waiting for the remote's answer takes the interrupt itself.
+  bool wait_interrupt(std::chrono::steady_clock::time_point deadline) {
+    return ops_->wait_interrupt(*this, deadline);
+  }
   KernelLog& log() { return *env_.log; }
   template <typename... Args>
   void info(fmt::format_string<Args...> f, Args&&... a) {

@@ -35,6 +35,9 @@ class Stm32Rproc final : public RprocOps {
   void release_fw(Rproc& r) override { backend_->release_fw(r); }
   int coredump(Rproc& r, std::vector<uint8_t>& out) override { return backend_->coredump(r, out); }
   void kick(Rproc& r, int vqid) override;
+  bool wait_interrupt(Rproc&, std::chrono::steady_clock::time_point deadline) override {
+    return mailbox_->poll(deadline);
+  }
   void quiesce() override { mailbox_->stop_listening(); }
 
  private:

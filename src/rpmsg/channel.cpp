@@ -1,6 +1,8 @@
 #include "rpmsg/channel.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 
 #include "rpmsg/rpmsg_device.hpp"
 
@@ -56,8 +58,22 @@ void Channel::deliver(std::span<const uint8_t> payload) {
 }
 
 std::optional<std::vector<uint8_t>> Channel::receive(std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  // Clamped so that a "forever" timeout cannot overflow the deadline.
+  const auto deadline =
+      Clock::now() + std::min(timeout, std::chrono::milliseconds(86400000LL * 365));
   std::unique_lock lock(queue_mutex_);
-  queue_cv_.wait_for(lock, timeout, [&] { return !queue_.empty() || closed_; });
+  while (queue_.empty() && !closed_ && Clock::now() < deadline) {
+    // The answer usually comes with the processor's next interrupt: this thread takes it and
+    // delivers it itself, rather than waiting for the interrupt thread to wake it.
+    if (auto device = device_.lock()) {
+      lock.unlock();
+      const bool waited = device->wait_interrupt(deadline);
+      lock.lock();
+      if (waited) continue;
+    }
+    queue_cv_.wait_until(lock, deadline, [&] { return !queue_.empty() || closed_; });
+  }
   if (queue_.empty()) return std::nullopt;
   auto message = std::move(queue_.front());
   queue_.pop_front();

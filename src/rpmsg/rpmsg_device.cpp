@@ -13,6 +13,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 constexpr std::chrono::milliseconds kTxWaitSlice{10};
+// The longest a reader waits for an interrupt on its own thread before it looks again.
+constexpr std::chrono::milliseconds kInterruptWaitSlice{20};
 }  // namespace
 
 std::shared_ptr<RpmsgDevice> RpmsgDevice::create(VirtioPort& port, DeviceOptions options) {
@@ -111,7 +113,7 @@ void RpmsgDevice::stop(bool crashed) {
     running_ = false;
     tx_cv_.notify_all();
     channel_cv_.notify_all();
-    idle_cv_.wait(lock, [&] { return kicks_in_flight_ == 0; });
+    idle_cv_.wait(lock, [&] { return port_calls_in_flight_ == 0; });
     if (crashed) port_.log("stopping after a crash of the remote processor");
     closing.swap(channels_);
     for (auto& c : closing) c->mark_closed();
@@ -126,11 +128,11 @@ void RpmsgDevice::stop(bool crashed) {
 }
 
 void RpmsgDevice::kick_unlocked(std::unique_lock<std::mutex>& lock, uint32_t notifyid) {
-  ++kicks_in_flight_;
+  ++port_calls_in_flight_;
   lock.unlock();
   port_.kick(notifyid);
   lock.lock();
-  if (--kicks_in_flight_ == 0) idle_cv_.notify_all();
+  if (--port_calls_in_flight_ == 0) idle_cv_.notify_all();
 }
 
 // --- receive ------------------------------------------------------------------------------
@@ -149,6 +151,19 @@ bool RpmsgDevice::vring_interrupt(uint32_t notifyid) {
   }
   if (is_rx) receive();
   return is_rx || is_tx;
+}
+
+bool RpmsgDevice::wait_interrupt(Clock::time_point deadline) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_) return false;
+    ++port_calls_in_flight_;
+  }
+  // In slices, so that stop() (which waits for the port's callers) never waits long.
+  const bool waited = port_.wait_interrupt(std::min(deadline, Clock::now() + kInterruptWaitSlice));
+  std::lock_guard lock(mutex_);
+  if (--port_calls_in_flight_ == 0) idle_cv_.notify_all();
+  return waited;
 }
 
 void RpmsgDevice::repost_rx_locked(uint16_t id) {

@@ -77,6 +77,9 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
   void stop(bool crashed);
   /// The firmware signalled vring `notifyid`: true when it is one of this device's.
   bool vring_interrupt(uint32_t notifyid);
+  /// Takes the processor's interrupts on the calling thread for a while (at most until
+  /// `deadline`; VirtioPort::wait_interrupt): false when not running or the port cannot.
+  bool wait_interrupt(std::chrono::steady_clock::time_point deadline);
   bool running() const;
 
   /// Binds `addr` (kAddrAny: the lowest free address from 0x400) to `receiver`. ENODEV when
@@ -153,10 +156,10 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
   // observer runs inside it).
   mutable std::mutex mutex_;
   std::condition_variable tx_cv_;       // a TX buffer came back, or stop
-  std::condition_variable idle_cv_;     // a kick finished
+  std::condition_variable idle_cv_;     // a call into the port finished
   std::condition_variable channel_cv_;  // a channel appeared, or stop
   bool started_ = false, running_ = false;
-  int kicks_in_flight_ = 0;
+  int port_calls_in_flight_ = 0;  // kicks and interrupt waits: stop() waits for them
   int tx_waiters_ = 0;  // senders waiting for a TX buffer: vring1 interrupts wanted meanwhile
   uint32_t buffers_per_direction_ = 0;
   uint32_t rx_notifyid_ = 0, tx_notifyid_ = 0;

@@ -3,6 +3,7 @@
 // VdevPort (vdev_port.hpp); tests provide plain memory.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,13 @@ class VirtioPort {
   virtual void set_status(uint8_t status) = 0;
   /// Tells the processor that vring `notifyid` has new buffers.
   virtual void kick(uint32_t notifyid) = 0;
+  /// Waits on the calling thread, until `deadline`, for the processor's next interrupts and
+  /// delivers them there (vring_interrupt); false when the port cannot (interrupts then come
+  /// from the port's own thread only).
+  virtual bool wait_interrupt(std::chrono::steady_clock::time_point deadline) {
+    (void)deadline;
+    return false;
+  }
   virtual void log(std::string_view message) = 0;
 };
 

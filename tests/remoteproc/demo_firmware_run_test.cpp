@@ -235,6 +235,46 @@ TEST_F(DemoFirmwareRun, DoorbellsRungWhileTheDebuggerHoldsTheCoreStillReachTheIp
   EXPECT_EQ(Exchange(*channel, text_bytes("after")), text_bytes("after"));
 }
 
+// A reader waiting in Channel::receive takes the processor's interrupt on its own thread: while
+// it waits, the page tells the machine to wake it (kHostWakeBits 2), not the receive thread
+// (1). A stop while it waits ends its wait (the channel closes), with no deadlock.
+TEST_F(DemoFirmwareRun, AWaitingReaderTakesTheInterruptItselfAndAStopEndsItsWait) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign"));
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  PageView page(machine_->machine());
+  ASSERT_TRUE(page.ok());
+  constexpr uint32_t kThread = 1, kReader = 2;
+  EXPECT_EQ(page.word(protocol::mailbox_page::kHostWakeBits), kThread);
+  std::optional<Bytes> echo;
+  std::thread reader([&] { echo = channel->receive(10s); });
+  EXPECT_TRUE(eventually([&] { return page.word(protocol::mailbox_page::kHostWakeBits) == kReader; }));
+  ASSERT_TRUE(channel->send(text_bytes("mine")));
+  reader.join();
+  EXPECT_EQ(echo, text_bytes("mine"));
+  EXPECT_EQ(page.word(protocol::mailbox_page::kHostWakeBits), kThread);
+  // With nobody in receive(), the receive thread delivers (here to a callback).
+  std::atomic<int> calls{0};
+  channel->set_receiver([&](std::span<const uint8_t> bytes) {
+    if (Bytes(bytes.begin(), bytes.end()) == text_bytes("again")) ++calls;
+  });
+  ASSERT_TRUE(channel->send(text_bytes("again")));
+  EXPECT_TRUE(eventually([&] { return calls.load() == 1; }));
+  channel->set_receiver(nullptr);
+
+  std::atomic<bool> returned{false};
+  std::thread waiting([&] {
+    echo = channel->receive(60s);
+    returned = true;
+  });
+  EXPECT_TRUE(eventually([&] { return page.word(protocol::mailbox_page::kHostWakeBits) == kReader; }));
+  ASSERT_EQ(rproc().shutdown(), 0);
+  EXPECT_TRUE(eventually([&] { return returned.load(); })) << "receive() still waits after the stop";
+  waiting.join();
+  EXPECT_FALSE(echo.has_value());
+}
+
 TEST_F(DemoFirmwareRun, FaultIsACrashWithACoreDumpAndRecoveryReauthenticates) {
   ASSERT_NO_FATAL_FAILURE(Start());
   ASSERT_EQ(nw_->sysfs().write("sys/class/remoteproc/remoteproc0/coredump", "enabled"), 0);
