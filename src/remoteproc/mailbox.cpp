@@ -84,10 +84,16 @@ Mailbox::~Mailbox() {
 }
 
 void Mailbox::stop_listening() {
+  listening_ = false;
   stopping_ = true;
   words_.wake_all(page::kHostSeq);  // a sleeping receive thread (or poller) looks again
   if (receiver_.joinable()) receiver_.join();
-  std::lock_guard wait_for_pollers(receive_mutex_);  // a poller's callbacks have returned
+  // Pollers leave at once now (receive_now() hands nothing over any more); they may be
+  // finishing a callback.
+  while (pollers_.load() != 0) {
+    words_.wake_all(page::kHostSeq);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 const dt::MailboxChannel* Mailbox::find(std::string_view name) const {
@@ -182,6 +188,7 @@ void Mailbox::listen(std::function<void(const std::string&)> on_message,
   stopping_ = false;
   publish_wake_bits();
   receiver_ = std::thread([this] { receive_loop(); });
+  listening_ = true;
 }
 
 bool Mailbox::receive_once() {
@@ -238,7 +245,7 @@ void Mailbox::receive_loop() {
 }
 
 bool Mailbox::poll(std::chrono::steady_clock::time_point deadline) {
-  if (!receiver_.joinable() || stopping_) return false;
+  if (!listening_ || stopping_) return false;
   pollers_.fetch_add(1);
   publish_wake_bits();
   for (;;) {

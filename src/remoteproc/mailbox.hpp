@@ -50,7 +50,8 @@ class Mailbox {
   /// `on_crash` for each crash of the core after the thread started.
   void listen(std::function<void(const std::string&)> on_message,
               std::function<void(const CoreCrash&)> on_crash = {});
-  /// Ends the receive thread (returns once no callback runs any more).
+  /// Ends the receive thread and every poll() (returns once no callback runs any more; not
+  /// from within a callback).
   void stop_listening();
   /// Waits on the calling thread for the remote's next messages or crash and hands them to
   /// the callbacks there, as the receive thread would; meanwhile the machine wakes this
@@ -92,6 +93,7 @@ class Mailbox {
   std::atomic<uint32_t> pollers_{0};
   std::mutex wake_bits_mutex_;  // the count and the word it publishes move together
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> listening_{false};  // poll() may run (the receive thread was started)
   std::thread receiver_;
 };
 

@@ -103,12 +103,12 @@ class RprocOps {
   virtual int coredump(Rproc& rproc, std::vector<uint8_t>& out);
   /// Notifies the processor that vring `vqid` has new buffers (mailbox vq1).
   virtual void kick(Rproc&, int vqid) { (void)vqid; }
-  /// Waits on the calling thread, until `deadline`, for the processor's next interrupts and
-  /// handles them there (as the interrupt thread would); false when this platform cannot.
-  virtual bool wait_interrupt(Rproc&, std::chrono::steady_clock::time_point deadline) {
-    (void)deadline;
-    return false;
-  }
+  /// Waits on the calling thread, until a deadline, for the processor's next interrupts and
+  /// handles them there (as the interrupt thread would): false when it cannot (not
+  /// listening). Empty when this platform cannot at all. The callable stays safe to call
+  /// after the processor is gone (it then returns false): a reader may still hold it.
+  using InterruptWaiter = std::function<bool(std::chrono::steady_clock::time_point)>;
+  virtual InterruptWaiter interrupt_waiter() { return {}; }
   /// The processor is going away: stop delivering its interrupts (sends still work).
   virtual void quiesce() {}
 };
@@ -184,10 +184,9 @@ class Rproc {
   uint64_t vq_interrupts() const { return vq_interrupts_; }
   /// Tells the processor that vring `notifyid` has new buffers (ops->kick).
   void kick(uint32_t notifyid);
-  /// ops->wait_interrupt: a reader waiting for the remote's answer takes the interrupt itself.
-  bool wait_interrupt(std::chrono::steady_clock::time_point deadline) {
-    return ops_->wait_interrupt(*this, deadline);
-  }
+  /// ops->interrupt_waiter: a reader waiting for the remote's answer takes the interrupt
+  /// itself.
+  RprocOps::InterruptWaiter interrupt_waiter() { return ops_->interrupt_waiter(); }
   KernelLog& log() { return *env_.log; }
   template <typename... Args>
   void info(fmt::format_string<Args...> f, Args&&... a) {

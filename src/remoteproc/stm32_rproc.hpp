@@ -35,15 +35,18 @@ class Stm32Rproc final : public RprocOps {
   void release_fw(Rproc& r) override { backend_->release_fw(r); }
   int coredump(Rproc& r, std::vector<uint8_t>& out) override { return backend_->coredump(r, out); }
   void kick(Rproc& r, int vqid) override;
-  bool wait_interrupt(Rproc&, std::chrono::steady_clock::time_point deadline) override {
-    return mailbox_->poll(deadline);
+  InterruptWaiter interrupt_waiter() override {
+    return [mailbox = std::weak_ptr<Mailbox>(mailbox_)](auto deadline) {
+      const auto alive = mailbox.lock();
+      return alive && alive->poll(deadline);
+    };
   }
   void quiesce() override { mailbox_->stop_listening(); }
 
  private:
   void request_shutdown(Rproc& r);
   std::unique_ptr<RprocOps> backend_;
-  std::unique_ptr<Mailbox> mailbox_;
+  std::shared_ptr<Mailbox> mailbox_;  // shared only with interrupt_waiter()'s callers
   std::chrono::milliseconds shutdown_timeout_;
 };
 

@@ -113,7 +113,7 @@ void RpmsgDevice::stop(bool crashed) {
     running_ = false;
     tx_cv_.notify_all();
     channel_cv_.notify_all();
-    idle_cv_.wait(lock, [&] { return port_calls_in_flight_ == 0; });
+    idle_cv_.wait(lock, [&] { return kicks_in_flight_ == 0; });
     if (crashed) port_.log("stopping after a crash of the remote processor");
     closing.swap(channels_);
     for (auto& c : closing) c->mark_closed();
@@ -128,11 +128,11 @@ void RpmsgDevice::stop(bool crashed) {
 }
 
 void RpmsgDevice::kick_unlocked(std::unique_lock<std::mutex>& lock, uint32_t notifyid) {
-  ++port_calls_in_flight_;
+  ++kicks_in_flight_;
   lock.unlock();
   port_.kick(notifyid);
   lock.lock();
-  if (--port_calls_in_flight_ == 0) idle_cv_.notify_all();
+  if (--kicks_in_flight_ == 0) idle_cv_.notify_all();
 }
 
 // --- receive ------------------------------------------------------------------------------
@@ -153,17 +153,13 @@ bool RpmsgDevice::vring_interrupt(uint32_t notifyid) {
   return is_rx || is_tx;
 }
 
+// Not counted as a call into the port (stop() does not wait for it): the waiter's handling
+// takes the processor's locks, which a recovery holds while it stops this device, and the
+// waiter outlives the port by its contract.
 bool RpmsgDevice::wait_interrupt(Clock::time_point deadline) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!running_) return false;
-    ++port_calls_in_flight_;
-  }
-  // In slices, so that stop() (which waits for the port's callers) never waits long.
-  const bool waited = port_.wait_interrupt(std::min(deadline, Clock::now() + kInterruptWaitSlice));
-  std::lock_guard lock(mutex_);
-  if (--port_calls_in_flight_ == 0) idle_cv_.notify_all();
-  return waited;
+  if (!interrupt_waiter_ || !running()) return false;
+  // In slices: a reader whose device stopped looks again soon.
+  return interrupt_waiter_(std::min(deadline, Clock::now() + kInterruptWaitSlice));
 }
 
 void RpmsgDevice::repost_rx_locked(uint16_t id) {

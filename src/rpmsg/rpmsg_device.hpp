@@ -119,7 +119,8 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
     std::vector<uint8_t> payload;
   };
 
-  RpmsgDevice(VirtioPort& port, DeviceOptions options) : port_(port), options_(options) {}
+  RpmsgDevice(VirtioPort& port, DeviceOptions options)
+      : port_(port), options_(options), interrupt_waiter_(port.interrupt_waiter()) {}
   friend class Endpoint;
 
   int setup_locked();
@@ -156,10 +157,11 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
   // observer runs inside it).
   mutable std::mutex mutex_;
   std::condition_variable tx_cv_;       // a TX buffer came back, or stop
-  std::condition_variable idle_cv_;     // a call into the port finished
+  std::condition_variable idle_cv_;     // a kick finished
+  const VirtioPort::InterruptWaiter interrupt_waiter_;  // from the port, at creation
   std::condition_variable channel_cv_;  // a channel appeared, or stop
   bool started_ = false, running_ = false;
-  int port_calls_in_flight_ = 0;  // kicks and interrupt waits: stop() waits for them
+  int kicks_in_flight_ = 0;
   int tx_waiters_ = 0;  // senders waiting for a TX buffer: vring1 interrupts wanted meanwhile
   uint32_t buffers_per_direction_ = 0;
   uint32_t rx_notifyid_ = 0, tx_notifyid_ = 0;

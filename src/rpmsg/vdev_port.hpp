@@ -16,9 +16,7 @@ class VdevPort final : public VirtioPort {
   uint8_t status() override { return vdev_.status(); }
   void set_status(uint8_t status) override { vdev_.set_status(status); }
   void kick(uint32_t notifyid) override { vdev_.rproc().kick(notifyid); }
-  bool wait_interrupt(std::chrono::steady_clock::time_point deadline) override {
-    return vdev_.rproc().wait_interrupt(deadline);
-  }
+  InterruptWaiter interrupt_waiter() override { return vdev_.rproc().interrupt_waiter(); }
   void log(std::string_view message) override;
 
  private:

@@ -16,7 +16,9 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <array>
 #include <memory>
+#include <random>
 #include <semaphore>
 #include <string>
 #include <thread>
@@ -157,13 +159,14 @@ bool eventually(F done) {
   return done();
 }
 
-/// Processor 0's mailbox page as the normal world maps it (read only here).
+/// Processor 0's mailbox page as the normal world maps it (read only unless `writable`).
 class PageView {
  public:
-  explicit PageView(machine::Machine& m) {
+  explicit PageView(machine::Machine& m, bool writable = false) {
     auto page = m.mailbox_page(0);
     if (!page) return;
-    memory_ = ::mmap(nullptr, protocol::mailbox_page::kSize, PROT_READ, MAP_SHARED, page->fd, 0);
+    memory_ = ::mmap(nullptr, protocol::mailbox_page::kSize,
+                     writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, page->fd, 0);
     ::close(page->fd);
     if (memory_ == MAP_FAILED) memory_ = nullptr;
   }
@@ -175,6 +178,9 @@ class PageView {
   bool ok() const { return memory_ != nullptr; }
   uint32_t word(uint32_t offset) const {
     return __atomic_load_n(static_cast<const uint32_t*>(memory_) + offset / 4, __ATOMIC_SEQ_CST);
+  }
+  void set_word(uint32_t offset, uint32_t value) {
+    __atomic_store_n(static_cast<uint32_t*>(memory_) + offset / 4, value, __ATOMIC_RELAXED);
   }
 
  private:
@@ -235,6 +241,54 @@ TEST_F(DemoFirmwareRun, DoorbellsRungWhileTheDebuggerHoldsTheCoreStillReachTheIp
   EXPECT_EQ(Exchange(*channel, text_bytes("after")), text_bytes("after"));
 }
 
+// The running core's thread reads the words the normal world writes: garbage in them (a
+// doorbell count that never settles, channel bits beyond the processor's, sleeper counts and
+// wake bitsets) never crashes or wedges the machine: the processor still stops (memories
+// wiped) and boots again, and the new firmware echoes. (The garbage may ring any of the
+// processor's own channels, "shutdown" too, so the firmware itself may have stopped
+// answering; garbage in the machine's words only misleads the normal world that wrote it.)
+TEST_F(DemoFirmwareRun, GarbageInThePageWhileTheCoreServesItNeitherCrashesNorWedgesIt) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign"));
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  PageView page(machine_->machine(), true);
+  ASSERT_TRUE(page.ok());
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> writes{0};
+  namespace mp = protocol::mailbox_page;
+  const std::array<uint32_t, 7> host_words = {mp::kSend,        mp::kAck,          mp::kDoorbell,
+                                              mp::kMachineWaiters, mp::kHostWaiters,
+                                              mp::kSentWaiters, mp::kHostWakeBits};
+  std::thread scribbler([&] {
+    std::mt19937 random(33);
+    while (!stop.load(std::memory_order_relaxed)) {
+      page.set_word(host_words[random() % host_words.size()], static_cast<uint32_t>(random()));
+      if (writes.fetch_add(1) % 64 == 0) std::this_thread::yield();
+    }
+  });
+  // Echoes during the garbage may be lost or late (the normal world's own words are garbage
+  // too): only the machine's survival is asked for here.
+  for (uint32_t i = 0; i < 20; ++i) {
+    (void)channel->send(Bytes{static_cast<uint8_t>(i)}, 20ms);
+    (void)channel->receive(10ms);
+  }
+  std::this_thread::sleep_for(200ms);
+  stop = true;
+  scribbler.join();
+  EXPECT_GT(writes.load(), 1000u);
+  EXPECT_EQ(rproc().crash_count(), 0u) << Log();
+  EXPECT_TRUE(machine_->machine().soc().core(0).running());
+  channel.reset();
+  ASSERT_EQ(rproc().shutdown(), 0);
+  EXPECT_FALSE(machine_->machine().soc().core(0).running());
+  EXPECT_TRUE(machine_->memories_zero());
+  ASSERT_EQ(rproc().boot(), 0) << Log();
+  channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  EXPECT_EQ(Exchange(*channel, text_bytes("after the garbage")), text_bytes("after the garbage"));
+}
+
 // A reader waiting in Channel::receive takes the processor's interrupt on its own thread: while
 // it waits, the page tells the machine to wake it (kHostWakeBits 2), not the receive thread
 // (1). A stop while it waits ends its wait (the channel closes), with no deadlock.
@@ -273,6 +327,32 @@ TEST_F(DemoFirmwareRun, AWaitingReaderTakesTheInterruptItselfAndAStopEndsItsWait
   EXPECT_TRUE(eventually([&] { return returned.load(); })) << "receive() still waits after the stop";
   waiting.join();
   EXPECT_FALSE(echo.has_value());
+}
+
+// A crash while a reader waits in receive(): the recovery (which holds the processor's lock
+// while it stops the rpmsg device) and the reader (whose interrupt handling wants that lock)
+// must not wait for each other. The reader's wait ends (its channel closed) and the recovered
+// firmware answers a new channel.
+TEST_F(DemoFirmwareRun, ACrashWhileAReaderWaitsInReceiveRecovers) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_NO_FATAL_FAILURE(Boot("demo-m33.sign"));
+  auto channel = TtyChannel();
+  ASSERT_NE(channel, nullptr);
+  for (int round = 1; round <= 3; ++round) {
+    std::atomic<bool> returned{false};
+    std::thread reader([&] {
+      (void)channel->receive(60s);
+      returned = true;
+    });
+    std::this_thread::sleep_for(5ms);
+    ASSERT_TRUE(channel->send(text_bytes("fault")));
+    EXPECT_TRUE(RecoveredFrom(static_cast<uint32_t>(round))) << Log();
+    EXPECT_TRUE(eventually([&] { return returned.load(); })) << "receive() never returned";
+    reader.join();
+    channel = TtyChannel();
+    ASSERT_NE(channel, nullptr);
+    EXPECT_EQ(Exchange(*channel, text_bytes("alive")), text_bytes("alive")) << round;
+  }
 }
 
 TEST_F(DemoFirmwareRun, FaultIsACrashWithACoreDumpAndRecoveryReauthenticates) {
