@@ -67,8 +67,11 @@ Result<std::unique_ptr<Mailbox>> Mailbox::open(const std::string& machine, uint3
   std::unique_ptr<Mailbox> m(new Mailbox(std::move(link), p));
   if (m->words_.load(page::kMagic) != page::kMagicValue ||
       m->words_.load(page::kVersion) != page::kVersionValue)
-    return make_error(TeeCode::kCommunication, "mailbox page magic {:#x} version {} not understood",
-                      m->words_.load(page::kMagic), m->words_.load(page::kVersion));
+    return make_error(TeeCode::kCommunication,
+                      "mailbox page magic {:#x} version {} not understood (this build: magic {:#x} "
+                      "version {}; the machine and `up` must come from the same rproctee)",
+                      m->words_.load(page::kMagic), m->words_.load(page::kVersion),
+                      page::kMagicValue, page::kVersionValue);
   m->processor_ = processor_index;
   m->channels_ = std::move(channels);
   m->page_mask_ = mask;

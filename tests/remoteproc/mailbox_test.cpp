@@ -18,6 +18,7 @@
 #include "common/fault_injection.hpp"
 #include "protocol/mailbox_page.hpp"
 
+#include "remoteproc/mailbox.hpp"
 #include "remoteproc/platform_driver.hpp"
 #include "remoteproc/soc_link.hpp"
 #include "soc/ipcc.hpp"
@@ -237,6 +238,32 @@ TEST_P(Mailbox, ThePageIsSealedAgainstResizing) {
             F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
   EXPECT_NE(::ftruncate(fd, 0), 0);  // the machine's mapping can never turn into SIGBUS
   EXPECT_NE(::ftruncate(fd, 1 << 20), 0);
+  ::munmap(page, protocol::mailbox_page::kSize);
+  ::close(fd);
+}
+
+// A page of another layout version (an `up` and a machine from different builds) is refused
+// with both versions named, before anything reads the rest of the page.
+TEST_P(Mailbox, APageOfAnotherLayoutVersionIsRefusedNamingBothVersions) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  int fd = -1;
+  void* page = map_page(machine_->tee_name(), fd);
+  ASSERT_NE(page, nullptr);
+  auto* words = static_cast<uint32_t*>(page);
+  const uint32_t version_word = protocol::mailbox_page::kVersion / 4;
+  const uint32_t saved = words[version_word];
+  __atomic_store_n(&words[version_word], 1u, __ATOMIC_SEQ_CST);
+  auto other = remoteproc::Mailbox::open(machine_->tee_name(), 0, {});
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, TeeCode::kCommunication);
+  EXPECT_NE(other.error().message.find(" version 1 not understood (this build: magic"),
+            std::string::npos)
+      << other.error().message;
+  EXPECT_NE(other.error().message.find(
+                "version " + std::to_string(protocol::mailbox_page::kVersionValue) + ";"),
+            std::string::npos)
+      << other.error().message;
+  __atomic_store_n(&words[version_word], saved, __ATOMIC_SEQ_CST);
   ::munmap(page, protocol::mailbox_page::kSize);
   ::close(fd);
 }
