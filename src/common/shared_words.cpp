@@ -94,6 +94,12 @@ long futex_waitv(struct futex_waitv* waiters, unsigned count, const struct times
 }
 }  // namespace
 
+void SharedWords::bump_and_wake(std::atomic<uint32_t>& own) {
+  own.fetch_add(1);
+  ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&own), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
+            nullptr, 0);
+}
+
 bool SharedWords::can_wait_either() {
   static const bool available = [] {
     // A value that differs from the word's: answered at once with EAGAIN when supported.

@@ -45,6 +45,9 @@ class SharedWords {
   void wait_either(uint32_t seq, uint32_t waiters, uint32_t seen, const std::atomic<uint32_t>& own,
                    uint32_t own_seen, std::chrono::microseconds spin,
                    std::chrono::steady_clock::time_point deadline);
+  /// Increments a word of this process that a wait_either() may watch as `own`, and wakes
+  /// its sleepers.
+  static void bump_and_wake(std::atomic<uint32_t>& own);
   /// Whether this kernel has futex_waitv (wait_either needs it).
   static bool can_wait_either();
 

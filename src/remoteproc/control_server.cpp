@@ -104,14 +104,18 @@ void ControlServer::serve(int client) {
   auto message = receive_message(client, kMaxRequest);
   if (message && !message->bytes.empty()) {
     for (int fd : message->fds) ::close(fd);
+    bool shutdown_asked = false;
     const std::string reply = handle_control_request(
         *tree_,
         std::string_view(reinterpret_cast<const char*>(message->bytes.data()),
                          message->bytes.size()),
-        on_shutdown_);
+        [&] { shutdown_asked = true; });
     const auto* bytes = reinterpret_cast<const uint8_t*>(reply.data());
     for (size_t at = 0; at < reply.size(); at += kReplyChunk)
       if (!send_message(client, {bytes + at, std::min(kReplyChunk, reply.size() - at)}, {})) break;
+    // After the reply: the shutdown tears this server down and cuts its clients off, and a
+    // `ctl shutdown` cut off before its answer reported a malformed reply.
+    if (shutdown_asked && on_shutdown_) on_shutdown_();
   }
   std::lock_guard lock(mutex_);
   clients_.erase(std::remove(clients_.begin(), clients_.end(), client), clients_.end());

@@ -220,8 +220,9 @@ bool Mailbox::receive_once() {
   return crashed || count != 0;
 }
 
-// The receive thread sleeps with bit 0, pollers with bit 1; kHostWakeBits tells the machine
-// whom to wake.
+// kHostWakeBits tells the machine whom to wake: the receive thread sleeps with bitset
+// kReceiveThreadBit, pollers in futex_waitv (which every bitset wakes), so kPollerBit reaches
+// the pollers alone.
 namespace {
 constexpr uint32_t kReceiveThreadBit = 1, kPollerBit = 2;
 }  // namespace
@@ -247,19 +248,20 @@ void Mailbox::receive_loop() {
   }
 }
 
-bool Mailbox::poll(std::chrono::steady_clock::time_point deadline) {
-  if (!listening_ || stopping_) return false;
+bool Mailbox::poll(std::chrono::steady_clock::time_point deadline,
+                   const std::atomic<uint32_t>& own, uint32_t own_seen) {
+  if (!listening_ || stopping_ || !SharedWords::can_wait_either()) return false;
   pollers_.fetch_add(1);
   publish_wake_bits();
   for (;;) {
     const uint32_t seq = words_.load(page::kHostSeq);
     const bool handed = receive_now();
-    const auto left = deadline - std::chrono::steady_clock::now();
-    if (handed || stopping_ || left <= std::chrono::steady_clock::duration::zero()) break;
-    words_.wait_change(page::kHostSeq, page::kHostWaiters, seq, kSpin,
-                       std::min(std::chrono::duration_cast<microseconds>(left),
-                                std::chrono::duration_cast<microseconds>(kReceivePoll)),
-                       kPollerBit);
+    const auto now = std::chrono::steady_clock::now();
+    if (handed || stopping_ || own.load() != own_seen || now >= deadline) break;
+    // One sleep on the page's word (the machine's wake) and the caller's (the receive
+    // thread's): futex_waitv sleepers match every wake bitset, the receive thread only its own.
+    words_.wait_either(page::kHostSeq, page::kHostWaiters, seq, own, own_seen, kSpin,
+                       std::min(deadline, now + kReceivePoll));
   }
   if (pollers_.fetch_sub(1) == 1) {
     publish_wake_bits();

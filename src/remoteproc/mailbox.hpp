@@ -56,9 +56,12 @@ class Mailbox {
   /// Waits on the calling thread for the remote's next messages or crash and hands them to
   /// the callbacks there, as the receive thread would; meanwhile the machine wakes this
   /// thread, not the receive thread (one thread hop from the firmware to a reader waiting for
-  /// its answer, instead of two). Returns after a hand-over or at `deadline`: false only when
-  /// not listening (nothing was waited for). Not from within a callback.
-  bool poll(std::chrono::steady_clock::time_point deadline);
+  /// its answer, instead of two). Returns after a hand-over, once `own` no longer holds
+  /// `own_seen` (the receive thread handed the caller's message over: it may have taken the
+  /// interrupt first) or at `deadline`; false only when it cannot wait (not listening, or no
+  /// futex_waitv). Not from within a callback.
+  bool poll(std::chrono::steady_clock::time_point deadline, const std::atomic<uint32_t>& own,
+            uint32_t own_seen);
 
  private:
   Mailbox(std::unique_ptr<protocol::Transport> link, void* page);

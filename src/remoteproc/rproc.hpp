@@ -103,11 +103,8 @@ class RprocOps {
   virtual int coredump(Rproc& rproc, std::vector<uint8_t>& out);
   /// Notifies the processor that vring `vqid` has new buffers (mailbox vq1).
   virtual void kick(Rproc&, int vqid) { (void)vqid; }
-  /// Waits on the calling thread, until a deadline, for the processor's next interrupts and
-  /// handles them there (as the interrupt thread would): false when it cannot (not
-  /// listening). Empty when this platform cannot at all. The callable stays safe to call
-  /// after the processor is gone (it then returns false): a reader may still hold it.
-  using InterruptWaiter = std::function<bool(std::chrono::steady_clock::time_point)>;
+  /// A reader's way to take the processor's interrupts on its own thread (see
+  /// remoteproc::InterruptWaiter); empty when this platform cannot.
   virtual InterruptWaiter interrupt_waiter() { return {}; }
   /// The processor is going away: stop delivering its interrupts (sends still work).
   virtual void quiesce() {}
@@ -186,7 +183,7 @@ class Rproc {
   void kick(uint32_t notifyid);
   /// ops->interrupt_waiter: a reader waiting for the remote's answer takes the interrupt
   /// itself.
-  RprocOps::InterruptWaiter interrupt_waiter() { return ops_->interrupt_waiter(); }
+  InterruptWaiter interrupt_waiter() { return ops_->interrupt_waiter(); }
   KernelLog& log() { return *env_.log; }
   template <typename... Args>
   void info(fmt::format_string<Args...> f, Args&&... a) {

@@ -36,9 +36,10 @@ class Stm32Rproc final : public RprocOps {
   int coredump(Rproc& r, std::vector<uint8_t>& out) override { return backend_->coredump(r, out); }
   void kick(Rproc& r, int vqid) override;
   InterruptWaiter interrupt_waiter() override {
-    return [mailbox = std::weak_ptr<Mailbox>(mailbox_)](auto deadline) {
+    return [mailbox = std::weak_ptr<Mailbox>(mailbox_)](auto deadline, const auto& own,
+                                                         uint32_t own_seen) {
       const auto alive = mailbox.lock();
-      return alive && alive->poll(deadline);
+      return alive && alive->poll(deadline, own, own_seen);
     };
   }
   void quiesce() override { mailbox_->stop_listening(); }

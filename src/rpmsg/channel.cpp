@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <chrono>
 
+#include "common/shared_words.hpp"
 #include "rpmsg/rpmsg_device.hpp"
 
 namespace rproctee::rpmsg {
@@ -55,6 +56,7 @@ void Channel::deliver(std::span<const uint8_t> payload) {
   stats_.rx_bytes += payload.size();
   queue_.emplace_back(payload.begin(), payload.end());
   queue_cv_.notify_all();
+  SharedWords::bump_and_wake(arrivals_);  // a reader may be waiting in wait_interrupt
 }
 
 std::optional<std::vector<uint8_t>> Channel::receive(std::chrono::milliseconds timeout) {
@@ -67,8 +69,9 @@ std::optional<std::vector<uint8_t>> Channel::receive(std::chrono::milliseconds t
     // The answer usually comes with the processor's next interrupt: this thread takes it and
     // delivers it itself, rather than waiting for the interrupt thread to wake it.
     if (auto device = device_.lock()) {
+      const uint32_t arrivals = arrivals_.load();  // with the queue seen empty
       lock.unlock();
-      const bool waited = device->wait_interrupt(deadline);
+      const bool waited = device->wait_interrupt(deadline, arrivals_, arrivals);
       lock.lock();
       if (waited) continue;
     }
@@ -88,6 +91,7 @@ void Channel::finish_close() {
   endpoint_.reset();  // waits for a delivery in progress
   std::lock_guard lock(queue_mutex_);
   queue_cv_.notify_all();
+  SharedWords::bump_and_wake(arrivals_);
 }
 
 ChannelStats Channel::stats() const {

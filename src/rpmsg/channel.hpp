@@ -79,6 +79,9 @@ class Channel {
 
   mutable std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
+  // Bumped with every queued message and at close: a futex word for a reader waiting in
+  // RpmsgDevice::wait_interrupt, which the receive thread may have beaten to the interrupt.
+  std::atomic<uint32_t> arrivals_{0};
   std::deque<std::vector<uint8_t>> queue_;
   ChannelStats stats_;
 };

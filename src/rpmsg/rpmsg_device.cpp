@@ -156,10 +156,11 @@ bool RpmsgDevice::vring_interrupt(uint32_t notifyid) {
 // Not counted as a call into the port (stop() does not wait for it): the waiter's handling
 // takes the processor's locks, which a recovery holds while it stops this device, and the
 // waiter outlives the port by its contract.
-bool RpmsgDevice::wait_interrupt(Clock::time_point deadline) {
+bool RpmsgDevice::wait_interrupt(Clock::time_point deadline, const std::atomic<uint32_t>& own,
+                                 uint32_t own_seen) {
   if (!interrupt_waiter_ || !running()) return false;
   // In slices: a reader whose device stopped looks again soon.
-  return interrupt_waiter_(std::min(deadline, Clock::now() + kInterruptWaitSlice));
+  return interrupt_waiter_(std::min(deadline, Clock::now() + kInterruptWaitSlice), own, own_seen);
 }
 
 void RpmsgDevice::repost_rx_locked(uint16_t id) {

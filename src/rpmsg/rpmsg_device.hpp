@@ -78,8 +78,10 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
   /// The firmware signalled vring `notifyid`: true when it is one of this device's.
   bool vring_interrupt(uint32_t notifyid);
   /// Takes the processor's interrupts on the calling thread for a while (at most until
-  /// `deadline`; VirtioPort::wait_interrupt): false when not running or the port cannot.
-  bool wait_interrupt(std::chrono::steady_clock::time_point deadline);
+  /// `deadline`, or until `own` moves from `own_seen`; see remoteproc::InterruptWaiter): false
+  /// when not running or the port cannot.
+  bool wait_interrupt(std::chrono::steady_clock::time_point deadline,
+                      const std::atomic<uint32_t>& own, uint32_t own_seen);
   bool running() const;
 
   /// Binds `addr` (kAddrAny: the lowest free address from 0x400) to `receiver`. ENODEV when

@@ -29,11 +29,9 @@ class VirtioPort {
   virtual void set_status(uint8_t status) = 0;
   /// Tells the processor that vring `notifyid` has new buffers.
   virtual void kick(uint32_t notifyid) = 0;
-  /// Something that waits on the calling thread, until a deadline, for the processor's next
-  /// interrupts and delivers them there (vring_interrupt), returning false when it cannot;
-  /// empty when the port's interrupts come from its own thread only. It must stay safe to call
-  /// after the port is gone.
-  using InterruptWaiter = std::function<bool(std::chrono::steady_clock::time_point)>;
+  /// See remoteproc::InterruptWaiter; empty when the port's interrupts come from its own
+  /// thread only.
+  using InterruptWaiter = remoteproc::InterruptWaiter;
   virtual InterruptWaiter interrupt_waiter() { return {}; }
   virtual void log(std::string_view message) = 0;
 };

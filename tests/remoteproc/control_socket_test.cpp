@@ -11,12 +11,17 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
 
 #include "common/seqpacket.hpp"
 #include "remoteproc/control_server.hpp"
+#include "remoteproc/devcoredump.hpp"
+#include "remoteproc/kernel_log.hpp"
+#include "remoteproc/sysfs.hpp"
 #include "support/run_command.hpp"
 #include "support/test_data.hpp"
 #include "support/up_process.hpp"
@@ -58,6 +63,39 @@ TEST(ControlSocket, AnIdleClientHoldsUpNeitherOthersNorAStop) {
   up.signal(SIGTERM);
   EXPECT_TRUE(up.wait(std::chrono::seconds(30))) << "up ignored SIGTERM with idle clients";
   for (int fd : idle) ::close(fd);
+}
+
+// `ctl shutdown` gets its answer although the shutdown tears the server down at once: the
+// reply goes out before the server is told (it had been cut off under load: "malformed reply").
+TEST(ControlSocket, AShutdownIsAnsweredBeforeTheServerIsTornDown) {
+  TempDir dir;
+  remoteproc::DevcoredumpStore dumps;
+  remoteproc::KernelLog log(false);
+  remoteproc::SysfsTree tree({}, dumps, log);
+  std::mutex mutex;
+  std::condition_variable asked_cv;
+  bool asked = false;
+  auto server = remoteproc::ControlServer::listen(tree, dir / "ctl.sock", [&] {
+    {
+      std::lock_guard lock(mutex);
+      asked = true;
+    }
+    asked_cv.notify_all();
+    // The teardown below races this thread: give it the time to cut the clients off.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  });
+  ASSERT_TRUE(server) << server.error().message;
+  std::thread client([&] {
+    auto reply = remoteproc::control_request(dir / "ctl.sock", "shutdown");
+    ASSERT_TRUE(reply) << reply.error().message;
+    EXPECT_EQ(reply->first, 0);
+  });
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(asked_cv.wait_for(lock, std::chrono::seconds(20), [&] { return asked; }));
+  }
+  server->reset();  // as `up` does when asked
+  client.join();
 }
 
 TEST(ControlSocket, ASocketInADirectoryOthersCanWriteToIsRefused) {

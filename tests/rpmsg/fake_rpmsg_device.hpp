@@ -132,6 +132,8 @@ class FakePort final : public rpmsg::VirtioPort {
   void set_status(uint8_t status) override;
   void kick(uint32_t notifyid) override;
   void log(std::string_view message) override;
+  InterruptWaiter interrupt_waiter() override { return waiter; }
+  InterruptWaiter waiter;  // none unless a test sets one (before the RpmsgDevice is created)
 
   std::vector<remoteproc::Vring> vring_override;  // when set, returned instead
   std::optional<remoteproc::MemoryMapping> buffer_override;

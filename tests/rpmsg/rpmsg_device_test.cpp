@@ -155,6 +155,39 @@ TEST_F(RpmsgDevice, EchoOfEveryPayloadSize) {
   EXPECT_EQ(fake_.messages_received(), rpmsg::kMaxPayload);
 }
 
+// A reader waiting in Channel::receive sleeps in the port's interrupt waiter. When another
+// thread takes the interrupt and queues the reader's message (the receive thread may beat the
+// reader to it), the queueing wakes the waiter through the reader's word: the reader is never
+// left sleeping until its deadline or the waiter's slice with its answer queued.
+TEST_F(RpmsgDevice, AReaderWaitingForTheInterruptIsWokenWhenAnotherThreadQueuesItsMessage) {
+  std::atomic<int> woken_by_queue{0}, ran_out{0};
+  // A waiter that never takes interrupts itself: it only sleeps on the reader's word.
+  port_.waiter = [&](auto deadline, const std::atomic<uint32_t>& own, uint32_t own_seen) {
+    while (own.load() == own_seen) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        ++ran_out;
+        return true;
+      }
+      std::this_thread::sleep_for(50us);
+    }
+    ++woken_by_queue;
+    return true;
+  };
+  ASSERT_EQ(start(), 0);
+  fake_.set_echo(true);  // the fake's own thread interrupts: it delivers the echoes
+  auto tty = announce();
+  ASSERT_TRUE(tty);
+  for (int i = 0; i < 200; ++i) {
+    const auto sent = pattern(static_cast<size_t>(1 + i % 64), static_cast<uint8_t>(i));
+    ASSERT_TRUE(tty->send(sent)) << i;
+    const auto back = tty->receive(30s);
+    ASSERT_TRUE(back) << i;
+    ASSERT_EQ(*back, sent) << i;
+  }
+  EXPECT_EQ(ran_out.load(), 0) << "a reader slept on with its message queued";
+  EXPECT_GT(woken_by_queue.load(), 0);
+}
+
 TEST_F(RpmsgDevice, PayloadOver496IsRefused) {
   ASSERT_EQ(start(), 0);
   auto tty = announce();
