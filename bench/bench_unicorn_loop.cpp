@@ -41,62 +41,80 @@ constexpr int kRepetitions = 5;
 // subs r0, #1 ; bne .-2  (the loop both benchmarks time)
 constexpr std::array<uint16_t, 2> kLoop = {0x3801, 0xD1FD};
 
-/// Seconds per turn of `code` (a Thumb loop counting r0 down, r1 pointing into a second page)
-/// on a bare engine, over the benchmark's iterations; negative after an error on `state`.
-double bare_loop_seconds_per_turn(benchmark::State& state, const uint16_t* code, size_t bytes,
-                                  uint32_t turns) {
-  constexpr uint64_t kBase = 0x10000, kData = 0x20000;
-  uc_engine* uc = nullptr;
-  if (uc_open(UC_ARCH_ARM, static_cast<uc_mode>(UC_MODE_THUMB | UC_MODE_MCLASS), &uc) !=
-      UC_ERR_OK) {
-    state.SkipWithError("uc_open failed");
-    return -1;
+/// A bare engine running a Thumb loop that counts r0 down, r1 pointing into a second page.
+class BareLoop {
+ public:
+  BareLoop(const uint16_t* code, size_t bytes) : end_(kBase + bytes) {
+    if (uc_open(UC_ARCH_ARM, static_cast<uc_mode>(UC_MODE_THUMB | UC_MODE_MCLASS), &uc_) !=
+        UC_ERR_OK) {
+      uc_ = nullptr;
+      return;
+    }
+    uc_ctl_set_cpu_model(uc_, UC_CPU_ARM_CORTEX_M33);
+    ok_ = uc_mem_map(uc_, kBase, 0x1000, UC_PROT_ALL) == UC_ERR_OK &&
+          uc_mem_map(uc_, kData, 0x1000, UC_PROT_READ | UC_PROT_WRITE) == UC_ERR_OK &&
+          uc_mem_write(uc_, kBase, code, bytes) == UC_ERR_OK;
   }
-  uc_ctl_set_cpu_model(uc, UC_CPU_ARM_CORTEX_M33);
-  if (uc_mem_map(uc, kBase, 0x1000, UC_PROT_ALL) != UC_ERR_OK ||
-      uc_mem_map(uc, kData, 0x1000, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK ||
-      uc_mem_write(uc, kBase, code, bytes) != UC_ERR_OK) {
-    state.SkipWithError("cannot map the loop");
-    uc_close(uc);
-    return -1;
+  ~BareLoop() {
+    if (uc_) uc_close(uc_);
   }
+  BareLoop(const BareLoop&) = delete;
+  BareLoop& operator=(const BareLoop&) = delete;
+  bool ok() const { return ok_; }
+
+  /// Seconds for `turns` turns; negative when the loop did not run to its end.
+  double run(uint32_t turns) {
+    uint32_t counter = turns, data = kData + 0x100;
+    uc_reg_write(uc_, UC_ARM_REG_R0, &counter);
+    uc_reg_write(uc_, UC_ARM_REG_R1, &data);
+    const auto t0 = Clock::now();
+    const uc_err err = uc_emu_start(uc_, kBase | 1, end_, 0, 0);
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    uc_reg_read(uc_, UC_ARM_REG_R0, &counter);
+    return err == UC_ERR_OK && counter == 0 ? s : -1;
+  }
+
+ private:
+  static constexpr uint64_t kBase = 0x10000, kData = 0x20000;
+  uc_engine* uc_ = nullptr;
+  uint64_t end_;
+  bool ok_ = false;
+};
+
+void BM_BareUnicornLoop(benchmark::State& state) {
+  BareLoop loop(kLoop.data(), sizeof kLoop);
+  if (!loop.ok()) return state.SkipWithError("cannot set up the bare loop");
   double seconds = 0;
   for (auto _ : state) {
-    uint32_t counter = turns, data = kData + 0x100;
-    uc_reg_write(uc, UC_ARM_REG_R0, &counter);
-    uc_reg_write(uc, UC_ARM_REG_R1, &data);
-    const auto t0 = Clock::now();
-    const uc_err err = uc_emu_start(uc, kBase | 1, kBase + bytes, 0, 0);
-    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    uc_reg_read(uc, UC_ARM_REG_R0, &counter);
-    if (err != UC_ERR_OK || counter != 0) {
-      state.SkipWithError("the bare loop did not run to its end");
-      uc_close(uc);
-      return -1;
-    }
+    const double s = loop.run(kLoopIterations);
+    if (s < 0) return state.SkipWithError("the bare loop did not run to its end");
     state.SetIterationTime(s);
     seconds += s;
   }
-  uc_close(uc);
-  return seconds / (static_cast<double>(state.iterations()) * turns);
+  state.counters["mips"] =
+      2.0 * kLoopIterations * static_cast<double>(state.iterations()) / seconds / 1e6;
 }
 
-void BM_BareUnicornLoop(benchmark::State& state) {
-  const double s = bare_loop_seconds_per_turn(state, kLoop.data(), sizeof kLoop, kLoopIterations);
-  if (s > 0) state.counters["mips"] = 2 / s / 1e6;
-}
-
+// The two loops alternate within one timed iteration (Google Benchmark allows one state loop).
 void BM_BareUnicornStoreLoop(benchmark::State& state) {
   // str r0, [r1] ; subs r0, #1 ; bne .-4   against   nop ; subs r0, #1 ; bne .-4
   constexpr std::array<uint16_t, 3> kStore = {0x6008, 0x3801, 0xD1FC};
   constexpr std::array<uint16_t, 3> kNop = {0xBF00, 0x3801, 0xD1FC};
   constexpr uint32_t kTurns = 2'000'000;
-  const double plain = bare_loop_seconds_per_turn(state, kNop.data(), sizeof kNop, kTurns);
-  if (plain < 0) return;
-  const double store = bare_loop_seconds_per_turn(state, kStore.data(), sizeof kStore, kTurns);
-  if (store < 0) return;
-  state.counters["ns_per_store"] = (store - plain) * 1e9;
-  state.counters["ns_per_plain_turn"] = plain * 1e9;
+  BareLoop plain_loop(kNop.data(), sizeof kNop), store_loop(kStore.data(), sizeof kStore);
+  if (!plain_loop.ok() || !store_loop.ok())
+    return state.SkipWithError("cannot set up the bare loops");
+  double plain = 0, store = 0;
+  for (auto _ : state) {
+    const double p = plain_loop.run(kTurns), s = store_loop.run(kTurns);
+    if (p < 0 || s < 0) return state.SkipWithError("a bare loop did not run to its end");
+    state.SetIterationTime(p + s);
+    plain += p;
+    store += s;
+  }
+  const double turns = static_cast<double>(state.iterations()) * kTurns;
+  state.counters["ns_per_store"] = (store - plain) / turns * 1e9;
+  state.counters["ns_per_plain_turn"] = plain / turns * 1e9;
 }
 
 void BM_EmulatedCoreLoop(benchmark::State& state) {

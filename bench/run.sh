@@ -17,6 +17,7 @@
 #   bench/run.sh            # RUNS=50 process runs each, OPENSSL_SECONDS=3
 #   RUNS=200 bench/run.sh   # more process runs
 #   ONLY=processes bench/run.sh   # just the whole-process figures (sections 2-4)
+#   ONLY=firmware bench/run.sh    # just the emulated core and rpmsg (sections 6-8, ~2 minutes)
 #   REFERENCE_SIGNER=~/optee_os/scripts/sign_rproc_fw.py BASELINE=/tmp/rproctee-main bench/run.sh
 #
 # Raw results stay in build/release/bench/results/ (bench_image.json, openssl_speed.txt,
@@ -48,9 +49,10 @@ mkdir -p "$results"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# --- 1. In process: Google Benchmark, medians of 5 repetitions, CPU time ---------------------
 : >"$work/medians.txt"
 : >"$work/tee_medians.txt"
+if [ "$only" != firmware ]; then  # sections 1-5; ONLY=firmware runs 6-8 alone
+# --- 1. In process: Google Benchmark, medians of 5 repetitions, CPU time ---------------------
 if [ "$only" != processes ]; then
 log "running $build/bench/rproctee_bench_image (about a minute)"
 "$build/bench/rproctee_bench_image" --benchmark_out="$results/bench_image.json" \
@@ -262,6 +264,7 @@ awk '
     printf "%-34s %10s\n", "empty InvokeCommand, socket:", fmt(v["BM_EmptyInvoke/0"])
     printf "%-34s %10s\n", "empty InvokeCommand, inproc:", fmt(v["BM_EmptyInvoke/1"])
   }' "$work/tee_medians.txt"
+fi  # sections 1-5
 
 # --- 6. The demo firmware on the emulated core -------------------------------------------------
 # bench/bench_firmware.cpp: boot/shutdown cycles of demo-m33.sign, rpmsg round trips (echo)

@@ -127,7 +127,7 @@ void SharedWords::wait_either(uint32_t seq, uint32_t waiters, uint32_t seen,
   }
   fetch_add(waiters, 1);
   if (!changed()) {
-    struct futex_waitv w[2] {};
+    struct futex_waitv w[2]{};
     w[0].val = seen;
     w[0].uaddr = reinterpret_cast<uintptr_t>(word(seq));
     w[0].flags = FUTEX_32;  // shared: the other process wakes it
@@ -135,9 +135,8 @@ void SharedWords::wait_either(uint32_t seq, uint32_t waiters, uint32_t seen,
     // The futex is the atomic's 32-bit value (std::atomic<uint32_t> is lock-free, same size).
     w[1].uaddr = reinterpret_cast<uintptr_t>(&own);
     w[1].flags = FUTEX_32 | FUTEX_PRIVATE_FLAG;
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        deadline.time_since_epoch())
-                        .count();
+    const auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
     const struct timespec ts {
       static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)
     };

@@ -240,7 +240,7 @@ bool Mailbox::receive_now() {
 void Mailbox::receive_loop() {
   while (!stopping_) {
     const uint32_t seq = words_.load(page::kHostSeq);  // before the state: no change is missed
-    if (receive_now()) continue;                        // look again before sleeping
+    if (receive_now()) continue;                       // look again before sleeping
     const uint32_t now = words_.wait_change(page::kHostSeq, page::kHostWaiters, seq, kSpin,
                                             std::chrono::duration_cast<microseconds>(kReceivePoll),
                                             kReceiveThreadBit);
@@ -248,8 +248,8 @@ void Mailbox::receive_loop() {
   }
 }
 
-bool Mailbox::poll(std::chrono::steady_clock::time_point deadline,
-                   const std::atomic<uint32_t>& own, uint32_t own_seen) {
+bool Mailbox::poll(std::chrono::steady_clock::time_point deadline, const std::atomic<uint32_t>& own,
+                   uint32_t own_seen) {
   if (!listening_ || stopping_ || !SharedWords::can_wait_either()) return false;
   pollers_.fetch_add(1);
   publish_wake_bits();

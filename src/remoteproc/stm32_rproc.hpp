@@ -37,7 +37,7 @@ class Stm32Rproc final : public RprocOps {
   void kick(Rproc& r, int vqid) override;
   InterruptWaiter interrupt_waiter() override {
     return [mailbox = std::weak_ptr<Mailbox>(mailbox_)](auto deadline, const auto& own,
-                                                         uint32_t own_seen) {
+                                                        uint32_t own_seen) {
       const auto alive = mailbox.lock();
       return alive && alive->poll(deadline, own, own_seen);
     };

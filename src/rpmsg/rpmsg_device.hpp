@@ -158,10 +158,10 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
   // and observers_' gate come before mutex_; the Bus's gates after observers_' (its forwarding
   // observer runs inside it).
   mutable std::mutex mutex_;
-  std::condition_variable tx_cv_;       // a TX buffer came back, or stop
-  std::condition_variable idle_cv_;     // a kick finished
+  std::condition_variable tx_cv_;                       // a TX buffer came back, or stop
+  std::condition_variable idle_cv_;                     // a kick finished
   const VirtioPort::InterruptWaiter interrupt_waiter_;  // from the port, at creation
-  std::condition_variable channel_cv_;  // a channel appeared, or stop
+  std::condition_variable channel_cv_;                  // a channel appeared, or stop
   bool started_ = false, running_ = false;
   int kicks_in_flight_ = 0;
   int tx_waiters_ = 0;  // senders waiting for a TX buffer: vring1 interrupts wanted meanwhile

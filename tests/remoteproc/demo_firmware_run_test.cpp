@@ -12,11 +12,11 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <array>
 #include <memory>
 #include <random>
 #include <semaphore>
@@ -30,11 +30,11 @@
 #include "common/fault_injection.hpp"
 #include "common/shared_words.hpp"
 #include "protocol/mailbox_page.hpp"
-#include "soc/cortex_m_core.hpp"
 #include "remoteproc/platform_driver.hpp"
 #include "rpmsg/bus.hpp"
 #include "rpmsg/channel.hpp"
 #include "rpmsg/rpmsg_device.hpp"
+#include "soc/cortex_m_core.hpp"
 #include "support/demo_system.hpp"
 #include "support/image_crafting.hpp"
 #include "support/machine_fixture.hpp"
@@ -257,9 +257,9 @@ TEST_F(DemoFirmwareRun, GarbageInThePageWhileTheCoreServesItNeitherCrashesNorWed
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> writes{0};
   namespace mp = protocol::mailbox_page;
-  const std::array<uint32_t, 7> host_words = {mp::kSend,        mp::kAck,          mp::kDoorbell,
-                                              mp::kMachineWaiters, mp::kHostWaiters,
-                                              mp::kSentWaiters, mp::kHostWakeBits};
+  const std::array<uint32_t, 7> host_words = {
+      mp::kSend,        mp::kAck,         mp::kDoorbell,    mp::kMachineWaiters,
+      mp::kHostWaiters, mp::kSentWaiters, mp::kHostWakeBits};
   std::thread scribbler([&] {
     std::mt19937 random(33);
     while (!stop.load(std::memory_order_relaxed)) {
@@ -303,7 +303,8 @@ TEST_F(DemoFirmwareRun, AWaitingReaderTakesTheInterruptItselfAndAStopEndsItsWait
   EXPECT_EQ(page.word(protocol::mailbox_page::kHostWakeBits), kThread);
   std::optional<Bytes> echo;
   std::thread reader([&] { echo = channel->receive(10s); });
-  EXPECT_TRUE(eventually([&] { return page.word(protocol::mailbox_page::kHostWakeBits) == kReader; }));
+  EXPECT_TRUE(
+      eventually([&] { return page.word(protocol::mailbox_page::kHostWakeBits) == kReader; }));
   ASSERT_TRUE(channel->send(text_bytes("mine")));
   reader.join();
   EXPECT_EQ(echo, text_bytes("mine"));
@@ -322,9 +323,11 @@ TEST_F(DemoFirmwareRun, AWaitingReaderTakesTheInterruptItselfAndAStopEndsItsWait
     echo = channel->receive(60s);
     returned = true;
   });
-  EXPECT_TRUE(eventually([&] { return page.word(protocol::mailbox_page::kHostWakeBits) == kReader; }));
+  EXPECT_TRUE(
+      eventually([&] { return page.word(protocol::mailbox_page::kHostWakeBits) == kReader; }));
   ASSERT_EQ(rproc().shutdown(), 0);
-  EXPECT_TRUE(eventually([&] { return returned.load(); })) << "receive() still waits after the stop";
+  EXPECT_TRUE(eventually([&] { return returned.load(); }))
+      << "receive() still waits after the stop";
   waiting.join();
   EXPECT_FALSE(echo.has_value());
 }

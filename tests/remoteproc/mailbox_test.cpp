@@ -259,8 +259,8 @@ TEST_P(Mailbox, APageOfAnotherLayoutVersionIsRefusedNamingBothVersions) {
   EXPECT_NE(other.error().message.find(" version 1 not understood (this build: magic"),
             std::string::npos)
       << other.error().message;
-  EXPECT_NE(other.error().message.find(
-                "version " + std::to_string(protocol::mailbox_page::kVersionValue) + ";"),
+  EXPECT_NE(other.error().message.find("version " +
+                                       std::to_string(protocol::mailbox_page::kVersionValue) + ";"),
             std::string::npos)
       << other.error().message;
   __atomic_store_n(&words[version_word], saved, __ATOMIC_SEQ_CST);
