@@ -271,6 +271,12 @@ Result<std::vector<uint8_t>> normal_world_blob(const DeviceTree& tree) {
   for (;;) {
     const int node = fdt_node_offset_by_compatible(blob.data(), -1, compatible.c_str());
     if (node == -FDT_ERR_NOTFOUND) break;
+    if (node == 0)  // deleting the root would leave the normal world nothing
+      return make_error(
+          TeeCode::kBadFormat,
+          "{}: the root node is compatible with \"{}\": the secure-world node must be "
+          "a node of its own",
+          tree.source(), compatible);
     if (node < 0 || fdt_del_node(blob.data(), node) != 0)
       return make_error(TeeCode::kBadFormat, "{}: cannot remove the secure-world node",
                         tree.source());

@@ -181,11 +181,38 @@ Result<SecureConfig> parse_secure_config(const dt::DeviceTree& tree, const dt::L
   return Parser(tree, layout).run();
 }
 
+namespace {
+
+// Without the secure-world node the normal world must still read the same memory layout: a
+// secure node holding the processors or the reserved memory would take them from it.
+Status check_normal_world_view(const dt::DeviceTree& tree, const Description& d) {
+  RPROCTEE_ASSIGN(const auto view, dt::DeviceTree::from_blob(d.normal_world_dtb, tree.source()));
+  auto layout = dt::parse_layout(view);
+  if (!layout)
+    return make_error(TeeCode::kBadFormat,
+                      "without its secure-world node the normal world cannot read the layout "
+                      "(the secure-world node must not hold what the normal world needs): {}",
+                      layout.error().message);
+  bool same = layout->regions.size() == d.layout.regions.size();
+  for (size_t i = 0; same && i < layout->regions.size(); ++i)
+    same = layout->regions[i].pa == d.layout.regions[i].pa &&
+           layout->regions[i].size == d.layout.regions[i].size;
+  if (!same)
+    return make_error(TeeCode::kBadFormat,
+                      "{}: without its secure-world node the normal world sees {} memory regions "
+                      "where the secure world sees {} (the secure-world node must not hold them)",
+                      tree.source(), layout->regions.size(), d.layout.regions.size());
+  return {};
+}
+
+}  // namespace
+
 Result<Description> load_description(const dt::DeviceTree& tree) {
   Description d;
   RPROCTEE_ASSIGN(d.layout, dt::parse_layout(tree));
   RPROCTEE_ASSIGN(d.secure, parse_secure_config(tree, d.layout));
   RPROCTEE_ASSIGN(d.normal_world_dtb, dt::normal_world_blob(tree));
+  RPROCTEE_CHECK(check_normal_world_view(tree, d));
   return d;
 }
 

@@ -409,6 +409,34 @@ TEST(PlatformDescription, TheV22AndV16BindingsSideBySide) {
   EXPECT_EQ(ids->layout.processor(0), nullptr);
 }
 
+// The normal world gets the tree without its secure-world node: that node may not be the root
+// (found by fuzz_device_tree: the normal world was left an empty tree) nor hold a processor.
+TEST(PlatformDescription, TheSecureWorldNodeMayNotHoldWhatTheNormalWorldNeeds) {
+  const std::string secure_node = kBoard.substr(kBoard.find("\tsecure-world {"));
+  const std::string children =
+      secure_node.substr(secure_node.find("\t\ttrusted-keys"),
+                         secure_node.rfind("\t};") - secure_node.find("\t\ttrusted-keys"));
+  auto root = parse_dts(board_with(
+      secure_node, children + "};\n",
+      board_with("\tmodel = \"test board\";",
+                 "\tmodel = \"test board\";\n\tcompatible = \"rproctee,secure-world\";")));
+  ASSERT_FALSE(root);
+  EXPECT_EQ(root.error().code, TeeCode::kBadFormat);
+  EXPECT_EQ(root.error().message,
+            "board.dts: the root node is compatible with \"rproctee,secure-world\": the "
+            "secure-world node must be a node of its own");
+
+  const std::string m1 =
+      kBoard.substr(kBoard.find("\tm1 {"), kBoard.find("\tsecure-world {") - kBoard.find("\tm1 {"));
+  auto held = parse_dts(
+      board_with("\t\ttrusted-keys {\n", m1 + "\t\ttrusted-keys {\n", board_with(m1, "")));
+  ASSERT_FALSE(held);
+  EXPECT_EQ(held.error().code, TeeCode::kBadFormat);
+  EXPECT_EQ(held.error().message,
+            "board.dts: without its secure-world node the normal world sees 2 memory regions "
+            "where the secure world sees 3 (the secure-world node must not hold them)");
+}
+
 TEST(PlatformDescription, ANodeWithoutTheTeeBindingIsAnElfProcessor) {
   // The plain compatible without st,rproc-tee: the normal world loads it (ELF mode), its
   // regions are exported even if they hold code, and it needs no secure-world entry.
