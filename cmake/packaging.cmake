@@ -1,7 +1,8 @@
 # `cpack -G DEB` in a build tree: one Debian package with everything `cmake --install` puts
 # down, under /usr: rproctee and sign_rproc_fw.py, libteec.so.2 with <tee_client_api.h>,
 # teec.pc and the CMake package, the man pages, bash and zsh completions, the systemd units of
-# `rproctee machine`, the demo firmware. Depends comes from dpkg-shlibdeps.
+# `rproctee machine`, the demo firmware. Depends comes from dpkg-shlibdeps, plus libp11-kit0,
+# which rproctee loads with dlopen only for pkcs11: keys (dpkg-shlibdeps cannot see it).
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME rproctee)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
@@ -18,5 +19,6 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libp11-kit0")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "systemd")
 include(CPack)

@@ -94,10 +94,14 @@ long futex_waitv(struct futex_waitv* waiters, unsigned count, const struct times
 }
 }  // namespace
 
-void SharedWords::bump_and_wake(std::atomic<uint32_t>& own) {
-  own.fetch_add(1);
-  ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&own), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
+bool LocalWakeWord::bump_and_wake() {
+  // Both sides are sequentially consistent: either this load sees a sleeper's count, or the
+  // sleeper's last look (after counting itself) sees the new sequence and does not sleep.
+  seq.fetch_add(1);
+  if (sleepers.load() == 0) return false;
+  ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&seq), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
             nullptr, 0);
+  return true;
 }
 
 bool SharedWords::can_wait_either() {
@@ -114,7 +118,7 @@ bool SharedWords::can_wait_either() {
 }
 
 void SharedWords::wait_either(uint32_t seq, uint32_t waiters, uint32_t seen,
-                              const std::atomic<uint32_t>& own, uint32_t own_seen,
+                              const LocalWakeWord& own, uint32_t own_seen,
                               std::chrono::microseconds spin, Clock::time_point deadline) {
   const auto changed = [&] { return load(seq) != seen || own.load() != own_seen; };
   const auto start = Clock::now();
@@ -126,6 +130,7 @@ void SharedWords::wait_either(uint32_t seq, uint32_t waiters, uint32_t seen,
 #endif
   }
   fetch_add(waiters, 1);
+  own.sleepers.fetch_add(1);
   if (!changed()) {
     struct futex_waitv w[2]{};
     w[0].val = seen;
@@ -133,7 +138,7 @@ void SharedWords::wait_either(uint32_t seq, uint32_t waiters, uint32_t seen,
     w[0].flags = FUTEX_32;  // shared: the other process wakes it
     w[1].val = own_seen;
     // The futex is the atomic's 32-bit value (std::atomic<uint32_t> is lock-free, same size).
-    w[1].uaddr = reinterpret_cast<uintptr_t>(&own);
+    w[1].uaddr = reinterpret_cast<uintptr_t>(&own.seq);
     w[1].flags = FUTEX_32 | FUTEX_PRIVATE_FLAG;
     const auto ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
@@ -142,6 +147,7 @@ void SharedWords::wait_either(uint32_t seq, uint32_t waiters, uint32_t seen,
     };
     futex_waitv(w, 2, &ts);  // EAGAIN (a value changed), ETIMEDOUT, a wake: all mean "look"
   }
+  own.sleepers.fetch_sub(1);
   fetch_add(waiters, static_cast<uint32_t>(-1));
 }
 

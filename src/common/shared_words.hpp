@@ -10,6 +10,19 @@
 
 namespace rproctee {
 
+/// A word of this process that SharedWords::wait_either() watches beside a shared one: a
+/// sequence that bump_and_wake() increments, and the number of threads asleep on it, so that a
+/// bump nobody waits for makes no system call (a channel bumps it for every queued message).
+struct LocalWakeWord {
+  uint32_t load() const { return seq.load(); }
+  /// Increments the sequence and wakes its sleepers; true when there were any (a wake system
+  /// call was made), false when nobody slept on it (no system call).
+  bool bump_and_wake();
+
+  std::atomic<uint32_t> seq{0};
+  mutable std::atomic<uint32_t> sleepers{0};  // counted by wait_either while it sleeps
+};
+
 class SharedWords {
  public:
   /// `base` is 4-byte aligned and `size` bytes long; offsets are checked against `size`
@@ -39,15 +52,12 @@ class SharedWords {
   static constexpr uint32_t kAllSleepers = ~0u;
 
   /// wait_change() on the word at `seq` and, at the same time, on a word of this process
-  /// (`own`, woken by FUTEX_WAKE on its address): returns when either differs from its `seen`
+  /// (`own`, woken by its bump_and_wake()): returns when either differs from its `seen`
   /// value, on a wake, or at `deadline` (CLOCK_MONOTONIC, the steady clock). One sleep on two
   /// futexes (futex_waitv, Linux 5.16), so the thread needs no helper to watch the other.
-  void wait_either(uint32_t seq, uint32_t waiters, uint32_t seen, const std::atomic<uint32_t>& own,
+  void wait_either(uint32_t seq, uint32_t waiters, uint32_t seen, const LocalWakeWord& own,
                    uint32_t own_seen, std::chrono::microseconds spin,
                    std::chrono::steady_clock::time_point deadline);
-  /// Increments a word of this process that a wait_either() may watch as `own`, and wakes
-  /// its sleepers.
-  static void bump_and_wake(std::atomic<uint32_t>& own);
   /// Whether this kernel has futex_waitv (wait_either needs it).
   static bool can_wait_either();
 

@@ -5,7 +5,6 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
-#include <p11-kit/uri.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +12,7 @@
 
 #include "common/file_input.hpp"
 #include "crypto/ecdsa_p256.hpp"
+#include "crypto/p11_kit_library.hpp"
 #include "crypto/pkcs11_module.hpp"
 #include "crypto/rsa_pkcs1.hpp"
 
@@ -27,31 +27,36 @@ constexpr uint8_t kP256Oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 
 class Uri {
  public:
   static Result<Uri> parse(std::string_view text) {
+    RPROCTEE_ASSIGN(const P11KitLibrary* lib, p11_kit_library());
     Uri uri;
+    uri.lib_ = lib;
     uri.text_ = redacted(text);
-    uri.uri_ = p11_kit_uri_new();
-    const int r = p11_kit_uri_parse(std::string(text).c_str(), P11_KIT_URI_FOR_ANY, uri.uri_);
+    uri.uri_ = lib->uri_new();
+    const int r = lib->uri_parse(std::string(text).c_str(), P11_KIT_URI_FOR_ANY, uri.uri_);
     if (r != P11_KIT_URI_OK)
       return make_error(TeeCode::kBadParameters, "{} is not a PKCS#11 URI (RFC 7512): {}",
-                        uri.text_, p11_kit_uri_message(r));
+                        uri.text_, lib->uri_message(r));
     return uri;
   }
   Uri() = default;
-  Uri(Uri&& other) noexcept : uri_(std::exchange(other.uri_, nullptr)), text_(other.text_) {}
+  Uri(Uri&& other) noexcept
+      : lib_(other.lib_), uri_(std::exchange(other.uri_, nullptr)), text_(other.text_) {}
   Uri& operator=(Uri&&) = delete;
   ~Uri() {
-    if (uri_) p11_kit_uri_free(uri_);
+    if (uri_) lib_->uri_free(uri_);
   }
 
-  P11KitUri* get() const { return uri_; }
   const std::string& text() const { return text_; }
-  const char* pin_value() const { return p11_kit_uri_get_pin_value(uri_); }
-  const char* pin_source() const { return p11_kit_uri_get_pin_source(uri_); }
-  const char* module_path() const { return p11_kit_uri_get_module_path(uri_); }
+  const char* pin_value() const { return lib_->uri_get_pin_value(uri_); }
+  const char* pin_source() const { return lib_->uri_get_pin_source(uri_); }
+  const char* module_path() const { return lib_->uri_get_module_path(uri_); }
+  bool matches(const CK_TOKEN_INFO& token) const {
+    return lib_->uri_match_token_info(uri_, &token) != 0;
+  }
   /// The object attributes the URI names (object=, id=, type=).
   std::vector<CK_ATTRIBUTE> attributes() const {
     CK_ULONG n = 0;
-    CK_ATTRIBUTE* a = p11_kit_uri_get_attributes(uri_, &n);
+    CK_ATTRIBUTE* a = lib_->uri_get_attributes(uri_, &n);
     return {a, a + n};
   }
   std::optional<CK_OBJECT_CLASS> object_class() const {
@@ -62,6 +67,7 @@ class Uri {
   }
 
  private:
+  const P11KitLibrary* lib_ = nullptr;
   P11KitUri* uri_ = nullptr;
   std::string text_;
 };
@@ -88,7 +94,7 @@ Result<Token> find_token(const Module& module, const Uri& uri) {
     if (module.functions()->C_GetTokenInfo(slot, &t.info) != CKR_OK) continue;
     if (!(t.info.flags & CKF_TOKEN_INITIALIZED)) continue;  // SoftHSM's spare slot
     seen += (seen.empty() ? "" : ", ") + token_label(t.info);
-    if (p11_kit_uri_match_token_info(uri.get(), &t.info)) matching.push_back(t);
+    if (uri.matches(t.info)) matching.push_back(t);
   }
   if (matching.empty())
     return make_error(TeeCode::kItemNotFound, "no token of {} matches {} (tokens: {})",

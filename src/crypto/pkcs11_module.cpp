@@ -1,7 +1,8 @@
 #include "crypto/pkcs11_module.hpp"
 
 #include <dlfcn.h>
-#include <p11-kit/p11-kit.h>
+
+#include "crypto/p11_kit_library.hpp"
 
 namespace rproctee::crypto::pkcs11 {
 
@@ -33,7 +34,10 @@ Error token_error(CK_RV rv, std::string_view what) {
     default:
       break;
   }
-  return Error{code, fmt::format("{}: {} (CKR {:#x})", what, p11_kit_strerror(rv), rv)};
+  // The library is loaded by then (a URI named the token); without it the code alone.
+  const auto lib = p11_kit_library();
+  if (!lib) return Error{code, fmt::format("{}: CKR {:#x}", what, rv)};
+  return Error{code, fmt::format("{}: {} (CKR {:#x})", what, (*lib)->strerror(rv), rv)};
 }
 
 Result<std::shared_ptr<Module>> Module::load(const std::string& path) {

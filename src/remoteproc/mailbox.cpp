@@ -248,7 +248,7 @@ void Mailbox::receive_loop() {
   }
 }
 
-bool Mailbox::poll(std::chrono::steady_clock::time_point deadline, const std::atomic<uint32_t>& own,
+bool Mailbox::poll(std::chrono::steady_clock::time_point deadline, const LocalWakeWord& own,
                    uint32_t own_seen) {
   if (!listening_ || stopping_ || !SharedWords::can_wait_either()) return false;
   pollers_.fetch_add(1);

@@ -60,7 +60,7 @@ class Mailbox {
   /// `own_seen` (the receive thread handed the caller's message over: it may have taken the
   /// interrupt first) or at `deadline`; false only when it cannot wait (not listening, or no
   /// futex_waitv). Not from within a callback.
-  bool poll(std::chrono::steady_clock::time_point deadline, const std::atomic<uint32_t>& own,
+  bool poll(std::chrono::steady_clock::time_point deadline, const LocalWakeWord& own,
             uint32_t own_seen);
 
  private:

@@ -10,16 +10,18 @@
 #include <functional>
 #include <string>
 
+#include "common/shared_words.hpp"
+
 namespace rproctee::remoteproc {
 
 /// Something that waits on the calling thread, until `deadline`, for the processor's next
 /// interrupts and handles them there (vring_interrupt), as the interrupt thread would. It
 /// returns early once `own` no longer holds `own_seen`: the thread that handed the waiter what
 /// it waits for (the interrupt thread may take an interrupt first) bumps that word
-/// (SharedWords::bump_and_wake). False when it cannot wait (not listening; a kernel without
+/// (LocalWakeWord::bump_and_wake). False when it cannot wait (not listening; a kernel without
 /// futex_waitv). It stays safe to call after the processor is gone (then false).
 using InterruptWaiter = std::function<bool(std::chrono::steady_clock::time_point deadline,
-                                           const std::atomic<uint32_t>& own, uint32_t own_seen)>;
+                                           const LocalWakeWord& own, uint32_t own_seen)>;
 
 /// Virtio status bits (virtio spec 2.1).
 inline constexpr uint8_t kVirtioAcknowledge = 1;

@@ -56,7 +56,7 @@ void Channel::deliver(std::span<const uint8_t> payload) {
   stats_.rx_bytes += payload.size();
   queue_.emplace_back(payload.begin(), payload.end());
   queue_cv_.notify_all();
-  SharedWords::bump_and_wake(arrivals_);  // a reader may be waiting in wait_interrupt
+  arrivals_.bump_and_wake();  // a reader may be waiting in wait_interrupt
 }
 
 std::optional<std::vector<uint8_t>> Channel::receive(std::chrono::milliseconds timeout) {
@@ -91,7 +91,7 @@ void Channel::finish_close() {
   endpoint_.reset();  // waits for a delivery in progress
   std::lock_guard lock(queue_mutex_);
   queue_cv_.notify_all();
-  SharedWords::bump_and_wake(arrivals_);
+  arrivals_.bump_and_wake();
 }
 
 ChannelStats Channel::stats() const {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/shared_words.hpp"
 #include "rpmsg/callback_gate.hpp"
 #include "rpmsg/endpoint.hpp"
 
@@ -81,7 +82,7 @@ class Channel {
   std::condition_variable queue_cv_;
   // Bumped with every queued message and at close: a futex word for a reader waiting in
   // RpmsgDevice::wait_interrupt, which the receive thread may have beaten to the interrupt.
-  std::atomic<uint32_t> arrivals_{0};
+  LocalWakeWord arrivals_;
   std::deque<std::vector<uint8_t>> queue_;
   ChannelStats stats_;
 };

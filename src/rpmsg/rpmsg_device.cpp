@@ -156,7 +156,7 @@ bool RpmsgDevice::vring_interrupt(uint32_t notifyid) {
 // Not counted as a call into the port (stop() does not wait for it): the waiter's handling
 // takes the processor's locks, which a recovery holds while it stops this device, and the
 // waiter outlives the port by its contract.
-bool RpmsgDevice::wait_interrupt(Clock::time_point deadline, const std::atomic<uint32_t>& own,
+bool RpmsgDevice::wait_interrupt(Clock::time_point deadline, const LocalWakeWord& own,
                                  uint32_t own_seen) {
   if (!interrupt_waiter_ || !running()) return false;
   // In slices: a reader whose device stopped looks again soon.

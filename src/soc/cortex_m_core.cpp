@@ -1,14 +1,12 @@
 #include "soc/cortex_m_core.hpp"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
 #include <unicorn/unicorn.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <climits>
 #include <cstring>
+#include <thread>
 #include <limits>
 #include <map>
 #include <optional>
@@ -69,6 +67,17 @@ constexpr int kDebugRegisterIds[] = {
     UC_ARM_REG_D9,      UC_ARM_REG_D10,       UC_ARM_REG_D11,     UC_ARM_REG_D12,
     UC_ARM_REG_D13,     UC_ARM_REG_D14,       UC_ARM_REG_D15,     UC_ARM_REG_FPSCR};
 static_assert(std::size(kDebugRegisterIds) == gdb::kRegisterCount);
+
+/// The registers a debugger sees, read from `uc`.
+DebugRegisters debug_registers(uc_engine* uc) {
+  DebugRegisters values;
+  for (size_t i = 0; i < gdb::kRegisterCount; ++i) {
+    uint64_t v = 0;
+    uc_reg_read(uc, kDebugRegisterIds[i], &v);
+    values.push_back(gdb::kDebugRegisters[i].bits == 64 ? v : static_cast<uint32_t>(v));
+  }
+  return values;
+}
 
 /// The signal a debugger sees for a crash it is shown.
 int crash_signal(CrashKind kind) {
@@ -131,8 +140,7 @@ struct CortexMCore::Impl {
   // returns), and whether a hook stopped it this time (otherwise it stopped at WFI).
   bool in_engine = false, stop_issued = false;
   // The core thread's idle sleep also watches this word: every wake_core() bumps it.
-  std::atomic<uint32_t> wake_seq{0};
-  std::atomic<uint32_t> idle_sleepers{0};
+  LocalWakeWord wake_seq;
   // The normal world's doorbell (soc/core_doorbell.hpp): `doorbell` is what its owner attached
   // (guarded by `mutex`); `serving` is what the core thread serves, changed only by that thread
   // (under `mutex`), with the word's address for the block hook and the value served last.
@@ -159,6 +167,16 @@ struct CortexMCore::Impl {
   uint32_t boot_address = 0;
   bool secure = false;  // the core runs in the Secure state (BOOTSEC)
   bool fresh = false;   // the engine has not run yet (nothing translated)
+  // The engine worker (engine_worker_loop), guarded by `mutex`: it builds the next run's
+  // engine (`spare`) while `want_spare`, and closes the used ones in `to_close`.
+  std::thread engine_worker;
+  std::condition_variable engine_work, spare_ready;
+  uc_engine* spare = nullptr;
+  bool want_spare = false, engine_worker_quit = false;
+  std::vector<uc_engine*> to_close;
+  // What a debugger reads between runs: the last run's registers, kept when its engine went
+  // (retire_engine); guarded by `mutex`.
+  std::optional<DebugRegisters> last_run_registers;
 
   mutable std::mutex regs_mutex;
   ArmRegisters regs{};
@@ -190,10 +208,14 @@ struct CortexMCore::Impl {
   ~Impl() {
     {
       std::lock_guard lock(mutex);
-      timer_quit = true;
+      timer_quit = engine_worker_quit = true;
     }
     timer_wake.notify_all();
+    engine_work.notify_all();
     if (timer.joinable()) timer.join();
+    if (engine_worker.joinable()) engine_worker.join();
+    for (uc_engine* e : to_close) uc_close(e);
+    if (spare) uc_close(spare);
     if (uc) uc_close(uc);
   }
 
@@ -213,9 +235,7 @@ struct CortexMCore::Impl {
   /// Wakes the core thread wherever it sleeps: idle in WFI (on `wake_seq`, with the doorbell)
   /// or halted for the debugger (on `wake`). Callers changed what it looks at first.
   void wake_core() {
-    wake_seq.fetch_add(1);
-    if (idle_sleepers.load() != 0)
-      ::syscall(SYS_futex, &wake_seq, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+    wake_seq.bump_and_wake();
     wake.notify_all();
   }
 
@@ -765,34 +785,105 @@ struct CortexMCore::Impl {
 
   // --- the engine ----------------------------------------------------------------------------
 
+  // Every run gets a new engine: Unicorn 2.0.1 recycles its translation buffer only when it
+  // is full (1 GiB) and a full flush touches all of it, so a fresh engine per run is what keeps
+  // the resident memory flat over thousands of boots. Closing a used engine and opening a new
+  // one take ~2 and ~2.5 ms here: the engine worker does both beside the runs, and a run
+  // takes the spare it built, so neither a stop nor a START waits for Unicorn.
+
+  /// A new engine for the next run (`lock` held on `mutex`): the spare, waiting for the
+  /// worker when it is still building it, or, when the worker could not build one, one built
+  /// here (with the error if that fails too). The used engine goes to the worker.
+  Status replace_engine(std::unique_lock<std::mutex>& lock) {
+    spare_ready.wait(lock, [&] { return spare || !want_spare; });
+    uc_engine* next = std::exchange(spare, nullptr);
+    if (!next) {
+      RPROCTEE_ASSIGN(next, open_engine());
+    }
+    retire(adopt_engine(next));
+    return {};
+  }
+
+  /// `next` becomes the engine, with the debugger's hooks (`mutex` held); returns the old one.
+  uc_engine* adopt_engine(uc_engine* next) {
+    uc_engine* old = std::exchange(uc, next);
+    install_debug_hooks();
+    fresh = true;
+    return old;
+  }
+
+  /// The worker closes `used` (may be null) and builds the next spare (`mutex` held).
+  void retire(uc_engine* used) {
+    if (used) to_close.push_back(used);
+    want_spare = true;
+    engine_work.notify_all();
+  }
+
+  /// At the end of a run (core thread, `mutex` held): the spare, when ready, replaces the
+  /// used engine at once (a debugger reads the used one's registers until the next start).
+  void retire_engine() {
+    last_run_registers = debug_registers(uc);
+    if (spare) retire(adopt_engine(std::exchange(spare, nullptr)));
+  }
+
+  void engine_worker_loop() {
+    std::unique_lock lock(mutex);
+    while (!engine_worker_quit) {
+      if (want_spare && !spare) {
+        lock.unlock();
+        auto next = open_engine();
+        lock.lock();
+        if (next) spare = *next;
+        want_spare = false;  // a failure: replace_engine builds one and reports why not
+        spare_ready.notify_all();
+      } else if (!to_close.empty()) {
+        std::vector<uc_engine*> used = std::move(to_close);
+        to_close.clear();
+        lock.unlock();
+        for (uc_engine* e : used) uc_close(e);
+        lock.lock();
+      } else {
+        engine_work.wait(lock);
+      }
+    }
+  }
+
   /// A new Unicorn engine with the memories, the SCS, the watchdog, the devices and the
-  /// exception hooks.
-  /// Built again for every run: Unicorn 2.0.1 recycles its translation buffer only when it is
-  /// full (1 GiB) and a full flush touches all of it, so a fresh engine per run (about 1 ms) is
-  /// what keeps the resident memory flat over thousands of boots.
-  Status build_engine() {
-    if (uc) uc_close(uc);
-    uc = nullptr;
-    uc_err err = uc_open(UC_ARCH_ARM, static_cast<uc_mode>(UC_MODE_THUMB | UC_MODE_MCLASS), &uc);
+  /// exception hooks, not the debugger's. Reads only what create() fixed: any thread may
+  /// build one.
+  Result<uc_engine*> open_engine() {
+    uc_engine* engine = nullptr;
+    uc_err err =
+        uc_open(UC_ARCH_ARM, static_cast<uc_mode>(UC_MODE_THUMB | UC_MODE_MCLASS), &engine);
     if (err != UC_ERR_OK)
       return make_error(TeeCode::kGeneric, "cannot create the Cortex-M emulator: {}",
                         uc_strerror(err));
-    uc_ctl_set_cpu_model(uc, UC_CPU_ARM_CORTEX_M33);  // the default M-class model otherwise
+    auto built = map_engine(engine);
+    if (!built) {
+      uc_close(engine);
+      return built.error();
+    }
+    return engine;
+  }
+
+  Status map_engine(uc_engine* engine) {
+    uc_ctl_set_cpu_model(engine, UC_CPU_ARM_CORTEX_M33);  // the default M-class model otherwise
+    uc_err err = UC_ERR_OK;
     for (const CoreMemory& m : memories) {
-      err = uc_mem_map_ptr(uc, m.da, m.size, UC_PROT_ALL, m.host);
+      err = uc_mem_map_ptr(engine, m.da, m.size, UC_PROT_ALL, m.host);
       if (err != UC_ERR_OK)
         return make_error(TeeCode::kBadParameters,
                           "cannot map core memory at da 0x{:08x} (size 0x{:x}): {}", m.da, m.size,
                           uc_strerror(err));
     }
-    err = uc_mmio_map(uc, Scs::kBase, Scs::kSize, &Impl::scs_read, this, &Impl::scs_write, this);
+    err = uc_mmio_map(engine, Scs::kBase, Scs::kSize, &Impl::scs_read, this, &Impl::scs_write, this);
     if (err == UC_ERR_OK)
-      err = uc_mmio_map(uc, DebugBlocks::kBase, DebugBlocks::kSize, &Impl::debug_read, this,
+      err = uc_mmio_map(engine, DebugBlocks::kBase, DebugBlocks::kSize, &Impl::debug_read, this,
                         &Impl::debug_write, this);
     if (err != UC_ERR_OK)
       return make_error(TeeCode::kGeneric, "cannot map the SCS: {}", uc_strerror(err));
     if (options.watchdog_base) {
-      err = uc_mmio_map(uc, options.watchdog_base, Iwdg::kSize, &Impl::iwdg_read, this,
+      err = uc_mmio_map(engine, options.watchdog_base, Iwdg::kSize, &Impl::iwdg_read, this,
                         &Impl::iwdg_write, this);
       if (err != UC_ERR_OK)
         return make_error(TeeCode::kBadParameters, "cannot map the watchdog at 0x{:08x}: {}",
@@ -800,7 +891,7 @@ struct CortexMCore::Impl {
     }
     for (size_t i = 0; i < devices.size(); ++i) {
       const MmioMapping& d = devices[i];
-      err = uc_mmio_map(uc, d.base, page_up(d.size), &Impl::device_read, slots[i].get(),
+      err = uc_mmio_map(engine, d.base, page_up(d.size), &Impl::device_read, slots[i].get(),
                         &Impl::device_write, slots[i].get());
       if (err != UC_ERR_OK)
         return make_error(TeeCode::kBadParameters, "cannot map {} at 0x{:08x}: {}", d.name, d.base,
@@ -808,7 +899,7 @@ struct CortexMCore::Impl {
     }
     for (size_t i = 0; i < unmodelled_slots.size(); ++i) {
       const auto& [base, size] = unmodelled_windows[i];
-      err = uc_mmio_map(uc, base, size, &Impl::unmodelled_read, unmodelled_slots[i].get(),
+      err = uc_mmio_map(engine, base, size, &Impl::unmodelled_read, unmodelled_slots[i].get(),
                         &Impl::unmodelled_write, unmodelled_slots[i].get());
       if (err != UC_ERR_OK)
         return make_error(TeeCode::kBadParameters, "cannot map the peripherals at 0x{:08x}: {}",
@@ -817,16 +908,14 @@ struct CortexMCore::Impl {
     // One block hook (on_block: a flag test per block), the exception hooks; the debugger's
     // hooks only while it has breakpoints or watchpoints.
     uc_hook h{};
-    if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Impl::on_block), this, 1, 0) ||
-        uc_hook_add(uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&Impl::on_interrupt), this, 1,
+    if (uc_hook_add(engine, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Impl::on_block), this, 1, 0) ||
+        uc_hook_add(engine, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&Impl::on_interrupt), this, 1,
                     0) ||
-        uc_hook_add(uc, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(&Impl::on_invalid), this,
+        uc_hook_add(engine, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(&Impl::on_invalid), this,
                     1, 0) ||
-        uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Impl::on_unmapped), this,
+        uc_hook_add(engine, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Impl::on_unmapped), this,
                     1, 0))
       return make_error(TeeCode::kGeneric, "cannot install the Cortex-M emulator hooks");
-    install_debug_hooks();
-    fresh = true;
     return {};
   }
 
@@ -1001,10 +1090,16 @@ Result<std::unique_ptr<CortexMCore>> CortexMCore::create(std::vector<CoreMemory>
       s.unmodelled_slots.push_back(
           std::make_unique<Impl::UnmodelledSlot>(Impl::UnmodelledSlot{&s, base}));
   }
-  RPROCTEE_CHECK(s.build_engine());
+  RPROCTEE_ASSIGN(uc_engine * first, s.open_engine());
+  s.adopt_engine(first);
   std::unique_ptr<CortexMCore> core(new CortexMCore(std::move(impl)));
   Impl* raw = core->impl_.get();
   raw->timer = std::thread([raw] { raw->timer_loop(); });
+  raw->engine_worker = std::thread([raw] { raw->engine_worker_loop(); });
+  {
+    std::lock_guard lock(raw->mutex);
+    raw->retire(nullptr);  // the second run's engine
+  }
   for (size_t i = 0; i < raw->devices.size(); ++i) {
     if (raw->devices[i].alias) continue;
     raw->devices[i].device->set_irq_listener([raw, i] { raw->sample_lines(i); });
@@ -1025,10 +1120,11 @@ Status CortexMCore::start(uint32_t boot_address, bool secure_boot) {
   if (thread_.joinable()) thread_.join();
   Impl& s = *impl_;
   {
-    std::lock_guard lock(s.mutex);
+    std::unique_lock lock(s.mutex);
     s.stop_requested = false;
     s.crash.reset();
-    if (!s.fresh) RPROCTEE_CHECK(s.build_engine());  // nothing translated by an earlier run
+    s.last_run_registers.reset();
+    if (!s.fresh) RPROCTEE_CHECK(s.replace_engine(lock));  // nothing translated by an earlier run
     s.fresh = false;
     s.secure = secure_boot;
     RPROCTEE_CHECK(s.reset_cpu(boot_address));
@@ -1157,10 +1253,8 @@ void CortexMCore::run() {
           if (s.stop_requested || s.attention.load()) continue;
           CoreDoorbell& db = *s.serving;
           lock.unlock();
-          s.idle_sleepers.fetch_add(1);
           db.words().wait_either(db.rung_offset(), db.sleepers_offset(), s.rung_served,
                                  s.wake_seq, seen, std::chrono::microseconds(0), until);
-          s.idle_sleepers.fetch_sub(1);
           continue;
         }
       }
@@ -1196,6 +1290,7 @@ void CortexMCore::run() {
     // firmware); Ctrl-C ends its wait.
     s.dbg.halted = false;
     s.dbg.changed.notify_all();
+    s.retire_engine();
   }
   running_ = false;
   if (s.crash && s.on_crash) s.on_crash(*s.crash);
@@ -1297,13 +1392,8 @@ std::optional<DebugRegisters> CortexMCore::debug_read_registers() {
   Impl& s = *impl_;
   std::lock_guard lock(s.mutex);
   if (!s.inspectable()) return std::nullopt;
-  DebugRegisters values;
-  for (size_t i = 0; i < gdb::kRegisterCount; ++i) {
-    uint64_t v = 0;
-    uc_reg_read(s.uc, kDebugRegisterIds[i], &v);
-    values.push_back(gdb::kDebugRegisters[i].bits == 64 ? v : static_cast<uint32_t>(v));
-  }
-  return values;
+  if (s.last_run_registers) return s.last_run_registers;  // the run ended, its engine went
+  return debug_registers(s.uc);
 }
 
 bool CortexMCore::debug_write_register(size_t index, uint64_t value) {
@@ -1311,6 +1401,8 @@ bool CortexMCore::debug_write_register(size_t index, uint64_t value) {
   {
     std::lock_guard lock(s.mutex);
     if (!s.inspectable() || index >= gdb::kRegisterCount) return false;
+    // Between runs there is no processor state to change: the next start resets it.
+    if (s.last_run_registers) return false;
     const int id = kDebugRegisterIds[index];
     if (id == UC_ARM_REG_PC) value |= 1;  // the core stays in Thumb state
     if (uc_reg_write(s.uc, id, &value) != UC_ERR_OK) return false;

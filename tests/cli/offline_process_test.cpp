@@ -48,6 +48,21 @@ TEST(OfflineProcess, SignVerifyAndInspectMapNoMachineLibrary) {
   expect_no_machine_libraries(inspect, "inspect");
 }
 
+TEST(OfflineProcess, AFileKeySignLoadsNeitherP11KitNorLibfmtNorLibstdcxx) {
+  // p11-kit (and its libffi) is dlopen'ed for pkcs11: keys only, libfmt's compiled part is
+  // built in, libstdc++ is linked statically (not in sanitized builds, whose runtime loads it).
+  TempDir dir;
+  auto sign = traced({"sign", "--in", kSource + "/tests/data/vectors/elf/rsc.elf", "--key",
+                      kSource + "/keys/rproctee-dev.pem", "--out", dir / "rsc.sign"});
+  ASSERT_EQ(sign.exit_code, 0) << sign.err;
+  ASSERT_THAT(sign.err, HasSubstr("libcrypto")) << "no loader trace";
+  for (const char* library : {"libp11-kit", "libffi", "libfmt"})
+    EXPECT_THAT(sign.err, Not(HasSubstr(library))) << "sign loads " << library;
+#if !defined(__SANITIZE_ADDRESS__)
+  EXPECT_THAT(sign.err, Not(HasSubstr("libstdc++"))) << "sign loads libstdc++.so";
+#endif
+}
+
 TEST(OfflineProcess, EveryOfflineCommandMapsNoMachineLibrary) {
   for (const char* command : {"digest", "stitch", "keygen", "pubkey"}) {
     auto r = traced({command, "--help"});

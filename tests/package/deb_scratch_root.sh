@@ -35,6 +35,7 @@ for path in ./usr/bin/rproctee ./usr/bin/sign_rproc_fw.py ./usr/libexec/rproctee
   grep -qxF "$path" "$work/contents" || fail "the package has no $path"
 done
 dpkg-deb --field "$deb" Depends | grep -q libunicorn || fail "Depends lacks the shared libraries"
+dpkg-deb --field "$deb" Depends | grep -q libp11-kit0 || fail "Depends lacks libp11-kit0 (dlopen'ed)"
 
 root=$work/root
 dpkg-deb -x "$deb" "$root"

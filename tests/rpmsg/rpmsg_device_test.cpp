@@ -162,7 +162,7 @@ TEST_F(RpmsgDevice, EchoOfEveryPayloadSize) {
 TEST_F(RpmsgDevice, AReaderWaitingForTheInterruptIsWokenWhenAnotherThreadQueuesItsMessage) {
   std::atomic<int> woken_by_queue{0}, ran_out{0};
   // A waiter that never takes interrupts itself: it only sleeps on the reader's word.
-  port_.waiter = [&](auto deadline, const std::atomic<uint32_t>& own, uint32_t own_seen) {
+  port_.waiter = [&](auto deadline, const LocalWakeWord& own, uint32_t own_seen) {
     while (own.load() == own_seen) {
       if (std::chrono::steady_clock::now() >= deadline) {
         ++ran_out;

@@ -341,6 +341,40 @@ TEST_F(CortexMCoreTest, RestartsAfterACrash) {
   EXPECT_EQ(crashes().size(), 1u);
 }
 
+// Each run gets a new Unicorn engine, built beforehand by the core's engine worker and swapped
+// in when a run ends: many short runs in a row each boot the firmware again.
+TEST_F(CortexMCoreTest, ManyStopStartCyclesEachRunTheFirmwareAgain) {
+  boot(kModePattern);
+  for (uint32_t cycle = 2; cycle <= 12; ++cycle) {
+    ASSERT_TRUE(eventually([&] { return word(kPattern + 3) == 0xC0DE0003u; })) << cycle;
+    core_->stop();
+    for (uint32_t i = 0; i < 4; ++i) word(kPattern + i) = 0;
+    ASSERT_TRUE(core_->start(kFwBase, false)) << cycle;
+    ASSERT_TRUE(eventually([&] { return word(kBoots) == cycle; })) << cycle;
+  }
+  EXPECT_TRUE(core_->running());
+  EXPECT_FALSE(crashed());
+}
+
+// The engine a run used is replaced by a fresh one as the run ends; a debugger looking at the
+// stopped core still sees where that run was, and cannot change registers no run will use.
+TEST_F(CortexMCoreTest, BetweenRunsADebuggerReadsTheLastRunsRegisters) {
+  boot(kModePattern);
+  ASSERT_TRUE(eventually([&] { return word(kPattern + 3) == 0xC0DE0003u; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the spare engine is ready
+  core_->stop();
+  const auto regs = core_->debug_read_registers();
+  ASSERT_TRUE(regs.has_value());
+  const uint64_t pc = (*regs)[15];
+  EXPECT_GE(pc, kFwBase) << "the registers of a new engine, not the run's";
+  EXPECT_LT(pc, kFwBase + kSize);
+  EXPECT_EQ(pc, core_->registers()[15]);
+  EXPECT_NE((*regs)[13], 0u) << "sp";
+  EXPECT_FALSE(core_->debug_write_register(0, 42));
+  ASSERT_TRUE(core_->start(kFwBase, false));
+  ASSERT_TRUE(eventually([&] { return word(kBoots) == 2u; }));
+}
+
 TEST(CortexMCore, RejectsABootAddressOutsideItsMemories) {
   auto core = CortexMCore::create({}, {}, nullptr);
   ASSERT_TRUE(core);
