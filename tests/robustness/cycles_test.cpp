@@ -100,6 +100,7 @@ TEST_F(Cycles, CrashRecoveryCyclesLeaveNoDescriptorBehind) {
   long rss = 0, held = 0;
   for (int i = 0; i < cycles; ++i) {
     if (i == 1) {  // after one crash and recovery: every cache warm, as for the boot cycles
+      settle();
       fds = open_descriptors();
       rss = resident_kib();
       held = held_kib();
@@ -110,6 +111,7 @@ TEST_F(Cycles, CrashRecoveryCyclesLeaveNoDescriptorBehind) {
     ASSERT_NE(channel, nullptr) << "cycle " << i;
   }
   EXPECT_EQ(rproc().crash_count(), static_cast<uint32_t>(cycles));
+  settle();
   const long grown = resident_kib() - rss, held_grown = held_kib() - held;
   EXPECT_EQ(Exchange(*channel, text_bytes("still here")), text_bytes("still here"));
   const size_t fds_after = open_descriptors();  // compared in the same state: running
