@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <thread>
 #include <limits>
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "soc/core_doorbell.hpp"
 #include "soc/gdb_target.hpp"
@@ -409,7 +409,7 @@ struct CortexMCore::Impl {
     dbg.halt_request = false;
     dbg.halted = true;
     give_doorbell();  // the IPCC still takes doorbells while the core is held
-    clock.pause();  // virtual time stands still while the debugger holds the core
+    clock.pause();    // virtual time stands still while the debugger holds the core
     lock.unlock();
     snapshot_registers();
     lock.lock();
@@ -876,7 +876,8 @@ struct CortexMCore::Impl {
                           "cannot map core memory at da 0x{:08x} (size 0x{:x}): {}", m.da, m.size,
                           uc_strerror(err));
     }
-    err = uc_mmio_map(engine, Scs::kBase, Scs::kSize, &Impl::scs_read, this, &Impl::scs_write, this);
+    err =
+        uc_mmio_map(engine, Scs::kBase, Scs::kSize, &Impl::scs_read, this, &Impl::scs_write, this);
     if (err == UC_ERR_OK)
       err = uc_mmio_map(engine, DebugBlocks::kBase, DebugBlocks::kSize, &Impl::debug_read, this,
                         &Impl::debug_write, this);
@@ -908,13 +909,14 @@ struct CortexMCore::Impl {
     // One block hook (on_block: a flag test per block), the exception hooks; the debugger's
     // hooks only while it has breakpoints or watchpoints.
     uc_hook h{};
-    if (uc_hook_add(engine, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Impl::on_block), this, 1, 0) ||
+    if (uc_hook_add(engine, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&Impl::on_block), this, 1,
+                    0) ||
         uc_hook_add(engine, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&Impl::on_interrupt), this, 1,
                     0) ||
-        uc_hook_add(engine, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(&Impl::on_invalid), this,
-                    1, 0) ||
-        uc_hook_add(engine, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Impl::on_unmapped), this,
-                    1, 0))
+        uc_hook_add(engine, &h, UC_HOOK_INSN_INVALID, reinterpret_cast<void*>(&Impl::on_invalid),
+                    this, 1, 0) ||
+        uc_hook_add(engine, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&Impl::on_unmapped),
+                    this, 1, 0))
       return make_error(TeeCode::kGeneric, "cannot install the Cortex-M emulator hooks");
     return {};
   }
@@ -1244,8 +1246,7 @@ void CortexMCore::run() {
           const auto until = std::min(s.clock.when(s.deadline),
                                       VirtualClock::Host::now() + std::chrono::seconds(1));
           if (!s.serving) {
-            s.wake.wait_until(lock, until,
-                              [&] { return s.stop_requested || s.attention.load(); });
+            s.wake.wait_until(lock, until, [&] { return s.stop_requested || s.attention.load(); });
             continue;
           }
           // One sleep on the core's wake word and the normal world's doorbell.
@@ -1253,8 +1254,8 @@ void CortexMCore::run() {
           if (s.stop_requested || s.attention.load()) continue;
           CoreDoorbell& db = *s.serving;
           lock.unlock();
-          db.words().wait_either(db.rung_offset(), db.sleepers_offset(), s.rung_served,
-                                 s.wake_seq, seen, std::chrono::microseconds(0), until);
+          db.words().wait_either(db.rung_offset(), db.sleepers_offset(), s.rung_served, s.wake_seq,
+                                 seen, std::chrono::microseconds(0), until);
           continue;
         }
       }
