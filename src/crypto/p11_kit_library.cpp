@@ -8,11 +8,11 @@ namespace {
 
 constexpr const char* kLibrary = "libp11-kit.so.0";
 
+/// `out` = the function `name` of `handle`; a name it lacks is added to `missing`.
 template <typename Function>
-bool resolve(void* handle, const char* name, Function& out, std::string& missing) {
+void resolve(void* handle, const char* name, Function& out, std::string& missing) {
   out = reinterpret_cast<Function>(::dlsym(handle, name));
   if (!out) missing += (missing.empty() ? "" : ", ") + std::string(name);
-  return out != nullptr;
 }
 
 Result<P11KitLibrary> load() {

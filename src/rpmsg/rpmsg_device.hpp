@@ -80,8 +80,8 @@ class RpmsgDevice : public std::enable_shared_from_this<RpmsgDevice> {
   /// Takes the processor's interrupts on the calling thread for a while (at most until
   /// `deadline`, or until `own` moves from `own_seen`; see remoteproc::InterruptWaiter): false
   /// when not running or the port cannot.
-  bool wait_interrupt(std::chrono::steady_clock::time_point deadline,
-                      const LocalWakeWord& own, uint32_t own_seen);
+  bool wait_interrupt(std::chrono::steady_clock::time_point deadline, const LocalWakeWord& own,
+                      uint32_t own_seen);
   bool running() const;
 
   /// Binds `addr` (kAddrAny: the lowest free address from 0x400) to `receiver`. ENODEV when
