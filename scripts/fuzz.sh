@@ -73,7 +73,10 @@ for t in "${targets[@]}"; do
   mkdir -p "$artifacts"
   log=$build/logs/$t.log
   status=0
-  "$exe" "$corpus" -max_total_time="$seconds" -runs="$runs" -rss_limit_mb=2048 -timeout=10 \
+  # Its scratch directory inside $work: a target stopped by -max_total_time skips its atexit
+  # cleanup, and nothing of it should outlive this script.
+  mkdir -p "$work/tmp.$t"
+  TMPDIR=$work/tmp.$t "$exe" "$corpus" -max_total_time="$seconds" -runs="$runs" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
   if [[ $status -eq 0 && $grow -eq 1 ]]; then
     # libFuzzer names the inputs it adds by their SHA-1; the copied seeds keep their names.

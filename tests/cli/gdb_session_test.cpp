@@ -30,17 +30,19 @@ bool has(const std::string& text, const std::string& what) {
   return text.find(what) != std::string::npos;
 }
 
-/// A TCP port nobody listens on now (the kernel's choice).
+/// A TCP port for this test process's gdb server (and the next one, for a second core).
+/// Below the kernel's ephemeral range (ip_local_port_range), so no bind(0) or outgoing
+/// connection of a test running beside this one is handed it, and derived from the pid, so two
+/// test processes do not pick the same one: a port the kernel picked and this test released
+/// could be taken by another test's debugger before `rproctee run` bound it.
 uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t n = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned ephemeral_low = 32768;
+  range >> ephemeral_low;
+  constexpr unsigned kSpan = 8000;
+  EXPECT_GT(ephemeral_low, 1024 + kSpan) << "ip_local_port_range leaves no room below it";
+  return static_cast<uint16_t>(ephemeral_low - kSpan +
+                               2 * (static_cast<unsigned>(::getpid()) % (kSpan / 2)));
 }
 
 /// Waits until something listens on `port` (/proc/net/tcp: state 0A), without connecting
