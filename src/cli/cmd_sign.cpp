@@ -1,6 +1,7 @@
 // `rproctee sign` (and the `sign_rproc_fw.py` personality): the reference signer's semantics,
 // byte-identical output for RSA keys, atomic output file.
 #include <iostream>
+#include <optional>
 
 #include "cli/command.hpp"
 #include "cli/file_io.hpp"
@@ -47,14 +48,26 @@ int sign_main(std::vector<std::string> argv, std::string prog) {
                             prog);
       !s)
     return print_error(prog, s.error()), kExitFailure;
-  auto unsigned_image = image::build_unsigned(params);
-  if (!unsigned_image) return print_error(prog, unsigned_image.error()), kExitFailure;
+  // The images go to the output file on a second thread while they are hashed; the header,
+  // TLVs and signature in front of them once signed. The image is declared before the writer
+  // so that it outlives the writer's thread (an encrypted image's bytes are the image's own).
+  std::optional<image::UnsignedImage> unsigned_image;
+  auto output = AtomicFileWriter::create(args.out, 0644);
+  if (!output) return print_error(prog, output.error()), kExitFailure;
+  auto built = image::build_unsigned(params, [&output](const image::UnsignedImage& laid_out) {
+    (*output)->write_in_background(laid_out.images_offset(), laid_out.image_parts());
+  });
+  if (!built) return print_error(prog, built.error()), kExitFailure;
+  unsigned_image = std::move(*built);  // the image bytes stay where they are
   auto signature = signer->sign(unsigned_image->digest());
   if (!signature) return print_error(prog, signature.error()), kExitFailure;
   auto file = image::assemble(*unsigned_image, *signature);
   if (!file) return print_error(prog, file.error()), kExitFailure;
-  if (auto written = write_file_atomic(args.out, file->parts); !written)
+  const std::span<const uint8_t> prefix[] = {file->prefix};
+  if (auto written = (*output)->write(0, prefix); !written)
     return print_error(prog, written.error()), kExitFailure;
+  if (auto committed = (*output)->commit(); !committed)
+    return print_error(prog, committed.error()), kExitFailure;
   if (verbose)
     std::cerr << fmt::format(
         "{}: wrote {} ({} bytes, {} image(s), {} signature, TLV area {} bytes)\n", prog, args.out,

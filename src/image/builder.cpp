@@ -43,15 +43,24 @@ Status encrypt_segments(const Elf32View& view, std::span<uint8_t> bytes,
   return {};
 }
 
-/// Appends the table entries of one image: phdr, SHA-256 of its (final) file bytes, and for
-/// ENCTABLE the IV (zero for entries that are not encrypted PT_LOAD segments).
+/// A table entry's hash, computed once the layout is final: where it goes in the table and
+/// the segment bytes it covers.
+struct PendingHash {
+  size_t table_offset;
+  std::span<const uint8_t> segment;
+};
+
+/// Appends the table entries of one image: phdr, room for the SHA-256 of its (final) file bytes,
+/// and for ENCTABLE the IV (zero for entries that are not encrypted PT_LOAD segments).
 Status append_table(const Elf32View& view, bool encrypted,
-                    const std::vector<std::array<uint8_t, 16>>& ivs, ByteWriter& table) {
+                    const std::vector<std::array<uint8_t, 16>>& ivs, ByteWriter& table,
+                    std::vector<PendingHash>& hashes) {
   size_t iv_index = 0;
   for (const Elf32Phdr& p : view.phdrs()) {
     RPROCTEE_ASSIGN(auto bytes, view.segment_bytes(p));
     encode_phdr(p, table);
-    table.bytes(crypto::Sha256::of(bytes));
+    hashes.push_back({table.buffer().size(), bytes});
+    table.zeros(std::tuple_size_v<crypto::Digest>);
     if (encrypted) {
       static constexpr std::array<uint8_t, 16> kZeroIv{};
       table.bytes(p.type == elf::kPtLoad ? ivs[iv_index++] : kZeroIv);
@@ -69,11 +78,25 @@ std::vector<uint8_t> UnsignedImage::to_be_signed() const {
   return out.take();
 }
 
-uint64_t UnsignedImage::file_size() const {
-  return kHeaderSize + header.tlv_len + round_up8(header.sign_len) + header.img_len;
+uint64_t UnsignedImage::images_offset() const {
+  return kHeaderSize + header.tlv_len + round_up8(header.sign_len);
 }
 
-Result<UnsignedImage> build_unsigned(const BuildParams& params) {
+uint64_t UnsignedImage::file_size() const {
+  return images_offset() + header.img_len;
+}
+
+std::vector<std::span<const uint8_t>> UnsignedImage::image_parts() const {
+  static constexpr uint8_t kZeros[8] = {};
+  std::vector<std::span<const uint8_t>> parts;
+  for (auto bytes : images) {
+    parts.push_back(bytes);
+    parts.push_back(std::span(kZeros, round_up8(bytes.size()) - bytes.size()));
+  }
+  return parts;
+}
+
+Result<UnsignedImage> build_unsigned(const BuildParams& params, const LayoutReady& layout_ready) {
   if (params.images.empty())
     return make_error(TeeCode::kBadParameters, "no input image (give at least one --in)");
   if (params.images.size() > kMaxImages)
@@ -86,6 +109,7 @@ Result<UnsignedImage> build_unsigned(const BuildParams& params) {
   ByteWriter table;
   std::vector<uint8_t> sizes;
   std::vector<uint8_t> types;
+  std::vector<PendingHash> hashes;
   uint64_t img_len = 0;
   size_t iv_index = 0;
   for (const InputImage& input : params.images) {
@@ -99,7 +123,7 @@ Result<UnsignedImage> build_unsigned(const BuildParams& params) {
       final_bytes = copy;
       RPROCTEE_ASSIGN(view, Elf32View::parse(final_bytes, input.name));
     }
-    RPROCTEE_CHECK(append_table(view, encrypted, ivs, table));
+    RPROCTEE_CHECK(append_table(view, encrypted, ivs, table, hashes));
     out.images.push_back(final_bytes);
     const uint64_t padded = round_up8(final_bytes.size());
     if (padded > UINT32_MAX - img_len)
@@ -113,10 +137,11 @@ Result<UnsignedImage> build_unsigned(const BuildParams& params) {
   TlvWriter tlvs;
   const auto num_img = static_cast<uint8_t>(params.images.size());
   const uint32_t table_type = encrypted ? tlv::kEncTable : tlv::kHashTable;
+  size_t table_at = 0;  // the table's offset in the TLV area
   tlvs.add_u8(tlv::kSignType, params.sign_type);
   if (params.order == TlvOrder::kSt) {
     if (encrypted) tlvs.add_u8(tlv::kEncType, kEncAesCbc);
-    tlvs.add(table_type, table.buffer());
+    table_at = tlvs.add(table_type, table.buffer());
   }
   tlvs.add_u8(tlv::kNumImg, num_img);
   tlvs.add(tlv::kImgType, types);
@@ -124,7 +149,7 @@ Result<UnsignedImage> build_unsigned(const BuildParams& params) {
   tlvs.add_u8(tlv::kHashType, kHashSha256);
   if (params.order == TlvOrder::kUpstream) {
     if (encrypted) tlvs.add_u8(tlv::kEncType, kEncAesCbc);
-    tlvs.add(table_type, table.buffer());
+    table_at = tlvs.add(table_type, table.buffer());
   }
   if (params.key_info) tlvs.add(tlv::kPKeyInfo, *params.key_info);
   for (const PlatformTlv& p : params.platform) tlvs.add(p.type, p.value);
@@ -135,6 +160,14 @@ Result<UnsignedImage> build_unsigned(const BuildParams& params) {
 
   out.header = ImageHeader{kMagic, kVersion, static_cast<uint32_t>(out.tlv_area.size()),
                            params.signature_size, static_cast<uint32_t>(img_len)};
+
+  // Nothing fails from here on: the caller may now start using the final image bytes.
+  if (layout_ready) layout_ready(out);
+  for (const PendingHash& h : hashes) {
+    const crypto::Digest digest = crypto::Sha256::of(h.segment);
+    std::copy(digest.begin(), digest.end(),
+              out.tlv_area.begin() + static_cast<long>(table_at + h.table_offset));
+  }
   return out;
 }
 
@@ -152,7 +185,6 @@ std::vector<uint8_t> SignedFile::flatten() const {
 }
 
 Result<SignedFile> assemble(const UnsignedImage& image, std::span<const uint8_t> signature) {
-  static constexpr uint8_t kZeros[8] = {};
   if (signature.size() != image.header.sign_len)
     return make_error(TeeCode::kBadParameters, "signature is {} bytes, the header says {}",
                       signature.size(), image.header.sign_len);
@@ -164,10 +196,7 @@ Result<SignedFile> assemble(const UnsignedImage& image, std::span<const uint8_t>
   prefix.zeros(round_up8(signature.size()) - signature.size());  // relative to the signature
   file.prefix = prefix.take();
   file.parts.push_back(file.prefix);
-  for (auto bytes : image.images) {
-    file.parts.push_back(bytes);
-    file.parts.push_back(std::span(kZeros, round_up8(bytes.size()) - bytes.size()));
-  }
+  for (auto part : image.image_parts()) file.parts.push_back(part);
   return file;
 }
 

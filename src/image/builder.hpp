@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -56,13 +57,24 @@ struct UnsignedImage {
   /// header || TLV area: the exact bytes the signature covers.
   std::vector<uint8_t> to_be_signed() const;
   crypto::Digest digest() const { return crypto::Sha256::of(to_be_signed()); }
+  /// Where the images start in the final file (after header, TLVs, signature and padding).
+  uint64_t images_offset() const;
   /// Size of the final file.
   uint64_t file_size() const;
+  /// The final file from images_offset() on: each image, then its zero padding to 8.
+  std::vector<std::span<const uint8_t>> image_parts() const;
 };
+
+/// Called by build_unsigned once the layout is final (header, TLV area size, image bytes) and
+/// before the segments are hashed into the TLV area, which is all that is left to do (nothing
+/// fails after it). The image bytes stay where they are when the result is returned: a caller
+/// may write image_parts() out while they are hashed.
+using LayoutReady = std::function<void(const UnsignedImage& laid_out)>;
 
 /// Validates the inputs (each an ELF32 ARM file whose segments lie inside it) and builds the
 /// unsigned image. Error code: BAD_FORMAT / BAD_PARAMETERS with the input's name.
-Result<UnsignedImage> build_unsigned(const BuildParams& params);
+Result<UnsignedImage> build_unsigned(const BuildParams& params,
+                                     const LayoutReady& layout_ready = {});
 
 /// The final file as a list of parts (no copy of the images): header || TLVs || signature ||
 /// zero padding to 8 || each image padded to 8. Views into the UnsignedImage: keep it alive.

@@ -51,11 +51,13 @@ Status walk_tlvs(std::span<const uint8_t> area, uint32_t tlv_len, std::vector<Tl
   return {};
 }
 
-void TlvWriter::add(uint32_t type, std::span<const uint8_t> value) {
+size_t TlvWriter::add(uint32_t type, std::span<const uint8_t> value) {
   out_.u32(type);
   out_.u32(static_cast<uint32_t>(value.size()));
+  const size_t value_offset = out_.buffer().size();
   out_.bytes(value);
   out_.align(8);
+  return value_offset;
 }
 
 }  // namespace rproctee::image

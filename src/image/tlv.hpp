@@ -31,7 +31,8 @@ Status walk_tlvs(std::span<const uint8_t> area, uint32_t tlv_len, std::vector<Tl
 /// (8 + length) is a multiple of 8.
 class TlvWriter {
  public:
-  void add(uint32_t type, std::span<const uint8_t> value);
+  /// Appends one TLV; returns the offset of its value in the area.
+  size_t add(uint32_t type, std::span<const uint8_t> value);
   void add_u8(uint32_t type, uint8_t value) { add(type, std::span<const uint8_t>(&value, 1)); }
   std::span<const uint8_t> bytes() const { return out_.buffer(); }
   std::vector<uint8_t> take() { return out_.take(); }

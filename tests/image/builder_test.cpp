@@ -162,5 +162,52 @@ TEST(Assemble, SignatureMustHaveTheHeaderLength) {
   EXPECT_EQ(f->flatten().size(), f->size());
 }
 
+TEST(Builder, TheLayoutIsFinalBeforeTheSegmentsAreHashed) {
+  // `sign` writes image_parts() at images_offset() while build_unsigned hashes: both must be
+  // what the final file holds, and the table's hashes are filled in only after the callback.
+  for (const bool encrypted : {false, true}) {
+    BuildParams p;
+    auto odd = test::make_firmware(96, {});
+    odd.push_back(0x5A);  // padded to 8 in the file
+    const auto second = test::make_firmware(64, {});
+    p.images = {{"a", odd}, {"b", second}};
+    p.signature_size = 384;
+    if (encrypted) {
+      p.enc_key = std::vector<uint8_t>(16, 1);
+      p.ivs = std::vector<std::array<uint8_t, 16>>(2, std::array<uint8_t, 16>{9});
+      p.images.pop_back();
+      odd.pop_back();
+      p.images[0].bytes = odd;
+    }
+    int calls = 0;
+    uint64_t offset_seen = 0;
+    std::vector<uint8_t> images_seen, tlvs_seen;
+    auto u = build_unsigned(p, [&](const UnsignedImage& laid_out) {
+      ++calls;
+      offset_seen = laid_out.images_offset();
+      for (auto part : laid_out.image_parts())
+        images_seen.insert(images_seen.end(), part.begin(), part.end());
+      tlvs_seen = laid_out.tlv_area;
+    });
+    ASSERT_TRUE(u) << u.error().message;
+    EXPECT_EQ(calls, 1);
+    const auto file = assemble(*u, std::vector<uint8_t>(384, 0xEE))->flatten();
+    ASSERT_EQ(offset_seen + images_seen.size(), file.size()) << "encrypted " << encrypted;
+    EXPECT_TRUE(std::equal(images_seen.begin(), images_seen.end(),
+                           file.begin() + static_cast<long>(offset_seen)));
+    // Same TLV area but for the 32-byte hashes, which were zero at the callback.
+    ASSERT_EQ(tlvs_seen.size(), u->tlv_area.size());
+    size_t differing = 0;
+    for (size_t i = 0; i < tlvs_seen.size(); ++i) {
+      if (tlvs_seen[i] == u->tlv_area[i]) continue;
+      ++differing;
+      EXPECT_EQ(tlvs_seen[i], 0) << "byte " << i << " changed after the callback";
+    }
+    EXPECT_GT(differing, 32U) << "no hash filled in after the callback";
+    // And the same bytes as a build without a callback.
+    EXPECT_EQ(build_unsigned(p)->tlv_area, u->tlv_area);
+  }
+}
+
 }  // namespace
 }  // namespace rproctee::image

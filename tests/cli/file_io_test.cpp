@@ -1,0 +1,119 @@
+// The atomic output file: ranges written in any order (one on a background thread, as `sign`
+// writes the images while it hashes them), the old file intact until the rename, nothing left
+// behind on failure.
+#include "cli/file_io.hpp"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <numeric>
+
+#include "support/test_data.hpp"
+
+namespace rproctee::cli {
+namespace {
+
+using test::TempDir;
+
+std::string contents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+size_t entries(const TempDir& dir) {
+  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir.path()),
+                                           std::filesystem::directory_iterator()));
+}
+
+std::span<const uint8_t> bytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+TEST(AtomicFileWriter, ABackgroundRangeAndAForegroundRangeMakeOneFileOnCommit) {
+  TempDir dir;
+  const std::string path = dir / "out.bin";
+  std::ofstream(path) << "old contents";
+  std::vector<uint8_t> bulk(1 << 20);
+  std::iota(bulk.begin(), bulk.end(), uint8_t{0});
+  auto file = AtomicFileWriter::create(path, 0640);
+  ASSERT_TRUE(file) << file.error().message;
+  (*file)->write_in_background(6, {bytes("-body-"), bulk, bytes("tail")});
+  const std::span<const uint8_t> head[] = {bytes("header")};
+  ASSERT_TRUE((*file)->write(0, head));
+  EXPECT_EQ(contents(path), "old contents") << "replaced before commit";
+  ASSERT_TRUE((*file)->commit());
+  const std::string got = contents(path);
+  ASSERT_EQ(got.size(), 6 + 6 + bulk.size() + 4);
+  EXPECT_EQ(got.substr(0, 12), "header-body-");
+  EXPECT_EQ(std::memcmp(got.data() + 12, bulk.data(), bulk.size()), 0);
+  EXPECT_EQ(got.substr(got.size() - 4), "tail");
+  EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms(0640));
+  EXPECT_EQ(entries(dir), 1U) << "a temporary file was left";
+}
+
+TEST(AtomicFileWriter, DestroyedUncommittedItRemovesItsTemporaryAndKeepsTheOldFile) {
+  TempDir dir;
+  const std::string path = dir / "out.bin";
+  std::ofstream(path) << "old contents";
+  {
+    auto file = AtomicFileWriter::create(path, 0644);
+    ASSERT_TRUE(file);
+    std::vector<uint8_t> bulk(256 << 10, 0xA5);
+    (*file)->write_in_background(0, {bulk});  // joined by the destructor, before `bulk` dies
+    EXPECT_EQ(entries(dir), 2U);
+    file->reset();
+  }
+  EXPECT_EQ(contents(path), "old contents");
+  EXPECT_EQ(entries(dir), 1U);
+}
+
+TEST(AtomicFileWriter, AFailedBackgroundWriteFailsTheCommitAndLeavesNothing) {
+  // RLIMIT_FSIZE makes the background pwritev fail (EFBIG) in a child process.
+  TempDir dir;
+  const std::string path = dir / "out.bin";
+  std::ofstream(path) << "old contents";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{64 << 10, 64 << 10};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    std::vector<uint8_t> bulk(1 << 20, 1);
+    auto file = AtomicFileWriter::create(path, 0644);
+    if (!file) ::_exit(10);
+    (*file)->write_in_background(0, {bulk});
+    const Status committed = (*file)->commit();
+    file->reset();  // removes the temporary file (_exit runs no destructor)
+    if (committed) ::_exit(11);
+    if (committed.error().message.find("cannot write " + path) == std::string::npos) ::_exit(12);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: no file, 11: committed, 12: wrong message";
+  EXPECT_EQ(contents(path), "old contents");
+  EXPECT_EQ(entries(dir), 1U) << "the temporary file was left";
+}
+
+TEST(WriteFileAtomic, ReplacesTheFileWithTheConcatenatedParts) {
+  TempDir dir;
+  const std::string path = dir / "out.bin";
+  std::ofstream(path) << "a much longer old file than the new one";
+  const std::span<const uint8_t> parts[] = {bytes("ab"), {}, bytes("cd")};
+  ASSERT_TRUE(write_file_atomic(path, parts));
+  EXPECT_EQ(contents(path), "abcd");
+  EXPECT_EQ(entries(dir), 1U);
+}
+
+}  // namespace
+}  // namespace rproctee::cli
