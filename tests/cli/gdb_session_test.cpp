@@ -60,6 +60,19 @@ bool wait_listening(uint16_t port) {
 
 class GdbSession : public ::testing::Test {
  protected:
+  /// The server listens before `run` has loaded and started the core, and gdb may attach
+  /// first (pc 0, no firmware yet): this gdb script waits until the core halts at its reset
+  /// vector (--gdb-wait), re-reading the registers, so every session starts from there.
+  std::string wait_for_start_script() {
+    const std::string path = dir_ / "wait-for-start.gdb";
+    std::ofstream(path) << "while $pc == 0\n"
+                           "  shell sleep 0.05\n"
+                           "  maintenance flush register-cache\n"
+                           "end\n";
+    return path;
+  }
+  TempDir dir_;
+
   void SetUp() override {
     if (!std::filesystem::exists(kGdb))
       GTEST_SKIP() << "gdb-multiarch is not installed (scripts/setup-debian.sh installs it)";
@@ -84,7 +97,9 @@ class GdbSession : public ::testing::Test {
                                     "-ex",
                                     "set pagination off",
                                     "-ex",
-                                    fmt::format("target remote 127.0.0.1:{}", port)};
+                                    fmt::format("target remote 127.0.0.1:{}", port),
+                                    "-x",
+                                    wait_for_start_script()};
     for (const std::string& c : commands) gdb.insert(gdb.end(), {"-ex", c});
     gdb.push_back(elf.string());
     CommandResult debugger = run_command(gdb);
@@ -166,6 +181,17 @@ TEST_F(GdbSession, CtrlCStopsARunningCoreWithSigintAndMalformedPacketsGetAnError
     ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(bytes.size()));
   };
+  // The server listens before `run` has loaded and started the core. A continue and a Ctrl-C
+  // sent then would stop nothing, and after the detach the start would halt for the next
+  // debugger (--gdb-wait): wait until the core halts at its reset vector (pc no longer 0).
+  const std::string pc_zero = "+" + packet("00000000");
+  for (int i = 0; i < 200; ++i) {
+    send_all(packet("pf"));
+    const std::string reply = receive(fd, 10000, pc_zero.size());
+    ASSERT_EQ(reply.size(), pc_zero.size()) << reply;
+    if (reply != pc_zero) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   send_all(packet("mzz,4") + packet("Z9,0,2") + "$g#00");
   const std::string want_errors = "+" + packet("E01") + "+" + packet("E01") + "-";
   const std::string errors = receive(fd, 10000, want_errors.size());
