@@ -45,6 +45,11 @@ Status write_all(int fd, uint64_t offset, std::span<const std::span<const uint8_
     const int count = static_cast<int>(std::min<size_t>(iov.size() - next, IOV_MAX));
     const ssize_t n = ::pwritev(fd, iov.data() + next, count, static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
+    // The kernel copies from the mapped inputs: a page gone under it (a truncated input) is
+    // EFAULT here where the hashing thread would have got SIGBUS.
+    if (n < 0 && errno == EFAULT)
+      return make_error(TeeCode::kGeneric, "cannot write {}: an input file shrank while being read",
+                        path);
     if (n <= 0) return io_error("write", path);
     offset += static_cast<uint64_t>(n);
     for (auto left = static_cast<size_t>(n); left > 0;) {

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,6 +105,34 @@ TEST(AtomicFileWriter, AFailedBackgroundWriteFailsTheCommitAndLeavesNothing) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "10: no file, 11: committed, 12: wrong message";
   EXPECT_EQ(contents(path), "old contents");
   EXPECT_EQ(entries(dir), 1U) << "the temporary file was left";
+}
+
+TEST(AtomicFileWriter, AMappedInputTruncatedBeforeItIsCopiedIsNamedAsSuch) {
+  // `sign` hands the kernel the mapped input ELF; another process truncating it leaves the
+  // mapping without pages: the write fails with a message saying so, nothing is replaced.
+  TempDir dir;
+  const std::string input = dir / "in.elf";
+  const std::string path = dir / "out.bin";
+  std::ofstream(input) << std::string(3 * 4096, 'x');
+  std::ofstream(path) << "old contents";
+  const int fd = ::open(input.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  void* mapped = ::mmap(nullptr, 3 * 4096, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  ASSERT_NE(mapped, MAP_FAILED);
+  std::filesystem::resize_file(input, 0);
+  {
+    auto file = AtomicFileWriter::create(path, 0644);
+    ASSERT_TRUE(file);
+    const std::span<const uint8_t> parts[] = {{static_cast<const uint8_t*>(mapped), 3 * 4096}};
+    const Status written = (*file)->write(0, parts);
+    ASSERT_FALSE(written);
+    EXPECT_EQ(written.error().message,
+              "cannot write " + path + ": an input file shrank while being read");
+  }
+  ::munmap(mapped, 3 * 4096);
+  EXPECT_EQ(contents(path), "old contents");
+  EXPECT_EQ(entries(dir), 2U) << "the temporary file was left";  // in.elf, out.bin
 }
 
 TEST(WriteFileAtomic, ReplacesTheFileWithTheConcatenatedParts) {
