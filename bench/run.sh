@@ -7,7 +7,9 @@
 #     image (tests/data/vectors/elf/rsc.elf, keys/rproctee-dev.pem, RSA-3072) and of a 16 MiB
 #     ELF (bench/make_big_elf.py), beside the floor of spawning /bin/true and `rproctee
 #     --version`, beside one SHA-256 pass over the 16 MiB (at the openssl speed rate, plus
-#     /bin/true; and the `openssl dgst -sha256` and `sha256sum` processes), and beside OP-TEE's
+#     /bin/true; and the `openssl dgst -sha256` and `sha256sum` processes), the small sign
+#     beside the least a libcrypto process does to sign the same file (bench/openssl_sign_floor.cpp:
+#     decode the key, one signature) and beside `openssl dgst -sha256 -sign`, and beside OP-TEE's
 #     reference signer when REFERENCE_SIGNER names it (a sign_rproc_fw.py run with /usr/bin/python3;
 #     needs python3-pycryptodome), all interleaved run by run. BASELINE=PATH adds the same
 #     figures for another rproctee binary (an older build), measured in the same run.
@@ -40,10 +42,11 @@ log "building the release preset (rproctee and the benchmark programs)"
 cmake --preset release >/dev/null
 only=${ONLY:-all}
 if [ "$only" = processes ]; then
-  cmake --build --preset release -j "$(nproc)" --target rproctee rproctee_spawn_timer >&2
+  cmake --build --preset release -j "$(nproc)" --target rproctee rproctee_spawn_timer \
+    rproctee_openssl_sign_floor >&2
 else
   cmake --build --preset release -j "$(nproc)" --target rproctee rproctee_bench_image \
-    rproctee_bench_tee rproctee_spawn_timer >&2
+    rproctee_bench_tee rproctee_spawn_timer rproctee_openssl_sign_floor >&2
 fi
 mkdir -p "$results"
 work=$(mktemp -d)
@@ -127,6 +130,8 @@ timed_rproctee() {
   echo "dgst16 -- openssl dgst -sha256 $big :::"
   echo "sha256sum16 -- sha256sum $big :::"
   echo "cp16 -- cp $big $work/copy.elf :::"
+  echo "ssl_sign -- $build/bench/rproctee_openssl_sign_floor $key $elf :::"
+  echo "dgst_sign -- openssl dgst -sha256 -sign $key -out $work/dgst.sig $elf :::"
   timed_rproctee "" "$rproctee"
   [ -n "${BASELINE:-}" ] && timed_rproctee base_ "$BASELINE"
   if [ -n "${REFERENCE_SIGNER:-}" ]; then
@@ -205,7 +210,8 @@ cpu=$(awk -F: '/^model name/ { sub(/^[ \t]+/, "", $2); print $2; exit }' /proc/c
   }
   # The whole-process figures of one binary (keys prefixed by `pre`), each as a ratio to its
   # floor; the reference signer, when timed, as a speed-up.
-  function processes(pre, label,   floor, version, sha16, c, ncmds, cmds, v, ref, sfx) {
+  function processes(pre, label,   floor, version, sha16, ssl_sign, sha_cp, sha_cp_sign, c, ncmds,
+                      cmds, v, ref, sfx) {
     print ""
     printf "Whole processes of %s (median wall time of %d interleaved runs; RSA-3072; %d-byte\n",
            label, p["true", "runs"], elf_bytes
@@ -213,7 +219,10 @@ cpu=$(awk -F: '/^model name/ { sub(/^[ \t]+/, "", $2); print $2; exit }' /proc/c
            big_bytes
     print "plus /bin/true)"
     floor = p["true", "median_ms"]; version = p[pre "version", "median_ms"]
+    ssl_sign = p["ssl_sign", "median_ms"]
     sha16 = big_bytes / rate * 1000 + floor
+    sha_cp = sha16 + p["cp16", "median_ms"] - floor
+    sha_cp_sign = sha_cp + ssl_sign - floor
     if (pre == "") {
       printf "%-34s %10s\n", "/bin/true:", fmt(floor)
       printf "%-34s %10s\n", "SHA-256 pass 16 MiB + /bin/true:", fmt(sha16)
@@ -221,6 +230,8 @@ cpu=$(awk -F: '/^model name/ { sub(/^[ \t]+/, "", $2); print $2; exit }' /proc/c
           "")
       row("sha256sum 16 MiB", p["sha256sum16", "median_ms"], "SHA-256 + /bin/true:", sha16, "")
       row("cp 16 MiB (writing the output)", p["cp16", "median_ms"], "/bin/true:", floor, "")
+      row("libcrypto key + 1 signature", ssl_sign, "/bin/true:", floor, "")
+      row("openssl dgst -sha256 -sign", p["dgst_sign", "median_ms"], "/bin/true:", floor, "")
     }
     row("rproctee --version", version, "/bin/true:", floor, "")
     ncmds = split("sign verify sign16 verify16", cmds, " ")
@@ -228,12 +239,15 @@ cpu=$(awk -F: '/^model name/ { sub(/^[ \t]+/, "", $2); print $2; exit }' /proc/c
       v = p[pre cmds[c], "median_ms"]
       ref = p["ref_" cmds[c], "median_ms"]
       sfx = ref > 0 ? sprintf(" | reference signer %s: %.1fx faster", fmt(ref), ref / v) : ""
-      if (cmds[c] == "sign16")
+      if (cmds[c] == "sign16")  # also beside the sum of what it cannot avoid, each less /bin/true
         row(cmds[c] " process", v, "SHA-256 + /bin/true:", sha16,
-            sprintf(" | SHA-256 + cp: %s, %.2fx%s", fmt(sha16 + p["cp16", "median_ms"] - floor),
-                    v / (sha16 + p["cp16", "median_ms"] - floor), sfx))
+            sprintf(" | SHA-256 + cp: %s, %.2fx | + libcrypto key + sign: %s, %.2fx%s",
+                    fmt(sha_cp), v / sha_cp, fmt(sha_cp_sign), v / sha_cp_sign, sfx))
       else if (cmds[c] ~ /16$/)
         row(cmds[c] " process", v, "SHA-256 + /bin/true:", sha16, sfx)
+      else if (cmds[c] == "sign")
+        row(cmds[c] " process", v, "libcrypto key + sign:", ssl_sign,
+            sprintf(" | /bin/true: %.2fx%s", v / floor, sfx))
       else
         row(cmds[c] " process", v, "/bin/true:", floor, sfx)
     }
