@@ -76,8 +76,12 @@ Result<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::create(const std::st
   std::string temporary = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
   const int fd = ::mkostemp(temporary.data(), O_CLOEXEC);
   if (fd < 0) return io_error("create a temporary file next to", path);
+  // mkostemp makes the file 0600 whatever the umask; commit() gives it `mode` as open(2)
+  // would, less the umask (read before any thread of this writer exists: umask is per process).
+  const mode_t umask = ::umask(0);
+  ::umask(umask);
   return std::unique_ptr<AtomicFileWriter>(
-      new AtomicFileWriter(path, std::move(temporary), fd, mode));
+      new AtomicFileWriter(path, std::move(temporary), fd, mode & ~umask));
 }
 
 AtomicFileWriter::AtomicFileWriter(std::string path, std::string temporary, int fd, mode_t mode)

@@ -38,7 +38,8 @@ class AtomicFileWriter {
   /// the rename itself, and this way that work also overlaps the caller's. At most one at a time;
   /// the parts must stay alive until commit() or destruction. Its error is commit()'s.
   void write_in_background(uint64_t offset, std::vector<std::span<const uint8_t>> parts);
-  /// Waits for the background write, sets the permissions and renames the file onto `path`.
+  /// Waits for the background write, sets the permissions (`mode` less the process's umask, as
+  /// a file created by open(2)) and renames the file onto `path`.
   Status commit();
 
  private:
@@ -53,7 +54,8 @@ class AtomicFileWriter {
   Status background_status_;
 };
 
-/// Writes the concatenation of `parts` to `path` atomically with permissions `mode`: readers
+/// Writes the concatenation of `parts` to `path` atomically with permissions `mode` less the
+/// umask: readers
 /// see either the old file or the complete new one, never a partial file.
 Status write_file_atomic(const std::string& path, std::span<const std::span<const uint8_t>> parts,
                          mode_t mode = 0644);

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,6 +144,26 @@ TEST(WriteFileAtomic, ReplacesTheFileWithTheConcatenatedParts) {
   ASSERT_TRUE(write_file_atomic(path, parts));
   EXPECT_EQ(contents(path), "abcd");
   EXPECT_EQ(entries(dir), 1U);
+}
+
+TEST(WriteFileAtomic, ThePermissionsAreTheModeLessTheUmask) {
+  TempDir dir;
+  const std::string shared = dir / "image.sign", key = dir / "key.pem";
+  const mode_t saved = ::umask(077);
+  const Status written_shared = write_file_atomic(shared, bytes("signed"), 0644);
+  const Status written_key = write_file_atomic(key, bytes("secret"), 0600);
+  ::umask(saved);
+  ASSERT_TRUE(written_shared && written_key);
+  EXPECT_EQ(std::filesystem::status(shared).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms(0600));
+  EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms(0600));
+  ::umask(022);
+  const Status rewritten = write_file_atomic(shared, bytes("signed"), 0644);
+  ::umask(saved);
+  ASSERT_TRUE(rewritten);
+  EXPECT_EQ(std::filesystem::status(shared).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms(0644));
 }
 
 }  // namespace
