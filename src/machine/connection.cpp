@@ -6,8 +6,10 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common/fault_injection.hpp"
@@ -151,11 +153,15 @@ Reply Connection::register_shm(const Request& r, std::vector<int>& fds) {
       r.shm_size > limits.shm_bytes_per_client - std::min(shm_bytes_, limits.shm_bytes_per_client))
     return refuse(TeeCode::kOutOfMemory);
   // Only memfds sealed against shrinking: a client truncating the file under us would turn
-  // every access into SIGBUS.
+  // every access into SIGBUS. And only ordinary (tmpfs) ones: in a hugetlb memfd the client
+  // can punch out our huge-page reservation and take the pool's pages (SIGBUS again), and
+  // munmap of a size that is not a huge-page multiple fails, leaking mappings.
   const int seals = ::fcntl(fd, F_GET_SEALS);
   struct stat st {};
+  struct statfs fs {};
   if (seals < 0 || !(seals & F_SEAL_SHRINK) || ::fstat(fd, &st) != 0 ||
-      static_cast<uint64_t>(st.st_size) < r.shm_size)
+      static_cast<uint64_t>(st.st_size) < r.shm_size || ::fstatfs(fd, &fs) != 0 ||
+      fs.f_type != TMPFS_MAGIC)
     return refuse(TeeCode::kBadParameters);
   if (should_fail(FaultPoint::kMapping)) return refuse(TeeCode::kOutOfMemory);
   if (!machine_.reserve_shared_memory(r.shm_size)) return refuse(TeeCode::kOutOfMemory);
