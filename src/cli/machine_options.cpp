@@ -30,7 +30,8 @@ void add_machine_options(CLI::App& app, MachineArgs& a) {
       ->check(CLI::ExistingFile)
       ->type_name("FILE");
   app.add_flag("--production", a.production,
-               "Refuse to start when a published development key is trusted");
+               "Refuse to start with development settings: a published development key "
+               "trusted, no key, coredump = \"full\", --gdb or --debug");
   app.add_option("--state-dir", a.state_dir,
                  "Where the secure world keeps its anti-rollback counters (default: in memory)")
       ->type_name("DIR");
@@ -89,7 +90,21 @@ Result<platform::Description> load_machine_description(const MachineArgs& a,
                              prog, *a.enc_key);
     RPROCTEE_ASSIGN(d.secure.aes_key, crypto::SecretBytes::copy_of(key));
   }
-  if (a.production) RPROCTEE_CHECK(platform::check_production(d));
+  if (a.production) {
+    RPROCTEE_CHECK(platform::check_production(d));
+    // Development aids that hand the secure world to whoever asks: TCP on 127.0.0.1 cannot
+    // tell who connects, and a dumpable process gives its keys to ptrace and core files.
+    if (a.gdb_port)
+      return make_error(TeeCode::kSecurity,
+                        "--gdb serves every memory of the cores, firewalled ones included, to any "
+                        "local process that connects to 127.0.0.1:{}: refusing to start in "
+                        "production mode",
+                        *a.gdb_port);
+    if (a.debug)
+      return make_error(TeeCode::kSecurity,
+                        "--debug leaves the machine's keys to core dumps and ptrace: refusing to "
+                        "start in production mode");
+  }
   for (const platform::SecureProcessor& s : d.secure.processors)
     if (s.coredump == platform::CoredumpPolicy::kFull)
       std::cerr << fmt::format(

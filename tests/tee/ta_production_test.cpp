@@ -272,6 +272,28 @@ TEST(TaProduction, MachineStartsWithOnlyAFreshKeyAndLoadsOnlyItsImages) {
   EXPECT_FALSE(fs::exists(sock));
 }
 
+TEST(TaProduction, MachineRefusesTheDebuggerAndDumpabilityInProductionMode) {
+  TempDir tmp;
+  const auto keygen = run_rproctee(
+      {"keygen", "--type", "p256", "--out", tmp / "fresh.pem", "--pubout", tmp / "fresh.pub.pem"});
+  ASSERT_EQ(keygen.exit_code, 0) << keygen.err;
+  const std::string dts = write_board(tmp, dts_trusting("fresh.pub.pem", "ecdsa-p256-sha256"));
+  const auto with_gdb = run_rproctee(
+      {"machine", "--production", "--dtb", dts, "--gdb", "3333", "--socket", tmp / "g.sock"});
+  EXPECT_EQ(with_gdb.exit_code, 1) << with_gdb.err;
+  EXPECT_NE(with_gdb.err.find("--gdb serves every memory of the cores, firewalled ones included, "
+                              "to any local process that connects to 127.0.0.1:3333"),
+            std::string::npos)
+      << with_gdb.err;
+  const auto with_debug = run_rproctee(
+      {"machine", "--production", "--dtb", dts, "--debug", "--socket", tmp / "d.sock"});
+  EXPECT_EQ(with_debug.exit_code, 1) << with_debug.err;
+  EXPECT_NE(with_debug.err.find("--debug leaves the machine's keys to core dumps and ptrace"),
+            std::string::npos)
+      << with_debug.err;
+  EXPECT_FALSE(fs::exists(tmp / "g.sock") || fs::exists(tmp / "d.sock"));
+}
+
 TEST(TaProduction, MachineRefusesADescriptionTrustingAPublishedKeyByIncbin) {
   TempDir tmp;
   fs::copy_file(optee_key(), tmp.path() / "optee.pub.pem");
