@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -19,6 +20,10 @@ constexpr uint64_t kMaxMemoryRead = 0x1000;  // per m packet: gdb asks again for
 constexpr std::string_view kError = "E01";   // a malformed or impossible request
 constexpr std::string_view kFault = "E14";   // EFAULT: memory the debugger may not touch
 constexpr int kPollMs = 50;
+// A debugger that does not take an answer within this, or asks for it again more than
+// kMaxResends times in a row, is disconnected.
+constexpr auto kSendTimeout = std::chrono::seconds(10);
+constexpr int kMaxResends = 8;
 
 std::string little_endian_hex(uint64_t value, unsigned bits) {
   std::vector<uint8_t> bytes;
@@ -46,11 +51,21 @@ std::string stop_reply(const DebugStop& stop) {
 }
 
 bool Session::write_all(std::string_view bytes) {
+  // Never a blocking send: a debugger that stops reading would hold this thread, the halted
+  // core and the server's shutdown forever. It gets kSendTimeout to take each answer.
+  const auto deadline = std::chrono::steady_clock::now() + kSendTimeout;
   while (!bytes.empty()) {
-    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<size_t>(n));
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) || stopping_.load() ||
+        std::chrono::steady_clock::now() >= deadline)
+      return false;
+    pollfd p{fd_, POLLOUT, 0};
+    ::poll(&p, 1, kPollMs);
   }
   return true;
 }
@@ -76,17 +91,19 @@ bool Session::receive(int timeout_ms) {
 void Session::run() {
   last_stop_ = target_.debug_attach();
   bool open = true;
+  int resends = 0;  // in a row
   while (open && !stopping_.load()) {
     if (!receive(kPollMs)) break;
     while (open) {
       auto frame = decoder_.next();
       if (!frame) break;
+      if (frame->kind != Frame::Kind::kNack) resends = 0;
       switch (frame->kind) {
         case Frame::Kind::kAck:
         case Frame::Kind::kInterrupt:  // the core is already stopped
           break;
         case Frame::Kind::kNack:
-          open = write_all(last_sent_);
+          open = ++resends <= kMaxResends && write_all(last_sent_);
           break;
         case Frame::Kind::kBadChecksum:
           open = write_all("-");
