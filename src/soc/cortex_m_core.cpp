@@ -410,9 +410,8 @@ struct CortexMCore::Impl {
     dbg.halted = true;
     give_doorbell();  // the IPCC still takes doorbells while the core is held
     clock.pause();    // virtual time stands still while the debugger holds the core
-    lock.unlock();
+    // Under the lock: once halted, the debugger's thread may write registers of this engine.
     snapshot_registers();
-    lock.lock();
     dbg.changed.notify_all();
     wake.wait(lock, [&] { return !dbg.halted || stop_requested; });
     dbg.halted = false;
@@ -1407,8 +1406,9 @@ bool CortexMCore::debug_write_register(size_t index, uint64_t value) {
     const int id = kDebugRegisterIds[index];
     if (id == UC_ARM_REG_PC) value |= 1;  // the core stays in Thumb state
     if (uc_reg_write(s.uc, id, &value) != UC_ERR_OK) return false;
+    // Under the lock: once it is released, a STOP may retire this engine.
+    s.snapshot_registers();
   }
-  s.snapshot_registers();
   return true;
 }
 
