@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "common/printable.hpp"
+
 namespace rproctee::cli {
 
 namespace {
@@ -77,12 +79,13 @@ void BoardConsole::serial(const std::string& source, std::span<const uint8_t> by
   std::string& line = partial_[source];
   for (uint8_t b : bytes) {
     if (b == '\r') continue;
-    if (b != '\n') {
-      line += static_cast<char>(b);
-      continue;
-    }
-    write_all(fd_, prefixed_ ? fmt::format("{}: {}: {}\n", prog_, source, line)
-                             : fmt::format("{}: {}\n", source, line));
+    if (b != '\n') line += static_cast<char>(b);
+    // A line ends at a newline or at kMaxConsoleLine bytes (the rest continues on the next):
+    // a firmware that never sends one costs no memory. Its bytes never act on the terminal.
+    if (b != '\n' && line.size() < kMaxConsoleLine) continue;
+    const std::string shown = escape_nonprintable(line);
+    write_all(fd_, prefixed_ ? fmt::format("{}: {}: {}\n", prog_, source, shown)
+                             : fmt::format("{}: {}\n", source, shown));
     line.clear();
   }
 }

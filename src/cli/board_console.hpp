@@ -22,6 +22,9 @@
 
 namespace rproctee::cli {
 
+/// The longest console line printed as one; a longer run of bytes without a newline is cut.
+inline constexpr size_t kMaxConsoleLine = 4096;
+
 class BoardConsole {
  public:
   static Result<std::unique_ptr<BoardConsole>> open(const std::string& mode, std::string prog);

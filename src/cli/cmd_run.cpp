@@ -23,6 +23,7 @@
 #include "cli/render.hpp"
 #include "cli/sys_error_print.hpp"
 #include "cli/trace_follower.hpp"
+#include "common/printable.hpp"
 #include "remoteproc/platform_driver.hpp"
 #include "rpmsg/bus.hpp"
 #include "rpmsg/channel.hpp"
@@ -39,10 +40,12 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
   return Ms(b - a).count();
 }
 
+/// A message from the firmware as printed: without its line ending, and its bytes shown so
+/// that none acts on the terminal.
 std::string text_of(std::span<const uint8_t> bytes) {
   std::string s(bytes.begin(), bytes.end());
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
+  return escape_nonprintable(s);
 }
 
 struct RunArgs {
@@ -90,14 +93,15 @@ struct RunReport {
 remoteproc::SysResult<double> exchange(rpmsg::Channel& channel, const std::string& text,
                                        std::chrono::milliseconds timeout, std::ostream& out) {
   std::vector<uint8_t> payload(text.begin(), text.end());
+  const std::string name = escape_nonprintable(channel.name());  // the firmware chose it
   const auto t0 = Clock::now();
   RPROCTEE_CHECK(channel.send(payload));
   auto reply = channel.receive(timeout);
   const auto t1 = Clock::now();
   if (!reply)
-    return remoteproc::sys_error(ETIMEDOUT, "no answer to \"{}\" on {} within {} ms", text,
-                                 channel.name(), timeout.count());
-  out << fmt::format("{} > {}\n{} < {}  ({:.3f} ms)\n", channel.name(), text, channel.name(),
+    return remoteproc::sys_error(ETIMEDOUT, "no answer to \"{}\" on {} within {} ms",
+                                 escape_nonprintable(text), name, timeout.count());
+  out << fmt::format("{} > {}\n{} < {}  ({:.3f} ms)\n", name, escape_nonprintable(text), name,
                      text_of(*reply), ms_between(t0, t1));
   return ms_between(t0, t1);
 }
@@ -121,7 +125,7 @@ std::shared_ptr<rpmsg::Channel> tty_channel(rpmsg::Bus& bus, remoteproc::Rproc& 
 /// Lines typed on the terminal go to the firmware; what it answers is printed.
 void console(rpmsg::Channel& channel, std::chrono::milliseconds timeout, RunReport& report) {
   std::cerr << fmt::format("type a line to send it on {}; Ctrl-D stops the processor\n",
-                           channel.name());
+                           escape_nonprintable(channel.name()));
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.empty()) continue;
@@ -133,7 +137,7 @@ void console(rpmsg::Channel& channel, std::chrono::milliseconds timeout, RunRepo
     }
     report.round_trips_ms.push_back(*rtt);
     while (auto more = channel.receive(std::chrono::milliseconds(20)))
-      std::cout << fmt::format("{} < {}\n", channel.name(), text_of(*more));
+      std::cout << fmt::format("{} < {}\n", escape_nonprintable(channel.name()), text_of(*more));
   }
 }
 
@@ -220,7 +224,8 @@ void talk(const RunArgs& args, rpmsg::Bus& bus, remoteproc::Rproc& rproc, Clock:
     report.channel = channel->name();
     report.channel_ms = ms_between(started, Clock::now());
     std::cerr << fmt::format("{}: channel {} (remote 0x{:x}, local 0x{:x})\n", prog,
-                             channel->name(), channel->remote_addr(), channel->local_addr());
+                             escape_nonprintable(channel->name()), channel->remote_addr(),
+                             channel->local_addr());
     for (const std::string& text : args.send) {
       auto rtt = exchange(*channel, text, timeout, data);
       if (rtt) {

@@ -58,7 +58,8 @@ void ConsoleFollower::take(std::string_view bytes) {
       continue;
     }
     out_ << partial_ << "\n";
-    lines_.push_back(Line{partial_, std::chrono::steady_clock::now()});
+    if (lines_.size() < kMaxKeptLines)
+      lines_.push_back(Line{partial_, std::chrono::steady_clock::now()});
     partial_.clear();
   }
   out_.flush();

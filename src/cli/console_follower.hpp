@@ -1,6 +1,6 @@
 // Follows the board's serial console of a machine started by `run` (its console lines come
 // through a pipe: "m33 UART4: Starting OpenAMP application"): a thread prints each line as it
-// comes and keeps them for the summary.
+// comes and keeps the first kMaxKeptLines for the summary (a long run prints on and on).
 #pragma once
 
 #include <chrono>
@@ -15,6 +15,7 @@ namespace rproctee::cli {
 
 class ConsoleFollower {
  public:
+  static constexpr size_t kMaxKeptLines = 1000;
   /// `fd`: the pipe's read end (not owned); -1: nothing to follow.
   ConsoleFollower(int fd, std::ostream& out);
   ~ConsoleFollower() { stop(); }

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "common/printable.hpp"
+
 namespace rproctee::cli {
 
 namespace {
@@ -27,9 +29,11 @@ void TraceFollower::stop() {
 void TraceFollower::poll() {
   const auto traces = rproc_.traces();
   if (traces.empty() || !traces[0].va) return;
-  // The firmware writes this memory while we read it: take a copy, then look at the copy only.
-  std::string text(reinterpret_cast<const char*>(traces[0].va), traces[0].len);
-  text.resize(strnlen(text.c_str(), text.size()));
+  // The firmware writes this memory while we read it: take a copy of the text (up to its NUL,
+  // not the whole buffer, which may be large), then look at the copy only.
+  const char* va = reinterpret_cast<const char*>(traces[0].va);
+  std::string text(va, strnlen(va, traces[0].len));
+  text.resize(strnlen(text.c_str(), text.size()));  // a NUL written meanwhile
   const size_t complete = text.rfind('\n');
   if (complete == std::string::npos) return;
   text.resize(complete + 1);
@@ -39,8 +43,9 @@ void TraceFollower::poll() {
   const auto now = std::chrono::steady_clock::now();
   for (size_t at = seen_.size(); at < text.size();) {
     const size_t end = text.find('\n', at);
-    const std::string line = text.substr(at, end - at);
-    out_ << "trace: " << line << "\n";
+    std::string line = text.substr(at, end - at);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    out_ << "trace: " << escape_nonprintable(line) << "\n";  // never acts on the terminal
     if (!first_) first_ = Line{line, now};
     at = end + 1;
   }

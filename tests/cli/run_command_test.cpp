@@ -44,6 +44,16 @@ TEST_F(RunCommand, BootsTheBundledDemoPrintsItsTraceAndTheEchoesAndStopsCleanly)
   EXPECT_TRUE(has(r.err, "remoteproc remoteproc0: remote processor m33 is now up")) << r.err;
 }
 
+// The firmware's words reach the terminal as text only: an escape sequence in an echo (or in
+// a trace line) is shown, never sent to the terminal, as the kernel's %pE does.
+TEST_F(RunCommand, ControlBytesFromTheFirmwareAreShownNotSentToTheTerminal) {
+  const auto r = run_rproctee({"run", "--send", "\x1b]0;owned\x07\x1b[2Jred"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "rpmsg-tty < \\x1b]0;owned\\x07\\x1b[2Jred  (")) << r.out;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\x07'), std::string::npos) << r.out;
+}
+
 TEST_F(RunCommand, JsonSummaryOnStdoutOnly) {
   const auto r = run_rproctee({"run", "--json", "--send", "ping"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
