@@ -1462,6 +1462,7 @@ bool CortexMCore::debug_set_breakpoint(uint32_t address, bool insert) {
     return true;
   }
   if (it != s.dbg.breakpoints.end()) return true;
+  if (s.dbg.breakpoints.size() >= kMaxDebugBreakpoints) return false;  // answered E01
   uc_hook hook = 0;
   if (!s.add_breakpoint_hook(address, hook)) return false;
   s.dbg.breakpoints.emplace(address, hook);
@@ -1484,6 +1485,7 @@ bool CortexMCore::debug_set_watchpoint(WatchKind kind, uint32_t address, uint32_
       list.erase(it);
     }
   } else if (it == list.end()) {
+    if (list.size() >= kMaxDebugWatchpoints) return false;  // answered E01
     auto w = std::make_unique<Impl::Watchpoint>(Impl::Watchpoint{&s, kind, address, length});
     if (!s.add_watch_hook(*w)) return false;
     list.push_back(std::move(w));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -21,6 +22,11 @@ struct DebugStop {
   std::optional<WatchKind> watch;  ///< set when a watchpoint triggered
   uint32_t watch_address = 0;
 };
+
+/// How many breakpoints and watchpoints one core takes from a debugger (more are refused): each
+/// is an emulator hook, so a client could otherwise grow the machine without bound.
+inline constexpr size_t kMaxDebugBreakpoints = 1024;
+inline constexpr size_t kMaxDebugWatchpoints = 64;
 
 /// The registers a debugger sees, in the order of the target description (soc/gdb_target.hpp).
 using DebugRegisters = std::vector<uint64_t>;

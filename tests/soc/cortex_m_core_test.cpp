@@ -375,6 +375,27 @@ TEST_F(CortexMCoreTest, BetweenRunsADebuggerReadsTheLastRunsRegisters) {
   ASSERT_TRUE(eventually([&] { return word(kBoots) == 2u; }));
 }
 
+// Each point is an emulator hook: a debugger cannot add them without bound.
+TEST_F(CortexMCoreTest, BreakpointsAndWatchpointsAreBounded) {
+  boot(kModePattern);
+  ASSERT_TRUE(eventually([&] { return word(kPattern + 3) == 0xC0DE0003u; }));
+  core_->stop();
+  for (uint32_t i = 0; i < kMaxDebugBreakpoints; ++i)
+    ASSERT_TRUE(core_->debug_set_breakpoint(kFwBase + 2 * i, true)) << i;
+  EXPECT_FALSE(core_->debug_set_breakpoint(kFwBase + 2 * kMaxDebugBreakpoints, true));
+  EXPECT_TRUE(core_->debug_set_breakpoint(kFwBase, true)) << "an existing one is not a new one";
+  ASSERT_TRUE(core_->debug_set_breakpoint(kFwBase, false));
+  EXPECT_TRUE(core_->debug_set_breakpoint(kFwBase + 2 * kMaxDebugBreakpoints, true));
+  for (uint32_t i = 0; i < kMaxDebugWatchpoints; ++i)
+    ASSERT_TRUE(core_->debug_set_watchpoint(WatchKind::kWrite, kDataBase + 4 * i, 4, true)) << i;
+  EXPECT_FALSE(core_->debug_set_watchpoint(WatchKind::kWrite, kDataBase + 4 * kMaxDebugWatchpoints,
+                                           4, true));
+  ASSERT_TRUE(core_->debug_set_watchpoint(WatchKind::kWrite, kDataBase, 4, false));
+  EXPECT_TRUE(core_->debug_set_watchpoint(WatchKind::kWrite, kDataBase + 4 * kMaxDebugWatchpoints,
+                                          4, true));
+  core_->debug_detach();
+}
+
 TEST(CortexMCore, RejectsABootAddressOutsideItsMemories) {
   auto core = CortexMCore::create({}, {}, nullptr);
   ASSERT_TRUE(core);
