@@ -22,8 +22,9 @@ class RollbackStore {
  public:
   /// Uses `directory`/rollback.bin and `directory`/device.key (created 0600 when missing; the
   /// directory is created 0700 when missing). ACCESS_DENIED for a directory (or parent) others
-  /// can write to, one owned by another user, or a file in it that is a symlink or not ours.
-  /// An empty directory name keeps the counters in memory only.
+  /// can write to, one owned by another user, or a file in it that is a symlink or not ours;
+  /// BUSY while another store (another machine) has the directory open. An empty directory
+  /// name keeps the counters in memory only.
   static Result<RollbackStore> open(const std::string& directory);
 
   RollbackStore(RollbackStore&& o) noexcept;
@@ -37,7 +38,9 @@ class RollbackStore {
 
  private:
   RollbackStore() = default;
-  Status save() const;
+  /// This store, never trusted: `why` is named by every read and commit.
+  RollbackStore distrust(std::string why);
+  Status save(const std::map<uint32_t, uint32_t>& versions) const;
   std::string directory_;
   int dir_fd_ = -1;
   crypto::SecretBytes key_;

@@ -3,7 +3,10 @@
 // directory (or parent) that another user could change is refused; the counters missing beside
 // an existing device key is tampering, not a first boot.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -142,6 +145,120 @@ TEST(StateDirectory, DeletingOnlyTheKeyDoesNotResetTheCounters) {
   ASSERT_FALSE(read) << "a new key would have made the old counters unreadable, i.e. reset";
   EXPECT_EQ(read.error().code, TeeCode::kCorruptObject);
   EXPECT_EQ(read_bytes(state / "rollback.bin"), counters) << "the counters were overwritten";
+}
+
+TEST(StateDirectory, ASecondMachineOnTheSameDirectoryIsRefused) {
+  TempDir dir;
+  const fs::path state = dir.path() / "state";
+  {
+    auto first = RollbackStore::open(state.string());
+    ASSERT_TRUE(first) << first.error().message;
+    auto second = RollbackStore::open(state.string());
+    ASSERT_FALSE(second) << "two stores would each rewrite the file from their own counters";
+    EXPECT_EQ(second.error().code, TeeCode::kBusy);
+    EXPECT_NE(second.error().message.find("is in use by another machine"), std::string::npos)
+        << second.error().message;
+    ASSERT_TRUE(first->commit(0, 5));
+  }
+  auto after = RollbackStore::open(state.string());  // the first one is gone
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ(*after->read(0), 5u);
+}
+
+TEST(StateDirectory, ACommitThatFailedToWriteIsWrittenByTheNextOne) {
+  TempDir dir;
+  const fs::path state = dir.path() / "state";
+  {
+    auto store = RollbackStore::open(state.string());
+    ASSERT_TRUE(store && store->commit(0, 1));
+  }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // a file size limit makes the first write fail
+    ::signal(SIGXFSZ, SIG_IGN);
+    auto store = RollbackStore::open(state.string());
+    rlimit old{};
+    ::getrlimit(RLIMIT_FSIZE, &old);
+    const rlimit small{8, old.rlim_max};
+    if (!store || ::setrlimit(RLIMIT_FSIZE, &small) != 0) ::_exit(10);
+    if (store->commit(0, 5)) ::_exit(11);
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    ::_exit(store->commit(0, 5) ? 0 : 12);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "10: setup, 11: an unwritten commit succeeded, 12: retry";
+  auto store = RollbackStore::open(state.string());
+  ASSERT_TRUE(store);
+  EXPECT_EQ(*store->read(0), 5u) << "the retry was taken for done without writing";
+}
+
+// A first boot writes the key under a temporary name, the counters, then names the key: cut
+// short anywhere, the next start is a working store, never one that refuses every load.
+TEST(StateDirectory, AFirstBootCutShortIsFinishedOrDoneAgain) {
+  TempDir dir;
+  const fs::path state = dir.path() / "state";
+  { ASSERT_TRUE(RollbackStore::open(state.string())); }
+  const auto key = read_bytes(state / "device.key");
+  const auto counters = read_bytes(state / "rollback.bin");
+  // Cut before the counters: only the pending key.
+  fs::rename(state / "device.key", state / "device.key.new");
+  fs::remove(state / "rollback.bin");
+  {
+    auto store = RollbackStore::open(state.string());
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE(store->read(0)) << store->read(0).error().message;
+    EXPECT_NE(read_bytes(state / "device.key"), key) << "a first boot again: a new key";
+  }
+  // Cut between the counters and the key's name: finished with the same key.
+  fs::remove(state / "device.key");
+  write_bytes(state / "device.key.new", key);
+  fs::permissions(state / "device.key.new", fs::perms::owner_read | fs::perms::owner_write);
+  write_bytes(state / "rollback.bin", counters);
+  fs::permissions(state / "rollback.bin", fs::perms::owner_read | fs::perms::owner_write);
+  {
+    auto store = RollbackStore::open(state.string());
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE(store->read(0)) << store->read(0).error().message;
+    EXPECT_EQ(read_bytes(state / "device.key"), key);
+    EXPECT_FALSE(fs::exists(state / "device.key.new"));
+  }
+  // A pending key the counters were not made with: tampering, as a missing key is.
+  fs::rename(state / "device.key", state / "device.key.new");
+  write_bytes(state / "device.key.new", std::vector<uint8_t>(32, 0x5A));
+  auto store = RollbackStore::open(state.string());
+  ASSERT_TRUE(store);
+  ASSERT_FALSE(store->read(0));
+  EXPECT_NE(store->read(0).error().message.find("device.key is missing but rollback.bin exists"),
+            std::string::npos);
+}
+
+// A parent given as a symlink is checked, and the directory opened, as it really is: another
+// user's link in /tmp pointing elsewhere later changes nothing.
+TEST(StateDirectory, AParentThatIsASymlinkIsFollowedOnceAndTheRealPathUsed) {
+  TempDir dir;
+  const fs::path real = dir.path() / "real";
+  ASSERT_EQ(::mkdir(real.c_str(), 0700), 0);
+  fs::create_symlink(real, dir.path() / "link");
+  {
+    auto store = RollbackStore::open((dir.path() / "link" / "state").string());
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE(store->commit(0, 3));
+  }
+  EXPECT_TRUE(fs::exists(real / "state" / "rollback.bin"));
+  // The link now points at a directory anyone may write to: refused, nothing written there.
+  const fs::path shared = dir.path() / "shared";
+  ASSERT_EQ(::mkdir(shared.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(shared.c_str(), 0777), 0);
+  ASSERT_EQ(::mkdir((shared / "state").c_str(), 0700), 0);
+  fs::remove(dir.path() / "link");
+  fs::create_symlink(shared, dir.path() / "link");
+  auto store = RollbackStore::open((dir.path() / "link" / "state").string());
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().message.find("writable by group or others"), std::string::npos)
+      << store.error().message;
+  EXPECT_FALSE(fs::exists(shared / "state" / "device.key"));
 }
 
 }  // namespace
