@@ -3,7 +3,9 @@
 // and serves the sysfs-like tree: mounted with FUSE at --mount, and through `rproctee ctl` on
 // --socket. SIGINT / SIGTERM, `rproctee down` or `rproctee ctl shutdown` stop the processors and
 // unmount.
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,6 +16,7 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "cli/command.hpp"
 #include "cli/machine_options.hpp"
@@ -21,15 +24,36 @@
 #include "cli/sys_error_print.hpp"
 #include "cli/temp_directory.hpp"
 #include "common/fault_injection.hpp"
+#include "common/private_directory.hpp"
 #include "remoteproc/control_server.hpp"
 #include "remoteproc/fuse_tree.hpp"
 #include "remoteproc/platform_driver.hpp"
 #include "rpmsg/bus.hpp"
 #include "rpmsg/tty_bridge.hpp"
 
+extern char** environ;
+
 namespace rproctee::cli {
 
 namespace {
+
+/// Runs `fusermount3 -u [-z] PATH`, its errors discarded; true when it exits 0. No shell: the
+/// path is one argument whatever characters it holds.
+bool fusermount_unmount(const std::string& path, bool lazy) {
+  std::vector<char*> argv{const_cast<char*>("fusermount3"), const_cast<char*>("-u")};
+  if (lazy) argv.push_back(const_cast<char*>("-z"));
+  argv.push_back(const_cast<char*>(path.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int err = ::posix_spawnp(&pid, "fusermount3", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  return err == 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+         WEXITSTATUS(status) == 0;
+}
 
 std::atomic<bool> g_stop{false};
 
@@ -53,8 +77,7 @@ Status clean_stale_mount(const std::string& path, std::string_view prog) {
   std::cerr << fmt::format(
       "{}: {} is a stale FUSE mount (its rproctee up was killed): unmounting it\n", prog, path);
   if (::umount2(path.c_str(), MNT_DETACH) == 0) return {};
-  const auto r = std::system(fmt::format("fusermount3 -u -z '{}' 2>/dev/null", path).c_str());
-  if (r == 0 && !is_stale_fuse_mount(path)) return {};
+  if (fusermount_unmount(path, true) && !is_stale_fuse_mount(path)) return {};
   return make_error(TeeCode::kGeneric,
                     "{} is a stale FUSE mount that cannot be unmounted: run `rproctee down "
                     "--mount {}` or `fusermount3 -u -z {}`",
@@ -210,6 +233,9 @@ int up_main(std::vector<std::string> argv, std::string prog) {
   }
   std::error_code dev_error;
   std::filesystem::create_directories(links_dir + "/dev", dev_error);
+  // The terminals of the firmware's channels: another user must not plant or replace them.
+  if (auto s = check_private_directory(links_dir + "/dev"); !s)
+    return print_error(prog, s.error()), kExitFailure;
   a.machine.console = "pty:" + links_dir + "/dev/ttySTM0";
   auto child = MachineProcess::start(a.machine, stops);
   if (!child) return print_error(prog, child.error()), kExitFailure;
@@ -248,7 +274,7 @@ int down_main(std::vector<std::string> argv, std::string prog) {
   // A stale mount (its up was killed) is cleaned the same way.
   if (::umount2(mount->c_str(), MNT_DETACH) != 0) {
     const int e = errno;
-    if (std::system(fmt::format("fusermount3 -u '{}' 2>/dev/null", *mount).c_str()) != 0)
+    if (!fusermount_unmount(*mount, false))
       return print_error(prog, make_error(TeeCode::kGeneric, "cannot unmount {}: {}", *mount,
                                           std::strerror(e))),
              kExitFailure;

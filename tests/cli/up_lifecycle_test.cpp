@@ -95,6 +95,32 @@ TEST(UpCli, UsageErrorsExitTwo) {
   EXPECT_EQ(down.exit_code, 1);
 }
 
+// `down` falls back to fusermount3 when umount2 fails: the mount path is one argument of it,
+// never shell text (it was given to std::system inside quotes).
+TEST(UpCli, DownPassesTheMountPathAsOneArgument) {
+  TempDir tmp;
+  const std::string marker = tmp / "injected";
+  const std::string path = (tmp / "x") + "'; touch " + marker + "; '";
+  auto down = run_rproctee({"down", "--mount", path});
+  EXPECT_EQ(down.exit_code, 1) << down.err;
+  EXPECT_NE(down.err.find("cannot unmount"), std::string::npos) << down.err;
+  EXPECT_FALSE(std::filesystem::exists(marker)) << "the mount path ran as shell code";
+}
+
+// The ttyRPMSGn terminals go where only their user can change them (checked before the
+// machine starts).
+TEST(UpCli, ATtyDirectoryOthersCanWriteToIsRefused) {
+  TempDir tmp;
+  const std::string shared = tmp / "shared";
+  ASSERT_TRUE(std::filesystem::create_directory(shared));
+  std::filesystem::permissions(shared, std::filesystem::perms::all);
+  auto up = run_rproctee({"up", "--tty-dir", shared, "--socket", tmp / "ctl.sock"});
+  EXPECT_EQ(up.exit_code, 1) << up.err;
+  EXPECT_NE(up.err.find("(a parent of " + shared + "/dev) is writable by group or others"),
+            std::string::npos)
+      << up.err;
+}
+
 /// An `up` with the test firmware in its firmware path ("fw.sign").
 class UpLifecycle : public ::testing::Test {
  protected:
