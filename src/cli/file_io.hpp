@@ -55,8 +55,7 @@ class AtomicFileWriter {
 };
 
 /// Writes the concatenation of `parts` to `path` atomically with permissions `mode` less the
-/// umask: readers
-/// see either the old file or the complete new one, never a partial file.
+/// umask: readers see either the old file or the complete new one, never a partial file.
 Status write_file_atomic(const std::string& path, std::span<const std::span<const uint8_t>> parts,
                          mode_t mode = 0644);
 Status write_file_atomic(const std::string& path, std::span<const uint8_t> data,

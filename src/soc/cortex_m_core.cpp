@@ -421,6 +421,15 @@ struct CortexMCore::Impl {
 
   /// The debugger may look at the engine: the core is halted or does not run.
   bool inspectable() const { return dbg.halted || !owner->running_.load(); }
+  /// inspectable(), except that a core about to halt for the debugger (its start under
+  /// --gdb-wait or with a debugger attached: the halt comes at its first block; or a Ctrl-C)
+  /// is waited for, up to a second, rather than refused.
+  bool inspectable_soon(std::unique_lock<std::mutex>& lock) {
+    if (!inspectable() && dbg.halt_request)
+      dbg.changed.wait_for(lock, std::chrono::seconds(1),
+                           [&] { return inspectable() || !dbg.halt_request; });
+    return inspectable();
+  }
 
   static void on_interrupt(uc_engine* u, uint32_t intno, void* user) {
     auto* s = static_cast<Impl*>(user);
@@ -1390,8 +1399,8 @@ std::optional<DebugStop> CortexMCore::debug_wait_stop(std::chrono::milliseconds 
 
 std::optional<DebugRegisters> CortexMCore::debug_read_registers() {
   Impl& s = *impl_;
-  std::lock_guard lock(s.mutex);
-  if (!s.inspectable()) return std::nullopt;
+  std::unique_lock lock(s.mutex);
+  if (!s.inspectable_soon(lock)) return std::nullopt;
   if (s.last_run_registers) return s.last_run_registers;  // the run ended, its engine went
   return debug_registers(s.uc);
 }
@@ -1399,8 +1408,8 @@ std::optional<DebugRegisters> CortexMCore::debug_read_registers() {
 bool CortexMCore::debug_write_register(size_t index, uint64_t value) {
   Impl& s = *impl_;
   {
-    std::lock_guard lock(s.mutex);
-    if (!s.inspectable() || index >= gdb::kRegisterCount) return false;
+    std::unique_lock lock(s.mutex);
+    if (!s.inspectable_soon(lock) || index >= gdb::kRegisterCount) return false;
     // Between runs there is no processor state to change: the next start resets it.
     if (s.last_run_registers) return false;
     const int id = kDebugRegisterIds[index];
@@ -1414,8 +1423,8 @@ bool CortexMCore::debug_write_register(size_t index, uint64_t value) {
 
 size_t CortexMCore::debug_read_memory(uint32_t address, std::span<uint8_t> out) {
   Impl& s = *impl_;
-  std::lock_guard lock(s.mutex);
-  if (!s.inspectable()) return 0;
+  std::unique_lock lock(s.mutex);
+  if (!s.inspectable_soon(lock)) return 0;
   for (const CoreMemory& m : s.memories) {
     if (address < m.da || address - m.da >= m.size) continue;
     const size_t n = std::min<uint64_t>(out.size(), m.size - (address - m.da));
@@ -1436,8 +1445,8 @@ size_t CortexMCore::debug_read_memory(uint32_t address, std::span<uint8_t> out) 
 
 bool CortexMCore::debug_write_memory(uint32_t address, std::span<const uint8_t> bytes) {
   Impl& s = *impl_;
-  std::lock_guard lock(s.mutex);
-  if (!s.inspectable()) return false;
+  std::unique_lock lock(s.mutex);
+  if (!s.inspectable_soon(lock)) return false;
   for (const CoreMemory& m : s.memories) {
     if (address < m.da || address - m.da >= m.size || bytes.size() > m.size - (address - m.da))
       continue;
@@ -1451,8 +1460,8 @@ bool CortexMCore::debug_write_memory(uint32_t address, std::span<const uint8_t> 
 
 bool CortexMCore::debug_set_breakpoint(uint32_t address, bool insert) {
   Impl& s = *impl_;
-  std::lock_guard lock(s.mutex);
-  if (!s.inspectable()) return false;
+  std::unique_lock lock(s.mutex);
+  if (!s.inspectable_soon(lock)) return false;
   address &= ~1u;
   auto it = s.dbg.breakpoints.find(address);
   if (!insert) {
@@ -1472,8 +1481,8 @@ bool CortexMCore::debug_set_breakpoint(uint32_t address, bool insert) {
 bool CortexMCore::debug_set_watchpoint(WatchKind kind, uint32_t address, uint32_t length,
                                        bool insert) {
   Impl& s = *impl_;
-  std::lock_guard lock(s.mutex);
-  if (!s.inspectable() || length == 0 || uint64_t{address} + length > (uint64_t{1} << 32))
+  std::unique_lock lock(s.mutex);
+  if (!s.inspectable_soon(lock) || length == 0 || uint64_t{address} + length > (uint64_t{1} << 32))
     return false;
   auto& list = s.dbg.watchpoints;
   auto it = std::find_if(list.begin(), list.end(), [&](const auto& w) {
