@@ -1,6 +1,6 @@
 // openssl_sign_floor: the least a process does to sign a small file with OpenSSL, for
 // bench/run.sh as the floor of the small `rproctee sign`: load libcrypto, decode a PEM private
-// key (PEM_read_bio_PrivateKey, OpenSSL's own decoder set-up), read the file and make one
+// key (PEM_read_PrivateKey, OpenSSL's own decoder set-up), read the file and make one
 // SHA-256 signature of it (RSA PKCS#1 v1.5, or ECDSA for an EC key, as `rproctee sign` does).
 // Nothing is written; exit status 1 when any step fails, so that a failure is not timed.
 //

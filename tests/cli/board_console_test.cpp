@@ -12,13 +12,12 @@
 
 #include "cli/board_console.hpp"
 #include "cli/console_follower.hpp"
+#include "support/test_data.hpp"
 
 namespace rproctee::cli {
 namespace {
 
-std::span<const uint8_t> bytes(std::string_view s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
+using test::bytes_of;
 
 /// What the console in "fd:N" mode writes for `serial` calls, read back from a pipe.
 std::string printed(const std::vector<std::string>& writes) {
@@ -28,7 +27,7 @@ std::string printed(const std::vector<std::string>& writes) {
     auto console = BoardConsole::open("fd:" + std::to_string(p[1]), "rproctee machine");
     EXPECT_TRUE(console) << console.error().message;
     const soc::BoardOutputs out = (*console)->outputs();
-    for (const std::string& w : writes) out.serial("m33 UART4", bytes(w));
+    for (const std::string& w : writes) out.serial("m33 UART4", bytes_of(w));
   }
   ::close(p[1]);
   std::string text;

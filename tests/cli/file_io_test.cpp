@@ -24,6 +24,7 @@
 namespace rproctee::cli {
 namespace {
 
+using test::bytes_of;
 using test::TempDir;
 
 std::string contents(const std::string& path) {
@@ -36,10 +37,6 @@ size_t entries(const TempDir& dir) {
                                            std::filesystem::directory_iterator()));
 }
 
-std::span<const uint8_t> bytes(std::string_view s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
-
 TEST(AtomicFileWriter, ABackgroundRangeAndAForegroundRangeMakeOneFileOnCommit) {
   TempDir dir;
   const std::string path = dir / "out.bin";
@@ -48,8 +45,8 @@ TEST(AtomicFileWriter, ABackgroundRangeAndAForegroundRangeMakeOneFileOnCommit) {
   std::iota(bulk.begin(), bulk.end(), uint8_t{0});
   auto file = AtomicFileWriter::create(path, 0640);
   ASSERT_TRUE(file) << file.error().message;
-  (*file)->write_in_background(6, {bytes("-body-"), bulk, bytes("tail")});
-  const std::span<const uint8_t> head[] = {bytes("header")};
+  (*file)->write_in_background(6, {bytes_of("-body-"), bulk, bytes_of("tail")});
+  const std::span<const uint8_t> head[] = {bytes_of("header")};
   ASSERT_TRUE((*file)->write(0, head));
   EXPECT_EQ(contents(path), "old contents") << "replaced before commit";
   ASSERT_TRUE((*file)->commit());
@@ -140,7 +137,7 @@ TEST(WriteFileAtomic, ReplacesTheFileWithTheConcatenatedParts) {
   TempDir dir;
   const std::string path = dir / "out.bin";
   std::ofstream(path) << "a much longer old file than the new one";
-  const std::span<const uint8_t> parts[] = {bytes("ab"), {}, bytes("cd")};
+  const std::span<const uint8_t> parts[] = {bytes_of("ab"), {}, bytes_of("cd")};
   ASSERT_TRUE(write_file_atomic(path, parts));
   EXPECT_EQ(contents(path), "abcd");
   EXPECT_EQ(entries(dir), 1U);
@@ -150,8 +147,8 @@ TEST(WriteFileAtomic, ThePermissionsAreTheModeLessTheUmask) {
   TempDir dir;
   const std::string shared = dir / "image.sign", key = dir / "key.pem";
   const mode_t saved = ::umask(077);
-  const Status written_shared = write_file_atomic(shared, bytes("signed"), 0644);
-  const Status written_key = write_file_atomic(key, bytes("secret"), 0600);
+  const Status written_shared = write_file_atomic(shared, bytes_of("signed"), 0644);
+  const Status written_key = write_file_atomic(key, bytes_of("secret"), 0600);
   ::umask(saved);
   ASSERT_TRUE(written_shared && written_key);
   EXPECT_EQ(std::filesystem::status(shared).permissions() & std::filesystem::perms::all,
@@ -159,7 +156,7 @@ TEST(WriteFileAtomic, ThePermissionsAreTheModeLessTheUmask) {
   EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::all,
             std::filesystem::perms(0600));
   ::umask(022);
-  const Status rewritten = write_file_atomic(shared, bytes("signed"), 0644);
+  const Status rewritten = write_file_atomic(shared, bytes_of("signed"), 0644);
   ::umask(saved);
   ASSERT_TRUE(rewritten);
   EXPECT_EQ(std::filesystem::status(shared).permissions() & std::filesystem::perms::all,

@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <ostream>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rproctee::test {
@@ -20,6 +22,10 @@ std::string rproctee_binary();
 
 std::vector<uint8_t> read_bytes(const std::filesystem::path& path);
 void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& data);
+/// The bytes of `text` (no copy).
+inline std::span<const uint8_t> bytes_of(std::string_view text) {
+  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+}
 
 /// A fresh temporary directory, removed by the destructor.
 class TempDir {
